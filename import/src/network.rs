@@ -1,0 +1,304 @@
+//! Loading `network.toml` + weights into the IR, with errors that name the file.
+
+use crate::format::{AsnSection, LayerFile, NetworkFile, QuantSection, Theta0File};
+use crate::weights::TensorStore;
+use crate::ImportError;
+use asnn_ir::{
+    AsnOverride, AsnParams, CalibConfig, InputKind, InputSpec, Network, NetworkSpec, QuantOverride,
+    QuantParams, RawKind, RawLayer, Theta0,
+};
+use asnn_numerics::Coding;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+/// A loaded network with the parsed file it came from (for writing it back).
+#[derive(Clone, Debug)]
+pub struct LoadedNetwork {
+    pub path: PathBuf,
+    pub file: NetworkFile,
+    pub network: Network,
+}
+
+fn theta0(t: &Theta0File, ctx: &str) -> Result<Theta0, String> {
+    match t {
+        Theta0File::Value(v) => Ok(Theta0::Value(*v)),
+        Theta0File::Word(w) if w == "auto" => Ok(Theta0::Auto),
+        Theta0File::Word(w) => Err(format!(
+            "{ctx}: theta0 must be a number or \"auto\", found \"{w}\""
+        )),
+    }
+}
+
+fn asn_override(a: &Option<AsnSection>, ctx: &str) -> Result<AsnOverride, String> {
+    let Some(a) = a else {
+        return Ok(AsnOverride::default());
+    };
+    if a.readout_tau_phi.is_some() {
+        return Err(format!(
+            "{ctx}: readout_tau_phi belongs in the global [asn] section; on a layer set tau_phi"
+        ));
+    }
+    Ok(AsnOverride {
+        tau_phi: a.tau_phi,
+        tau_gamma: a.tau_gamma,
+        tau_eta: a.tau_eta,
+        tau_beta: a.tau_beta,
+        m_f: a.m_f,
+        theta0: a.theta0.as_ref().map(|t| theta0(t, ctx)).transpose()?,
+    })
+}
+
+fn quant_override(q: &Option<QuantSection>) -> QuantOverride {
+    let Some(q) = q else {
+        return QuantOverride::default();
+    };
+    QuantOverride {
+        weight_bits: q.weight_bits,
+        state_bits: q.state_bits,
+        weight_frac: q.weight_frac,
+        state_frac: q.state_frac,
+    }
+}
+
+/// Parses network TOML text (no weights) — the part that fuzzing exercises.
+pub fn parse_network_toml(text: &str) -> Result<NetworkFile, String> {
+    toml::from_str::<NetworkFile>(text).map_err(|e| e.to_string().trim_end().to_string())
+}
+
+/// Turns a parsed file plus its tensors into a validated network.
+pub fn build_network(file: &NetworkFile, store: &dyn TensorStore) -> Result<Network, String> {
+    let n = &file.network;
+    let coding = match n.coding.as_str() {
+        "graded" => Coding::Graded,
+        "binary" => Coding::Binary,
+        o => {
+            return Err(format!(
+                "key 'network.coding': must be \"graded\" or \"binary\", found \"{o}\""
+            ))
+        }
+    };
+    let kind = match file.input.kind.as_str() {
+        "frame" => InputKind::Frame,
+        "events" => InputKind::Events,
+        o => {
+            return Err(format!(
+                "key 'input.kind': must be \"frame\" or \"events\", found \"{o}\""
+            ))
+        }
+    };
+    let defaults = AsnParams::default();
+    let g = file.asn.clone().unwrap_or_default();
+    let asn = AsnParams {
+        tau_phi: g.tau_phi.unwrap_or(defaults.tau_phi),
+        tau_gamma: g.tau_gamma.unwrap_or(defaults.tau_gamma),
+        tau_eta: g.tau_eta.unwrap_or(defaults.tau_eta),
+        tau_beta: g.tau_beta.unwrap_or(defaults.tau_beta),
+        m_f: g.m_f.unwrap_or(defaults.m_f),
+        theta0: match &g.theta0 {
+            Some(t) => theta0(t, "[asn]")?,
+            None => defaults.theta0,
+        },
+    };
+    let qd = QuantParams::default();
+    let q = file.quantization.clone().unwrap_or_default();
+    let quant = QuantParams {
+        weight_bits: q.weight_bits.unwrap_or(qd.weight_bits),
+        state_bits: q.state_bits.unwrap_or(qd.state_bits),
+        weight_frac: q.weight_frac,
+        state_frac: q.state_frac,
+    };
+    let cd = CalibConfig::default();
+    let c = file.calibration.clone().unwrap_or_default();
+    let calibration = CalibConfig {
+        theta0_fraction: c.theta0_fraction.unwrap_or(cd.theta0_fraction),
+        percentile: c.percentile.unwrap_or(cd.percentile),
+        headroom_bits: c.headroom_bits.unwrap_or(cd.headroom_bits),
+    };
+    let mut names = HashSet::new();
+    let mut layers = Vec::new();
+    for (idx, lf) in file.layer.iter().enumerate() {
+        let name = lf
+            .name()
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("{}{idx}", lf.kind()));
+        if !names.insert(name.clone()) {
+            return Err(format!(
+                "layer #{idx}: the name '{name}' is used twice; layer names must be unique"
+            ));
+        }
+        let ctx = format!("layer '{name}' (#{idx})");
+        let tensor =
+            |key: &str, t: &str| store.get(t).map_err(|e| format!("{ctx}, key '{key}': {e}"));
+        let opt_tensor =
+            |key: &str, t: &Option<String>| t.as_ref().map(|t| tensor(key, t)).transpose();
+        let (kind, asn_o, quant_o) = match lf {
+            LayerFile::Dense {
+                units,
+                weight,
+                bias,
+                asn,
+                quantization,
+                ..
+            } => (
+                RawKind::Dense {
+                    units: *units,
+                    weight: tensor("weight", weight)?,
+                    bias: opt_tensor("bias", bias)?,
+                },
+                asn_override(asn, &ctx)?,
+                quant_override(quantization),
+            ),
+            LayerFile::Readout {
+                units,
+                weight,
+                bias,
+                asn,
+                quantization,
+                ..
+            } => (
+                RawKind::Readout {
+                    units: *units,
+                    weight: tensor("weight", weight)?,
+                    bias: opt_tensor("bias", bias)?,
+                },
+                asn_override(asn, &ctx)?,
+                quant_override(quantization),
+            ),
+            LayerFile::Conv2d {
+                channels,
+                kernel,
+                stride,
+                padding,
+                weight,
+                bias,
+                asn,
+                quantization,
+                ..
+            } => (
+                RawKind::Conv2d {
+                    channels: *channels,
+                    kernel: *kernel,
+                    stride: *stride,
+                    padding: *padding,
+                    weight: tensor("weight", weight)?,
+                    bias: opt_tensor("bias", bias)?,
+                },
+                asn_override(asn, &ctx)?,
+                quant_override(quantization),
+            ),
+            LayerFile::Avgpool { kernel, stride, .. } => (
+                RawKind::AvgPool {
+                    kernel: *kernel,
+                    stride: stride.unwrap_or(*kernel),
+                },
+                AsnOverride::default(),
+                QuantOverride::default(),
+            ),
+            LayerFile::Maxpool { kernel, stride, .. } => (
+                RawKind::MaxPool {
+                    kernel: *kernel,
+                    stride: stride.unwrap_or(*kernel),
+                },
+                AsnOverride::default(),
+                QuantOverride::default(),
+            ),
+            LayerFile::Flatten { .. } => (
+                RawKind::Flatten,
+                AsnOverride::default(),
+                QuantOverride::default(),
+            ),
+        };
+        layers.push(RawLayer {
+            name,
+            kind,
+            asn: asn_o,
+            quant: quant_o,
+        });
+    }
+    let spec = NetworkSpec {
+        name: n.name.clone(),
+        steps: n.steps,
+        coding,
+        delay: n.delay,
+        input: InputSpec {
+            shape: file.input.shape.clone(),
+            kind,
+            scale: file.input.scale,
+            raw_max: file.input.raw_max,
+        },
+        asn,
+        readout_tau_phi: g.readout_tau_phi.unwrap_or(50.0),
+        quant,
+        calibration,
+        layers,
+    };
+    Network::build(spec).map_err(|e| e.to_string())
+}
+
+/// Loads a network from TOML text and safetensors bytes already in memory
+/// (the bundled example); `label` names it in messages.
+pub fn load_network_from_memory(
+    label: &str,
+    toml_text: &str,
+    weights: &[u8],
+) -> Result<LoadedNetwork, ImportError> {
+    let path = Path::new(label);
+    let err = |m: String| ImportError::new(path, m);
+    let file = parse_network_toml(toml_text).map_err(err)?;
+    let store = crate::weights::safetensors_store(weights, &file.network.weights).map_err(err)?;
+    let network = build_network(&file, store.as_ref()).map_err(err)?;
+    Ok(LoadedNetwork {
+        path: path.to_path_buf(),
+        file,
+        network,
+    })
+}
+
+/// Loads `network.toml` and its weights.
+pub fn load_network(path: &Path) -> Result<LoadedNetwork, ImportError> {
+    let err = |m: String| ImportError::new(path, m);
+    let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
+    let file = parse_network_toml(&text).map_err(err)?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let store = crate::weights::open_store(&dir.join(&file.network.weights))
+        .map_err(|m| err(format!("key 'network.weights': {m}")))?;
+    let network = build_network(&file, store.as_ref()).map_err(err)?;
+    Ok(LoadedNetwork {
+        path: path.to_path_buf(),
+        file,
+        network,
+    })
+}
+
+/// Writes the network back with calibrated values made explicit: per layer θ0,
+/// `state_frac` and `weight_frac`, so that no calibration data is needed to run it.
+pub fn calibrated_toml(
+    loaded: &LoadedNetwork,
+    resolved: &Network,
+    fracs: &[(String, i32, i32)],
+    weights_path: &str,
+) -> Result<String, String> {
+    let mut f = loaded.file.clone();
+    f.network.weights = weights_path.to_string();
+    for (idx, lf) in f.layer.iter_mut().enumerate() {
+        let name = lf
+            .name()
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("{}{idx}", lf.kind()));
+        let Some((asn, quant)) = lf.settings_mut() else {
+            continue;
+        };
+        let Some(layer) = resolved.layers.iter().find(|l| l.name == name) else {
+            continue;
+        };
+        if let (false, Some(t)) = (layer.readout, layer.asn.theta0_value()) {
+            asn.get_or_insert_with(Default::default).theta0 = Some(Theta0File::Value(t));
+        }
+        if let Some((_, wf, sf)) = fracs.iter().find(|(n, _, _)| *n == name) {
+            let q = quant.get_or_insert_with(Default::default);
+            q.weight_frac = Some(*wf);
+            q.state_frac = Some(*sf);
+        }
+    }
+    toml::to_string(&f).map_err(|e| e.to_string())
+}

@@ -1,0 +1,14 @@
+//! # asnn-ir
+//!
+//! The float network IR, its validation, and the quantizer that turns it into the
+//! integer network of `docs/numerics.md`. Pure data and pure functions: no I/O.
+
+pub mod error;
+pub mod network;
+pub mod params;
+pub mod quantize;
+
+pub use error::IrError;
+pub use network::{InputKind, InputSpec, Layer, Network, NetworkSpec, RawKind, RawLayer, Tensor};
+pub use params::{AsnOverride, AsnParams, CalibConfig, QuantOverride, QuantParams, Theta0};
+pub use quantize::{quantize, resolve_theta0, CalibStats, LayerQuantInfo};

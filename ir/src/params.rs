@@ -1,0 +1,155 @@
+//! ASN neuron parameters, quantization settings and the ASN transfer function.
+
+use serde::{Deserialize, Serialize};
+
+/// θ0 as written in the network file: a value, or chosen by the calibration rule.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Theta0 {
+    Auto,
+    Value(f64),
+}
+
+/// Resolved ASN parameters of one layer (asn-model.md names).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AsnParams {
+    pub tau_phi: f64,
+    pub tau_gamma: f64,
+    pub tau_eta: f64,
+    pub tau_beta: f64,
+    pub m_f: f64,
+    pub theta0: Theta0,
+}
+
+impl Default for AsnParams {
+    /// The reference implementation's defaults.
+    fn default() -> Self {
+        AsnParams {
+            tau_phi: 2.5,
+            tau_gamma: 15.0,
+            tau_eta: 50.0,
+            tau_beta: 50.0,
+            m_f: 0.1,
+            theta0: Theta0::Value(0.1),
+        }
+    }
+}
+
+/// Per-layer overrides of [`AsnParams`] (all optional).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct AsnOverride {
+    pub tau_phi: Option<f64>,
+    pub tau_gamma: Option<f64>,
+    pub tau_eta: Option<f64>,
+    pub tau_beta: Option<f64>,
+    pub m_f: Option<f64>,
+    pub theta0: Option<Theta0>,
+}
+
+impl AsnParams {
+    pub fn apply(&self, o: &AsnOverride) -> AsnParams {
+        AsnParams {
+            tau_phi: o.tau_phi.unwrap_or(self.tau_phi),
+            tau_gamma: o.tau_gamma.unwrap_or(self.tau_gamma),
+            tau_eta: o.tau_eta.unwrap_or(self.tau_eta),
+            tau_beta: o.tau_beta.unwrap_or(self.tau_beta),
+            m_f: o.m_f.unwrap_or(self.m_f),
+            theta0: o.theta0.unwrap_or(self.theta0),
+        }
+    }
+
+    /// θ0 as a number; `None` while it is still `auto`.
+    pub fn theta0_value(&self) -> Option<f64> {
+        match self.theta0 {
+            Theta0::Value(v) => Some(v),
+            Theta0::Auto => None,
+        }
+    }
+
+    /// The binary-coding spike height `h`, chosen so that the ASN transfer function
+    /// gives f(1) = 1 (asn-model.md). `f` is linear in `h`, so this is closed form.
+    pub fn spike_height(&self) -> Option<f64> {
+        let theta0 = self.theta0_value()?;
+        let (m, tg, te) = (self.m_f, self.tau_gamma, self.tau_eta);
+        let c1 = 2.0 * m * tg * tg;
+        let c2 = 2.0 * theta0 * te * tg;
+        let c3 = tg * (m * tg + 2.0 * (m + 1.0) * te);
+        let c4 = theta0 * te * (tg + te);
+        let g = |r: f64| 1.0 / (((c1 * r + c2) / (c3 * r + c4)).exp() - 1.0);
+        Some(1.0 / (g(1.0) - g(theta0 / 2.0) + 0.5))
+    }
+
+    /// The ASN transfer function f(x) with spike height `h` (asn-model.md).
+    pub fn transfer(&self, x: f64, h: f64) -> Option<f64> {
+        let theta0 = self.theta0_value()?;
+        let (m, tg, te) = (self.m_f, self.tau_gamma, self.tau_eta);
+        let c1 = 2.0 * m * tg * tg;
+        let c2 = 2.0 * theta0 * te * tg;
+        let c3 = tg * (m * tg + 2.0 * (m + 1.0) * te);
+        let c4 = theta0 * te * (tg + te);
+        let g = |r: f64| h / (((c1 * r + c2) / (c3 * r + c4)).exp() - 1.0);
+        let r = x.max(0.0);
+        Some((g(r) - g(theta0 / 2.0) + h / 2.0).max(0.0))
+    }
+}
+
+/// Quantization settings of one layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuantParams {
+    pub weight_bits: u32,
+    pub state_bits: u32,
+    /// Fixed weight fractional bits; `None`: chosen from the weights.
+    pub weight_frac: Option<i32>,
+    /// Fixed state fractional bits; `None`: chosen by calibration.
+    pub state_frac: Option<i32>,
+}
+
+impl Default for QuantParams {
+    fn default() -> Self {
+        QuantParams {
+            weight_bits: 8,
+            state_bits: 24,
+            weight_frac: None,
+            state_frac: None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuantOverride {
+    pub weight_bits: Option<u32>,
+    pub state_bits: Option<u32>,
+    pub weight_frac: Option<i32>,
+    pub state_frac: Option<i32>,
+}
+
+impl QuantParams {
+    pub fn apply(&self, o: &QuantOverride) -> QuantParams {
+        QuantParams {
+            weight_bits: o.weight_bits.unwrap_or(self.weight_bits),
+            state_bits: o.state_bits.unwrap_or(self.state_bits),
+            weight_frac: o.weight_frac.or(self.weight_frac),
+            state_frac: o.state_frac.or(self.state_frac),
+        }
+    }
+}
+
+/// The calibration rule's knobs (docs/numerics.md section 8).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CalibConfig {
+    /// `theta0 = auto` resolves to this fraction of the layer's activation percentile.
+    pub theta0_fraction: f64,
+    /// The activation percentile (also used by the IF baseline's normalisation).
+    pub percentile: f64,
+    /// Spare bits above the largest calibrated magnitude.
+    pub headroom_bits: u32,
+}
+
+impl Default for CalibConfig {
+    fn default() -> Self {
+        CalibConfig {
+            theta0_fraction: 0.125,
+            percentile: 99.9,
+            headroom_bits: 1,
+        }
+    }
+}

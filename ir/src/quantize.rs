@@ -1,0 +1,208 @@
+//! Float network -> integer network (docs/numerics.md sections 2 and 8).
+//! The only place where float parameters become the spec's integers.
+
+use crate::error::IrError;
+use crate::network::Network;
+use crate::params::Theta0;
+use asnn_numerics::fixed::DECAY_ONE;
+use asnn_numerics::{Coding, QLayer, QNetwork, QParams};
+use serde::{Deserialize, Serialize};
+
+/// What the calibrator measured, per layer (readout included).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalibStats {
+    /// The `percentile`-th percentile of each spiking layer's positive ANN activations.
+    pub activation_percentile: Vec<f64>,
+    /// Largest magnitude of any state variable in the float ASNN run, per layer.
+    pub max_abs: Vec<f64>,
+}
+
+/// How each layer was quantized, for reports.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LayerQuantInfo {
+    pub name: String,
+    pub weight_bits: u32,
+    pub weight_frac: i32,
+    pub state_bits: u32,
+    pub state_frac: i32,
+    pub shift: i32,
+    pub theta0: Option<f64>,
+    pub theta0_lsb: Option<i64>,
+    pub max_abs_weight: f64,
+    /// Largest |w - Wq/2^Fw| relative to max|w|.
+    pub weight_rel_error: f64,
+}
+
+/// Resolves `theta0 = auto` per layer: `theta0_fraction · percentile activation`.
+pub fn resolve_theta0(net: &Network, percentiles: &[f64]) -> Result<Network, IrError> {
+    let mut out = net.clone();
+    let frac = net.calibration.theta0_fraction;
+    for (idx, l) in out.layers.iter_mut().enumerate() {
+        if l.readout || l.asn.theta0 != Theta0::Auto {
+            continue;
+        }
+        let p = percentiles.get(idx).copied().unwrap_or(0.0);
+        if !(p.is_finite() && p > 0.0) {
+            return Err(IrError::layer(
+                &l.name,
+                idx,
+                Some("theta0"),
+                format!("\"auto\" needs a positive activation percentile from calibration data, found {p}: the layer never activated on the calibration set"),
+            ));
+        }
+        l.asn.theta0 = Theta0::Value(frac * p);
+    }
+    Ok(out)
+}
+
+/// `round(exp(-1/tau) · 2^16)`.
+pub fn decay_const(tau: f64) -> u32 {
+    ((-1.0 / tau).exp() * f64::from(DECAY_ONE))
+        .round()
+        .min(f64::from(DECAY_ONE - 1)) as u32
+}
+
+fn ceil_log2(x: f64) -> i32 {
+    x.log2().ceil() as i32
+}
+
+fn round_fixed(x: f64, frac: i32) -> f64 {
+    (x * 2f64.powi(frac)).round()
+}
+
+/// Quantizes `net`. `max_abs` (from calibration) is needed for every layer whose
+/// `state_frac` is not fixed in the network file.
+pub fn quantize(
+    net: &Network,
+    max_abs: Option<&[f64]>,
+) -> Result<(QNetwork, Vec<LayerQuantInfo>), IrError> {
+    let mut layers = Vec::new();
+    let mut infos = Vec::new();
+    let mut prev_frac = 0i32;
+    for (idx, l) in net.layers.iter().enumerate() {
+        let e = |k: Option<&str>, m: String| IrError::layer(&l.name, idx, k, m);
+        let wb = l.quant.weight_bits;
+        let sb = l.quant.state_bits;
+        let theta0 = if l.readout {
+            None
+        } else {
+            Some(l.asn.theta0_value().ok_or_else(|| {
+                e(
+                    Some("theta0"),
+                    "is \"auto\": pass calibration data (--calib) or run `asnn calibrate`".into(),
+                )
+            })?)
+        };
+        // Weights.
+        let w = net.effective_weights(idx);
+        let wmax = w.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+        let wlim = f64::from((1u32 << (wb - 1)) - 1);
+        let fw = match l.quant.weight_frac {
+            Some(f) => f,
+            None if wmax == 0.0 => 0,
+            None => (wlim / wmax).log2().floor() as i32,
+        };
+        let wq: Vec<f64> = w.iter().map(|x| round_fixed(*x, fw)).collect();
+        if let Some((i, q)) = wq.iter().enumerate().find(|(_, q)| q.abs() > wlim) {
+            return Err(e(
+                Some("weight_frac"),
+                format!("weight {} (flat index {i}) quantizes to {q}, which does not fit {wb} bits at weight_frac {fw}", w[i]),
+            ));
+        }
+        let scale_w = 2f64.powi(-fw);
+        let werr = w
+            .iter()
+            .zip(&wq)
+            .fold(0.0f64, |m, (a, q)| m.max((a - q * scale_w).abs()));
+        // State format.
+        let bmax = l.bias.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+        let f = match l.quant.state_frac {
+            Some(f) => f,
+            None => {
+                let m = max_abs.and_then(|v| v.get(idx).copied()).ok_or_else(|| {
+                    e(Some("state_frac"), "is not fixed in the network file and no calibration data was given: pass --calib DATA or run `asnn calibrate`".into())
+                })?;
+                let m = m.max(bmax).max(theta0.unwrap_or(0.0));
+                if !m.is_finite() {
+                    return Err(e(
+                        None,
+                        format!("calibration found a non-finite state magnitude ({m})"),
+                    ));
+                }
+                let top = if m > 0.0 { ceil_log2(m) } else { 0 };
+                sb as i32 - 1 - net.calibration.headroom_bits as i32 - top
+            }
+        };
+        let slim = f64::from((1u32 << (sb - 1)) - 1);
+        let bias: Vec<f64> = l.bias.iter().map(|b| round_fixed(*b, f)).collect();
+        if let Some((i, b)) = bias.iter().enumerate().find(|(_, b)| b.abs() > slim) {
+            return Err(e(
+                Some("bias"),
+                format!("bias {} (channel {i}) is {b} LSB at state_frac {f}, beyond {sb} bits: raise state_bits or lower state_frac", l.bias[i]),
+            ));
+        }
+        let theta0_lsb = match theta0 {
+            Some(t) => {
+                let q = round_fixed(t, f);
+                if q < 1.0 || q > slim {
+                    return Err(e(
+                        Some("theta0"),
+                        format!("theta0 = {t} is {q} LSB at state_frac {f} ({sb} state bits): it must be 1..={slim}; raise state_bits"),
+                    ));
+                }
+                Some(q as i64)
+            }
+            None => None,
+        };
+        let f_in = if idx == 0 || net.coding == Coding::Binary {
+            0
+        } else {
+            prev_frac
+        };
+        let q = QParams {
+            weight_bits: wb,
+            weight_frac: fw,
+            state_bits: sb,
+            state_frac: f,
+            shift: fw + f_in - f,
+            d_beta: decay_const(l.asn.tau_beta),
+            d_phi: decay_const(l.asn.tau_phi),
+            d_eta: decay_const(l.asn.tau_eta),
+            d_gamma: decay_const(l.asn.tau_gamma),
+            m: (l.asn.m_f * f64::from(DECAY_ONE)).round().max(1.0) as u32,
+            theta0: theta0_lsb.unwrap_or(0),
+        };
+        infos.push(LayerQuantInfo {
+            name: l.name.clone(),
+            weight_bits: wb,
+            weight_frac: fw,
+            state_bits: sb,
+            state_frac: f,
+            shift: q.shift,
+            theta0,
+            theta0_lsb,
+            max_abs_weight: wmax,
+            weight_rel_error: if wmax > 0.0 { werr / wmax } else { 0.0 },
+        });
+        layers.push(QLayer {
+            name: l.name.clone(),
+            readout: l.readout,
+            conn: l.conn,
+            weights: wq.iter().map(|x| *x as i32).collect(),
+            bias: bias.iter().map(|x| *x as i64).collect(),
+            q,
+        });
+        prev_frac = f;
+    }
+    let qn = QNetwork {
+        name: net.name.clone(),
+        steps: net.steps,
+        delay: net.delay,
+        coding: net.coding,
+        input_len: net.input.len(),
+        raw_max: net.input.raw_max,
+        layers,
+    };
+    qn.validate().map_err(|e| IrError::net(e.0))?;
+    Ok((qn, infos))
+}

@@ -1,0 +1,279 @@
+//! The golden model: docs/numerics.md, executed. Integer types only.
+
+use crate::fixed::{filter, mul_q16, rescale_sat, sat};
+use crate::input::RawInput;
+use crate::qnet::{Coding, Conn, PoolKind, QError, QNetwork};
+use crate::synapse::{max_window, FanOut};
+use serde::{Deserialize, Serialize};
+
+/// One spike: at `step`, neuron `neuron` of layer `layer` fired carrying `payload`
+/// (θ in the sender's state format for graded coding, 1 for binary coding).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Spike {
+    pub step: u32,
+    pub layer: u16,
+    pub neuron: u32,
+    pub payload: i64,
+}
+
+/// How often each saturation point of the spec clamped a value, for one layer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SatCounts {
+    pub cur: u64,
+    pub i: u64,
+    pub s: u64,
+    pub sh: u64,
+    pub td: u64,
+    pub theta: u64,
+}
+
+impl SatCounts {
+    pub fn total(&self) -> u64 {
+        self.cur + self.i + self.s + self.sh + self.td + self.theta
+    }
+    pub fn add(&mut self, o: &SatCounts) {
+        self.cur += o.cur;
+        self.i += o.i;
+        self.s += o.s;
+        self.sh += o.sh;
+        self.td += o.td;
+        self.theta += o.theta;
+    }
+}
+
+/// What to keep besides the per-step summary.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunOptions {
+    /// Keep every spike (step, layer, neuron, payload).
+    pub record_spikes: bool,
+    /// Keep the readout vector of every step.
+    pub record_readout: bool,
+}
+
+/// Everything one sample's run produced.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GoldenTrace {
+    /// Prediction (argmax of the readout, ties to the lowest index) after each step.
+    pub predictions: Vec<u16>,
+    /// Hidden-layer spikes emitted in each step.
+    pub spikes_per_step: Vec<u32>,
+    /// Total spikes per spiking layer.
+    pub spikes_per_layer: Vec<u64>,
+    /// Synaptic operations caused by hidden spikes (one weight into one target).
+    pub synops: u64,
+    /// Synaptic operations caused by input changes (each changed input × its fan-out).
+    pub input_synops: u64,
+    /// Input changes applied (nonzero frame values, or events).
+    pub input_changes: u64,
+    pub spikes: Vec<Spike>,
+    pub readout: Vec<Vec<i64>>,
+    pub final_readout: Vec<i64>,
+    pub saturations: Vec<SatCounts>,
+}
+
+struct LayerState {
+    acc: Vec<i64>,
+    i: Vec<i64>,
+    sd: Vec<i64>,
+    sh: Vec<i64>,
+    td: Vec<i64>,
+    theta: Vec<i64>,
+    s: Vec<i64>,
+}
+
+/// A validated network ready to run samples (cheap to share across threads).
+pub struct Golden<'a> {
+    net: &'a QNetwork,
+    fan: Vec<FanOut>,
+}
+
+/// Index of the largest value, ties to the lowest index.
+pub fn argmax_i64(v: &[i64]) -> u16 {
+    let mut best = 0;
+    for (k, x) in v.iter().enumerate() {
+        if *x > v[best] {
+            best = k;
+        }
+    }
+    best as u16
+}
+
+impl<'a> Golden<'a> {
+    pub fn new(net: &'a QNetwork) -> Result<Self, QError> {
+        net.validate()?;
+        let fan = net.layers.iter().map(|l| FanOut::new(&l.conn)).collect();
+        Ok(Golden { net, fan })
+    }
+
+    pub fn network(&self) -> &QNetwork {
+        self.net
+    }
+
+    /// Runs one sample for the network's `steps` (or `steps` if given).
+    pub fn run(
+        &self,
+        input: &RawInput,
+        steps: Option<u32>,
+        opts: RunOptions,
+    ) -> Result<GoldenTrace, QError> {
+        let net = self.net;
+        let steps = steps.unwrap_or(net.steps);
+        input
+            .validate(net.input_len, net.raw_max, steps)
+            .map_err(QError)?;
+        let nl = net.layers.len();
+        let mut st: Vec<LayerState> = net
+            .layers
+            .iter()
+            .map(|l| {
+                let nt = l.conn.n_targets();
+                let no = l.conn.n_out();
+                LayerState {
+                    acc: vec![0; nt],
+                    i: vec![0; nt],
+                    sd: vec![0; nt],
+                    sh: vec![0; no],
+                    td: vec![0; no],
+                    theta: vec![l.q.theta0; no],
+                    s: vec![0; no],
+                }
+            })
+            .collect();
+        let mut held = vec![0u32; net.input_len];
+        let mut cursor = 0usize;
+        // spikes[l]: (neuron, payload) emitted by layer l this step; prev: last step's.
+        let mut cur_spikes: Vec<Vec<(u32, i64)>> = vec![Vec::new(); nl];
+        let mut prev_spikes: Vec<Vec<(u32, i64)>> = vec![Vec::new(); nl];
+        let mut tr = GoldenTrace {
+            spikes_per_layer: vec![0; nl.saturating_sub(1)],
+            saturations: vec![SatCounts::default(); nl],
+            ..Default::default()
+        };
+        for t in 0..steps {
+            let mut step_spikes = 0u32;
+            for l in 0..nl {
+                let layer = &net.layers[l];
+                let fan = &self.fan[l];
+                let (before, rest) = st.split_at_mut(l);
+                let _ = before;
+                let s = &mut rest[0];
+                // Synaptic input (spec section 4).
+                if l == 0 {
+                    for (idx, v) in input.changes_at(t, &mut cursor) {
+                        let delta = i64::from(v) - i64::from(held[idx]);
+                        held[idx] = v;
+                        if delta == 0 {
+                            continue;
+                        }
+                        tr.input_changes += 1;
+                        tr.input_synops += fan.len(idx) as u64;
+                        fan.for_each(idx, |tgt, w| {
+                            s.acc[tgt] += i64::from(layer.weights[w]) * delta;
+                        });
+                    }
+                } else {
+                    s.acc.fill(0);
+                    let incoming = if net.delay == 0 {
+                        &cur_spikes[l - 1]
+                    } else {
+                        &prev_spikes[l - 1]
+                    };
+                    for &(src, payload) in incoming {
+                        let p = match net.coding {
+                            Coding::Graded => payload,
+                            Coding::Binary => 1,
+                        };
+                        tr.synops += fan.len(src as usize) as u64;
+                        fan.for_each(src as usize, |tgt, w| {
+                            s.acc[tgt] += i64::from(layer.weights[w]) * p;
+                        });
+                    }
+                }
+                let q = &layer.q;
+                let b = q.state_bits;
+                let sat_c = &mut tr.saturations[l];
+                // Steps 1-2 per target.
+                for j in 0..s.acc.len() {
+                    let (cur, c) = rescale_sat(s.acc[j], q.shift, b);
+                    sat_c.cur += u64::from(c);
+                    if l == 0 {
+                        s.i[j] = cur;
+                    } else {
+                        let (v, c) =
+                            sat(i128::from(mul_q16(s.i[j], q.d_beta)) + i128::from(cur), b);
+                        sat_c.i += u64::from(c);
+                        s.i[j] = v;
+                    }
+                    s.sd[j] = filter(s.i[j], s.sd[j], q.d_phi);
+                }
+                // Steps 3-9 per neuron.
+                let maxpool = match layer.conn {
+                    Conn::Conv(g) if matches!(g.pool, Some(p) if p.kind == PoolKind::Max) => {
+                        Some(g)
+                    }
+                    _ => None,
+                };
+                let out = &mut cur_spikes[l];
+                out.clear();
+                for n in 0..s.s.len() {
+                    let sdp = match maxpool {
+                        Some(g) => {
+                            let mut m = i64::MIN;
+                            max_window(&g, n, |u| m = m.max(s.sd[u]));
+                            m
+                        }
+                        None => s.sd[n],
+                    };
+                    let (sv, c) = sat(
+                        i128::from(layer.bias[layer.conn.channel_of(n)]) + i128::from(sdp),
+                        b,
+                    );
+                    sat_c.s += u64::from(c);
+                    s.s[n] = sv;
+                    if layer.readout {
+                        continue;
+                    }
+                    s.sh[n] = mul_q16(s.sh[n], q.d_eta);
+                    let th = s.theta[n];
+                    if sv - s.sh[n] > (th >> 1) {
+                        out.push((n as u32, th));
+                        let (v, c) = sat(i128::from(s.sh[n]) + i128::from(th), b);
+                        sat_c.sh += u64::from(c);
+                        s.sh[n] = v;
+                        let (v, c) = sat(i128::from(s.td[n]) + i128::from(mul_q16(th, q.m)), b);
+                        sat_c.td += u64::from(c);
+                        s.td[n] = v;
+                    }
+                    s.td[n] = mul_q16(s.td[n], q.d_gamma);
+                    let (v, c) = sat(i128::from(q.theta0) + i128::from(s.td[n]), b);
+                    sat_c.theta += u64::from(c);
+                    s.theta[n] = v;
+                }
+                if !layer.readout {
+                    step_spikes += out.len() as u32;
+                    tr.spikes_per_layer[l] += out.len() as u64;
+                    if opts.record_spikes {
+                        tr.spikes.extend(out.iter().map(|&(n, p)| Spike {
+                            step: t,
+                            layer: l as u16,
+                            neuron: n,
+                            payload: match net.coding {
+                                Coding::Graded => p,
+                                Coding::Binary => 1,
+                            },
+                        }));
+                    }
+                }
+            }
+            std::mem::swap(&mut cur_spikes, &mut prev_spikes);
+            let ro = &st[nl - 1].s;
+            tr.predictions.push(argmax_i64(ro));
+            tr.spikes_per_step.push(step_spikes);
+            if opts.record_readout {
+                tr.readout.push(ro.clone());
+            }
+        }
+        tr.final_readout = st[nl - 1].s.clone();
+        Ok(tr)
+    }
+}

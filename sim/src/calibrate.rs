@@ -1,0 +1,115 @@
+//! The calibrator: float network + calibration inputs (from training data) -> integer
+//! network, by the rule of docs/numerics.md section 8.
+
+use crate::ann::Ann;
+use crate::float_asnn::FloatAsnn;
+use crate::trace::SimOptions;
+use asnn_ir::{quantize, resolve_theta0, CalibStats, IrError, LayerQuantInfo, Network, Theta0};
+use asnn_numerics::{Golden, QNetwork, RawInput, RunOptions, SatCounts};
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// Everything calibration decided and measured.
+#[derive(Clone, Debug, Serialize)]
+pub struct Calibration {
+    /// The network with θ0 resolved (no `auto` left).
+    pub network: Network,
+    pub qnet: QNetwork,
+    pub stats: CalibStats,
+    pub quant: Vec<LayerQuantInfo>,
+    /// Golden-model saturations per layer over the calibration inputs.
+    pub saturations: Vec<SatCounts>,
+    pub samples: usize,
+}
+
+/// Nearest-rank percentile of the positive values (0 when there are none).
+pub fn percentile_positive(mut v: Vec<f64>, p: f64) -> f64 {
+    v.retain(|x| *x > 0.0);
+    if v.is_empty() {
+        return 0.0;
+    }
+    let k = ((p / 100.0 * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1;
+    let (_, x, _) = v.select_nth_unstable_by(k, |a, b| a.total_cmp(b));
+    *x
+}
+
+/// Per layer: the `p`-th percentile of the ANN's positive activations (readout: 0).
+pub fn activation_percentiles(net: &Network, inputs: &[RawInput]) -> Vec<f64> {
+    let ann = Ann::new(net);
+    let acts: Vec<Vec<Vec<f64>>> = inputs.par_iter().map(|x| ann.forward(x)).collect();
+    (0..net.layers.len())
+        .map(|l| {
+            if net.layers[l].readout {
+                return 0.0;
+            }
+            let all: Vec<f64> = acts.iter().flat_map(|a| a[l].iter().copied()).collect();
+            percentile_positive(all, net.calibration.percentile)
+        })
+        .collect()
+}
+
+/// Needs calibration data: some θ0 is `auto` or some `state_frac` is not fixed.
+pub fn needs_calibration(net: &Network) -> bool {
+    net.layers
+        .iter()
+        .any(|l| l.quant.state_frac.is_none() || (!l.readout && l.asn.theta0 == Theta0::Auto))
+}
+
+/// Runs the calibration rule. With no inputs, the network must fix everything itself.
+pub fn calibrate(net: &Network, inputs: &[RawInput]) -> Result<Calibration, IrError> {
+    if inputs.is_empty() {
+        let (qnet, quant) = quantize(net, None)?;
+        return Ok(Calibration {
+            network: net.clone(),
+            qnet,
+            stats: CalibStats::default(),
+            quant,
+            saturations: Vec::new(),
+            samples: 0,
+        });
+    }
+    let activation_percentile = activation_percentiles(net, inputs);
+    let resolved = resolve_theta0(net, &activation_percentile)?;
+    let fa = FloatAsnn::new(&resolved)?;
+    let opts = SimOptions {
+        track_max: true,
+        ..Default::default()
+    };
+    let max_abs = inputs
+        .par_iter()
+        .map(|x| fa.run(x, None, opts).max_abs)
+        .reduce(
+            || vec![0.0; net.layers.len()],
+            |a, b| a.iter().zip(&b).map(|(x, y)| x.max(*y)).collect(),
+        );
+    let (qnet, quant) = quantize(&resolved, Some(&max_abs))?;
+    let golden = Golden::new(&qnet).map_err(|e| IrError::net(e.0))?;
+    let saturations = inputs
+        .par_iter()
+        .map(|x| {
+            golden
+                .run(x, None, RunOptions::default())
+                .map(|t| t.saturations)
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| IrError::net(format!("calibration input rejected: {e}")))?
+        .into_iter()
+        .fold(
+            vec![SatCounts::default(); net.layers.len()],
+            |mut acc, s| {
+                acc.iter_mut().zip(&s).for_each(|(a, b)| a.add(b));
+                acc
+            },
+        );
+    Ok(Calibration {
+        network: resolved,
+        qnet,
+        stats: CalibStats {
+            activation_percentile,
+            max_abs,
+        },
+        quant,
+        saturations,
+        samples: inputs.len(),
+    })
+}
