@@ -90,12 +90,20 @@ def _table(name, d):
 
 
 def export(model, out_dir, name, input_shape, input_scale, raw_max=255, steps=300, coding="graded",
-           delay=0, asn=None, quantization=None, calibration=None, layer_asn=None):
+           delay=0, asn=None, quantization=None, calibration=None, layer_asn=None,
+           allow_relu_before_avgpool=False):
     """Export ``model`` (an ``nn.Sequential``) to ``out_dir/network.toml`` + ``weights.safetensors``.
 
     ``input_shape`` is ``[n]`` or ``[C, H, W]``; the first layer sees ``raw * input_scale``.
     ``asn``/``quantization``/``calibration`` are dicts for the global sections;
     ``layer_asn`` maps a layer name to its ``asn`` overrides.
+
+    A pool is fused into the conv layer before it and pools S_dyn *before* the spike
+    test, so the converted layer computes ``relu(pool(conv))``. For max pooling that
+    equals ``pool(relu(conv))``; for average pooling it does not, so
+    ``Conv2d -> ReLU -> AvgPool2d`` is refused unless ``allow_relu_before_avgpool``
+    (then the asnn ANN, and the ASNN, differ from the PyTorch model). Train with
+    ``Conv2d -> AvgPool2d -> ReLU`` for an exact conversion.
     """
     import os
 
@@ -111,6 +119,7 @@ def export(model, out_dir, name, input_shape, input_scale, raw_max=255, steps=30
         raise ExportError("the last weight layer must be nn.Linear (it becomes the readout)")
     i = 0
     n = 0
+    relu_since_conv = False
     while i < len(mods):
         m = mods[i]
         pos = f"module #{i} ({type(m).__name__})"
@@ -139,20 +148,24 @@ def export(model, out_dir, name, input_shape, input_scale, raw_max=255, steps=30
             if layer_asn and lname in layer_asn:
                 entry["asn"] = layer_asn[lname]
             layers.append(entry)
+            relu_since_conv = False
         elif isinstance(m, (nn.AvgPool2d, nn.MaxPool2d)):
             k = m.kernel_size if isinstance(m.kernel_size, int) else m.kernel_size[0]
             s = m.stride if isinstance(m.stride, int) else (m.stride or (k,))[0]
             p = m.padding if isinstance(m.padding, int) else m.padding[0]
             if p != 0 or getattr(m, "ceil_mode", False):
                 raise ExportError(f"{pos}: pooling with padding or ceil_mode is not supported")
-            if isinstance(m, nn.AvgPool2d) and not m.count_include_pad:
-                pass  # no padding, so irrelevant
+            if isinstance(m, nn.AvgPool2d) and relu_since_conv and not allow_relu_before_avgpool:
+                raise ExportError(
+                    f"{pos}: ReLU before AvgPool2d: the fused ASNN layer pools before the spike test "
+                    "(relu(avgpool(conv))), which differs from avgpool(relu(conv)); train with "
+                    "Conv2d -> AvgPool2d -> ReLU, or pass allow_relu_before_avgpool=True to accept the difference")
             layers.append({"kind": "avgpool" if isinstance(m, nn.AvgPool2d) else "maxpool",
                            "name": f"pool{len(layers)}", "kernel": k, "stride": s})
         elif isinstance(m, nn.Flatten):
             layers.append({"kind": "flatten", "name": f"flatten{len(layers)}"})
         elif isinstance(m, nn.ReLU) or type(m).__name__ == "AsnTransfer":
-            pass
+            relu_since_conv = True
         elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
             raise ExportError(f"{pos}: batch-norm must directly follow a Linear or Conv2d layer")
         else:

@@ -59,6 +59,9 @@ enum Cmd {
         /// Write per-sample results (with readout traces) as JSON.
         #[arg(long)]
         json: Option<PathBuf>,
+        /// Include every spike [step, layer, neuron, payload] in the JSON.
+        #[arg(long, requires = "json")]
+        spikes: bool,
     },
     /// Calibrate: choose per-layer theta0 and fixed-point formats from training data
     /// and write the network with them made explicit.
@@ -115,18 +118,18 @@ fn run(cli: Cli) -> Result<()> {
             samples,
             steps,
             json,
+            spikes,
         } => {
             let model = if float { Model::AsnnFloat } else { model };
-            sim(
-                &net,
-                &input,
-                model,
-                calib.as_deref(),
+            let args = SimArgs {
+                calib: calib.as_deref(),
                 calib_samples,
                 samples,
                 steps,
-                json.as_deref(),
-            )
+                json: json.as_deref(),
+                spikes,
+            };
+            sim(&net, &input, model, &args)
         }
         Cmd::Calibrate {
             net,
@@ -271,17 +274,24 @@ fn check(p: &Path) -> Result<()> {
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-fn sim(
-    p: &Path,
-    input: &str,
-    model: Model,
-    calib: Option<&str>,
+struct SimArgs<'a> {
+    calib: Option<&'a str>,
     calib_samples: usize,
     samples: Option<usize>,
     steps: Option<u32>,
-    json_out: Option<&Path>,
-) -> Result<()> {
+    json: Option<&'a Path>,
+    spikes: bool,
+}
+
+fn sim(p: &Path, input: &str, model: Model, a: &SimArgs) -> Result<()> {
+    let SimArgs {
+        calib,
+        calib_samples,
+        samples,
+        steps,
+        json: json_out,
+        spikes,
+    } = *a;
     let loaded = load(p)?;
     let data = dataset(input, samples)?;
     let steps = steps.unwrap_or(loaded.network.steps);
@@ -319,10 +329,17 @@ fn sim(
                         Some(steps),
                         RunOptions {
                             record_readout: true,
-                            ..Default::default()
+                            record_spikes: spikes,
                         },
                     )
                     .map_err(|e| anyhow::anyhow!("sample {i}: {e}"))?;
+                if spikes {
+                    v["spike_list"] = json!(t
+                        .spikes
+                        .iter()
+                        .map(|s| json!([s.step, s.layer, s.neuron, s.payload]))
+                        .collect::<Vec<_>>());
+                }
                 v["spikes_per_layer"] = layer_map(&c.network, &t.spikes_per_layer);
                 v["spikes"] = json!(t.spikes_per_layer.iter().sum::<u64>());
                 v["readout_trace"] = json!(t.readout);
@@ -334,6 +351,7 @@ fn sim(
                 let c = cal.as_ref().expect("calibrated");
                 let opts = SimOptions {
                     record_readout: true,
+                    record_spikes: spikes,
                     ..Default::default()
                 };
                 let t = if model == Model::AsnnFloat {
@@ -347,6 +365,13 @@ fn sim(
                 };
                 v["spikes_per_layer"] = layer_map(&c.network, &t.spikes_per_layer);
                 v["spikes"] = json!(t.total_spikes());
+                if spikes {
+                    v["spike_list"] = json!(t
+                        .spikes
+                        .iter()
+                        .map(|s| json!([s.0, s.1, s.2, s.3]))
+                        .collect::<Vec<_>>());
+                }
                 v["readout_trace"] = json!(t.readout);
                 v["final_readout"] = json!(t.final_readout);
                 *t.predictions.last().unwrap_or(&0)

@@ -81,6 +81,28 @@ struct LayerState {
     s: Vec<i64>,
 }
 
+/// Spec section 4: adds every incoming spike's weighted payload into the exact
+/// accumulators `acc`; returns the synaptic operations done. The sum is exact, so the
+/// result does not depend on the order of `incoming`.
+pub fn deliver(
+    weights: &[i32],
+    fan: &FanOut,
+    coding: Coding,
+    incoming: &[(u32, i64)],
+    acc: &mut [i64],
+) -> u64 {
+    let mut ops = 0;
+    for &(src, payload) in incoming {
+        let p = match coding {
+            Coding::Graded => payload,
+            Coding::Binary => 1,
+        };
+        ops += fan.len(src as usize) as u64;
+        fan.for_each(src as usize, |tgt, w| acc[tgt] += i64::from(weights[w]) * p);
+    }
+    ops
+}
+
 /// A validated network ready to run samples (cheap to share across threads).
 pub struct Golden<'a> {
     net: &'a QNetwork,
@@ -154,9 +176,7 @@ impl<'a> Golden<'a> {
             for l in 0..nl {
                 let layer = &net.layers[l];
                 let fan = &self.fan[l];
-                let (before, rest) = st.split_at_mut(l);
-                let _ = before;
-                let s = &mut rest[0];
+                let s = &mut st[l];
                 // Synaptic input (spec section 4).
                 if l == 0 {
                     for (idx, v) in input.changes_at(t, &mut cursor) {
@@ -178,16 +198,7 @@ impl<'a> Golden<'a> {
                     } else {
                         &prev_spikes[l - 1]
                     };
-                    for &(src, payload) in incoming {
-                        let p = match net.coding {
-                            Coding::Graded => payload,
-                            Coding::Binary => 1,
-                        };
-                        tr.synops += fan.len(src as usize) as u64;
-                        fan.for_each(src as usize, |tgt, w| {
-                            s.acc[tgt] += i64::from(layer.weights[w]) * p;
-                        });
-                    }
+                    tr.synops += deliver(&layer.weights, fan, net.coding, incoming, &mut s.acc);
                 }
                 let q = &layer.q;
                 let b = q.state_bits;

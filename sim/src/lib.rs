@@ -17,3 +17,4 @@ pub use eval::{summarize, ModelKind, Models, Outcome, Summary};
 pub use float_asnn::FloatAsnn;
 pub use if_baseline::IfBaseline;
 pub use trace::{argmax_f64, decision_step, ProbeState, SimOptions, Trace};
+pub mod random;
