@@ -153,14 +153,14 @@ impl TensorStore for NpyDir {
 
 /// Opens a `.safetensors` file or a directory of `.npy` files.
 pub fn open_store(path: &Path) -> Result<Box<dyn TensorStore>, String> {
-    if path.is_dir() {
+    if !path.exists() {
+        Err(format!("{} does not exist", path.display()))
+    } else if path.is_dir() {
         Ok(Box::new(NpyDir {
             dir: path.to_path_buf(),
         }))
     } else if path.extension().and_then(|e| e.to_str()) == Some("safetensors") {
         Ok(Box::new(read_safetensors(path)?))
-    } else if !path.exists() {
-        Err(format!("{} does not exist", path.display()))
     } else {
         Err(format!(
             "{} is neither a .safetensors file nor a directory of .npy files",

@@ -144,6 +144,10 @@ pub struct Network {
 
 const MAX_TAU: f64 = 10_000.0;
 const MAX_STEPS: u32 = 1_000_000;
+/// Largest layer (units, channels, input values): far above any FPGA target.
+const MAX_UNITS: usize = 1 << 24;
+/// Largest kernel, stride or padding.
+const MAX_GEOM: usize = 1024;
 
 fn check_tensor(
     t: &Tensor,
@@ -291,6 +295,8 @@ impl Network {
             || inp.shape.len() > 3
             || inp.shape.contains(&0)
             || inp.shape.len() == 2
+            || inp.shape.iter().any(|&d| d > MAX_UNITS)
+            || inp.shape.iter().product::<usize>() > MAX_UNITS
         {
             return Err(IrError::key(
                 "input.shape",
@@ -376,8 +382,11 @@ impl Network {
                     if shape.len() != 1 {
                         return err(None, format!("a {} layer needs a flat input, found shape {:?}: add a flatten layer before it", rl.kind.name(), shape));
                     }
-                    if *units == 0 {
-                        return err(Some("units"), "must be positive".into());
+                    if *units == 0 || *units > MAX_UNITS {
+                        return err(
+                            Some("units"),
+                            format!("must be in 1..={MAX_UNITS}, found {units}"),
+                        );
                     }
                     let n_in = shape[0];
                     check_tensor(weight, &[*units, n_in], lname, idx, "weight")?;
@@ -425,6 +434,13 @@ impl Network {
                     if *channels == 0 || *kernel == 0 || *stride == 0 {
                         return err(None, format!("channels {channels}, kernel {kernel} and stride {stride} must be positive"));
                     }
+                    if *channels > MAX_UNITS
+                        || *kernel > MAX_GEOM
+                        || *stride > MAX_GEOM
+                        || *padding > MAX_GEOM
+                    {
+                        return err(None, format!("channels {channels} (max {MAX_UNITS}), kernel {kernel}, stride {stride}, padding {padding} (max {MAX_GEOM}) out of range"));
+                    }
                     let (c, h, w) = (shape[0], shape[1], shape[2]);
                     if h + 2 * padding < *kernel || w + 2 * padding < *kernel {
                         return err(
@@ -462,6 +478,15 @@ impl Network {
                         padding: *padding,
                         pool: None,
                     };
+                    if g.n_conv() > MAX_UNITS {
+                        return err(
+                            None,
+                            format!(
+                                "{} conv outputs, above the limit of {MAX_UNITS}",
+                                g.n_conv()
+                            ),
+                        );
+                    }
                     let (oh, ow) = g.out_hw();
                     layers.push(Layer {
                         name: rl.name.clone(),
@@ -491,10 +516,12 @@ impl Network {
                     else {
                         return err(None, format!("a {} layer must directly follow a conv2d layer (it is fused into it)", rl.kind.name()));
                     };
-                    if *kernel == 0 || *stride == 0 {
+                    if *kernel == 0 || *stride == 0 || *kernel > MAX_GEOM || *stride > MAX_GEOM {
                         return err(
                             None,
-                            format!("kernel {kernel} and stride {stride} must be positive"),
+                            format!(
+                                "kernel {kernel} and stride {stride} must be in 1..={MAX_GEOM}"
+                            ),
                         );
                     }
                     let (ch, cw) = g.conv_hw();
