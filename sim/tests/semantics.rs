@@ -1,0 +1,154 @@
+//! Network-level semantics shared by all simulators.
+
+use asnn_numerics::{Golden, InputEvent, RawInput, RunOptions};
+use asnn_sim::calibrate::percentile_positive;
+use asnn_sim::random::{random_case, RandomConfig};
+use asnn_sim::{calibrate, decision_step, FloatAsnn, IfBaseline, SimOptions};
+
+fn frame_as_events(f: &[u32]) -> RawInput {
+    RawInput::Events(
+        f.iter()
+            .enumerate()
+            .filter(|(_, &v)| v != 0)
+            .map(|(i, &v)| InputEvent {
+                step: 0,
+                index: i as u32,
+                value: v,
+            })
+            .collect(),
+    )
+}
+
+#[test]
+fn a_frame_equals_its_events_at_step_zero() {
+    let cfg = RandomConfig {
+        allow_events: false,
+        ..Default::default()
+    };
+    for seed in 100..116 {
+        let case = random_case(seed, &cfg).expect("builds");
+        let cal = calibrate(&case.network, &case.inputs[..4]).expect("calibrates");
+        let g = Golden::new(&cal.qnet).expect("valid");
+        let fa = FloatAsnn::new(&cal.network).expect("ok");
+        for x in &case.inputs {
+            let RawInput::Frame(f) = x else {
+                unreachable!()
+            };
+            let ev = frame_as_events(f);
+            let opts = RunOptions {
+                record_spikes: true,
+                record_readout: true,
+            };
+            assert_eq!(
+                g.run(x, None, opts).unwrap(),
+                g.run(&ev, None, opts).unwrap(),
+                "seed {seed}"
+            );
+            let so = SimOptions {
+                record_spikes: true,
+                ..Default::default()
+            };
+            assert_eq!(
+                fa.run(x, None, so).spikes,
+                fa.run(&ev, None, so).spikes,
+                "seed {seed}"
+            );
+        }
+    }
+}
+
+#[test]
+fn delay_one_holds_each_boundary_one_step() {
+    // With delay 1 the readout at step 0 has seen no spike: its S is its bias alone.
+    // (Hidden neurons may still spike at step 0 from their bias; the full delay
+    // semantics are checked against the independent reference in tests/.)
+    let mut checked = 0;
+    for seed in 0..200 {
+        let case = random_case(seed, &RandomConfig::default()).expect("builds");
+        if case.network.delay != 1 {
+            continue;
+        }
+        let cal = calibrate(&case.network, &case.inputs[..4]).expect("calibrates");
+        let g = Golden::new(&cal.qnet).expect("valid");
+        let tr = g
+            .run(
+                &case.inputs[0],
+                None,
+                RunOptions {
+                    record_spikes: true,
+                    record_readout: true,
+                },
+            )
+            .unwrap();
+        let ro = cal.qnet.layers.last().unwrap();
+        let per = ro.conn.n_out() / ro.bias.len();
+        let bias: Vec<i64> = (0..ro.conn.n_out()).map(|n| ro.bias[n / per]).collect();
+        assert_eq!(tr.readout[0], bias, "seed {seed}");
+        checked += 1;
+    }
+    assert!(checked > 50);
+}
+
+#[test]
+fn calibration_leaves_no_saturation_on_its_own_data() {
+    // The rule promises nothing overflows on the calibration data (one bit of headroom).
+    let mut total = 0;
+    for seed in 0..64 {
+        let case = random_case(seed, &RandomConfig::default()).expect("builds");
+        let cal = calibrate(&case.network, &case.inputs).expect("calibrates");
+        let sats: u64 = cal.saturations.iter().map(|s| s.total()).sum();
+        assert_eq!(sats, 0, "seed {seed}: {:?}", cal.saturations);
+        total += cal.samples;
+    }
+    assert_eq!(total, 64 * 8);
+}
+
+#[test]
+fn if_neuron_fires_at_its_normalised_rate() {
+    // One IF neuron fed constant current c per step (reset by subtraction, threshold 1)
+    // fires min(floor(T·c), T) times in T steps (at most once per step).
+    let cfg = RandomConfig {
+        max_hidden: 1,
+        allow_conv: false,
+        allow_events: false,
+        ..Default::default()
+    };
+    let case = random_case(3, &cfg).expect("builds");
+    let net = calibrate(&case.network, &case.inputs).expect("ok").network;
+    let lam = vec![1.0; net.layers.len()];
+    let ifb = IfBaseline::new(&net, &lam).expect("ok");
+    let x = &case.inputs[0];
+    let tr = ifb.run(x, Some(1000), SimOptions::default());
+    // Expected from the pre-activation c = W·(raw·scale) + b of each hidden neuron.
+    let RawInput::Frame(f) = x else {
+        unreachable!()
+    };
+    let l0 = &net.layers[0];
+    let n_out = l0.conn.n_out();
+    let expect: u64 = (0..n_out)
+        .map(|j| {
+            let c = l0.bias[j]
+                + f.iter()
+                    .enumerate()
+                    .map(|(i, &v)| l0.weights[i * n_out + j] * f64::from(v) * net.input.scale)
+                    .sum::<f64>();
+            (1000.0 * c).floor().clamp(0.0, 1000.0) as u64
+        })
+        .sum();
+    let got = tr.spikes_per_layer[0];
+    assert!(
+        (got as i64 - expect as i64).abs() <= n_out as i64,
+        "{got} vs {expect}"
+    );
+}
+
+#[test]
+fn decision_step_and_percentile() {
+    assert_eq!(decision_step(&[3, 1, 2, 2, 2]), 2);
+    assert_eq!(decision_step(&[2, 2, 2]), 0);
+    assert_eq!(decision_step(&[]), 0);
+    let v: Vec<f64> = (0..=1000).map(f64::from).collect();
+    assert_eq!(percentile_positive(v.clone(), 99.9), 999.0);
+    assert_eq!(percentile_positive(v, 50.0), 500.0);
+    assert_eq!(percentile_positive(vec![0.0, -1.0], 99.9), 0.0);
+}

@@ -1,0 +1,219 @@
+//! The `asnn` binary end to end: demo figures, checks, errors, calibration round trip.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn asnn(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_asnn"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("asnn runs")
+}
+
+fn ok(args: &[&str]) -> String {
+    let o = asnn(args);
+    assert!(
+        o.status.success(),
+        "asnn {args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).expect("json written")).expect("valid json")
+}
+
+#[test]
+fn demo_meets_the_acceptance_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("demo.json");
+    let text = ok(&["demo", "--json", out.to_str().unwrap()]);
+    for model in ["ann", "asnn_float", "asnn_int", "if_baseline"] {
+        assert!(text.contains(model), "demo table lacks {model}:\n{text}");
+    }
+    let v = json(&out);
+    let acc = |m: &str| v["models"][m]["accuracy"].as_f64().unwrap();
+    let spikes = |m: &str| v["models"][m]["spikes_per_inference"].as_f64().unwrap();
+    for m in ["ann", "asnn_float", "asnn_int", "if_baseline"] {
+        for k in ["accuracy", "spikes_per_inference", "mean_decision_step"] {
+            assert!(v["models"][m][k].is_number(), "{m}.{k} missing");
+        }
+    }
+    // Integer ASNN within 1 percentage point of the ANN on the bundled test slice.
+    assert!(
+        (acc("asnn_int") - acc("ann")).abs() <= 0.01,
+        "int {} vs ann {}",
+        acc("asnn_int"),
+        acc("ann")
+    );
+    assert!(acc("ann") > 0.9);
+    // Integer and float ASNN agree on at least 99% of predictions.
+    let same = v["int_vs_float"]["same_prediction"].as_f64().unwrap();
+    assert!(same / v["samples"].as_f64().unwrap() >= 0.99);
+    // The ASNN spikes, and less than the rate-coded baseline.
+    assert!(spikes("asnn_int") > 0.0 && spikes("asnn_int") < spikes("if_baseline"));
+}
+
+#[test]
+fn check_summarises_the_example() {
+    let text = ok(&["check", "examples/digits"]);
+    assert!(text.contains("OK — network 'digits-mlp'"), "{text}");
+    assert!(
+        text.contains("32 spiking neurons, 10 readout units, 2368 synapses"),
+        "{text}"
+    );
+    assert!(text.contains("needs calibration data"), "{text}");
+}
+
+#[test]
+fn bad_input_exits_with_a_message_not_a_panic() {
+    let o = asnn(&["check", "tests/bad_inputs/nan_weight"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("nan_weight/network.toml") && err.contains("non-finite value NaN"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"));
+    let o = asnn(&["check", "does/not/exist.toml"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot read"));
+}
+
+#[test]
+fn sim_without_calibration_data_says_how_to_get_it() {
+    let o = asnn(&[
+        "sim",
+        "examples/digits",
+        "--input",
+        "idx:examples/digits:test",
+        "--samples",
+        "2",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("needs calibration data") && err.contains("--calib"),
+        "{err}"
+    );
+}
+
+#[test]
+fn calibrated_network_runs_alone_and_identically() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = dir.path().join("digits-calibrated.toml");
+    ok(&[
+        "calibrate",
+        "examples/digits",
+        "--calib",
+        "idx:examples/digits:calib",
+        "-o",
+        net.to_str().unwrap(),
+    ]);
+    let text = std::fs::read_to_string(&net).unwrap();
+    assert!(
+        text.contains("state_frac") && text.contains("theta0"),
+        "{text}"
+    );
+    let a = dir.path().join("a.json");
+    let b = dir.path().join("b.json");
+    ok(&[
+        "sim",
+        "examples/digits",
+        "--input",
+        "idx:examples/digits:test",
+        "--calib",
+        "idx:examples/digits:calib",
+        "--samples",
+        "20",
+        "--spikes",
+        "--json",
+        a.to_str().unwrap(),
+    ]);
+    ok(&[
+        "sim",
+        net.to_str().unwrap(),
+        "--input",
+        "idx:examples/digits:test",
+        "--samples",
+        "20",
+        "--spikes",
+        "--json",
+        b.to_str().unwrap(),
+    ]);
+    let (a, b) = (json(&a), json(&b));
+    assert_eq!(
+        a["samples"], b["samples"],
+        "calibrated file must reproduce the on-the-fly calibration exactly"
+    );
+    assert_eq!(
+        a["samples"][0]["readout_trace"].as_array().unwrap().len(),
+        300
+    );
+    // Calibrating twice gives the same bytes.
+    let net2 = dir.path().join("again.toml");
+    ok(&[
+        "calibrate",
+        "examples/digits",
+        "--calib",
+        "idx:examples/digits:calib",
+        "-o",
+        net2.to_str().unwrap(),
+    ]);
+    assert_eq!(text, std::fs::read_to_string(&net2).unwrap());
+}
+
+#[test]
+fn sim_refuses_inputs_that_do_not_fit() {
+    // The digits net expects 64 values with raw_max 16: MNIST-sized or 8-bit data is refused.
+    let dir = tempfile::tempdir().unwrap();
+    let idx = dir.path().join("x-images-idx3-ubyte");
+    let mut b = vec![0u8, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 8, 0, 0, 0, 8];
+    b.extend(std::iter::repeat_n(200u8, 64));
+    std::fs::write(&idx, b).unwrap();
+    let o = asnn(&[
+        "sim",
+        "examples/digits",
+        "--input",
+        idx.to_str().unwrap(),
+        "--model",
+        "ann",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("sample 0: input 0 = 200 exceeds raw_max = 16"),
+        "{err}"
+    );
+}
+
+#[test]
+fn events_input_runs_from_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("ev.csv");
+    let mut s = String::from("sample,step,index,value,label\n");
+    for (i, v) in [(10, 16), (18, 16), (26, 12), (34, 16)] {
+        s += &format!("0,0,{i},{v},1\n");
+    }
+    s += "0,50,10,0,1\n1,0,20,16,7\n";
+    std::fs::write(&csv, s).unwrap();
+    let out = dir.path().join("o.json");
+    let spec = format!("events:{}", csv.display());
+    ok(&[
+        "sim",
+        "examples/digits",
+        "--input",
+        &spec,
+        "--calib",
+        "idx:examples/digits:calib",
+        "--json",
+        out.to_str().unwrap(),
+    ]);
+    let v = json(&out);
+    assert_eq!(v["samples"].as_array().unwrap().len(), 2);
+    assert_eq!(v["samples"][1]["label"], 7);
+}
