@@ -42,14 +42,17 @@ fn gunzip_if_needed(raw: Vec<u8>, label: &str) -> Result<Vec<u8>, String> {
     }
 }
 
-/// An IDX file of unsigned bytes: (dims, data).
-pub fn read_idx_u8(path: &Path) -> Result<(Vec<usize>, Vec<u8>), String> {
+/// A parsed IDX array of unsigned bytes: (dims, data).
+pub type IdxArray = (Vec<usize>, Vec<u8>);
+
+/// An IDX file of unsigned bytes.
+pub fn read_idx_u8(path: &Path) -> Result<IdxArray, String> {
     let raw = std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     parse_idx_u8(raw, &path.display().to_string())
 }
 
 /// Parses IDX bytes (gzip or plain); `label` names the source in messages.
-pub fn parse_idx_u8(raw: Vec<u8>, label: &str) -> Result<(Vec<usize>, Vec<u8>), String> {
+pub fn parse_idx_u8(raw: Vec<u8>, label: &str) -> Result<IdxArray, String> {
     let b = gunzip_if_needed(raw, label)?;
     let e = |m: &str| format!("{label}: not an IDX file: {m}");
     if b.len() < 4 || b[0] != 0 || b[1] != 0 {
@@ -111,8 +114,8 @@ pub fn load_idx(dir: &Path, prefix: &str) -> Result<Dataset, String> {
 
 /// Builds a dataset from parsed IDX images and (optionally) labels with their source name.
 pub fn idx_dataset(
-    (dims, data): (Vec<usize>, Vec<u8>),
-    labels: Option<((Vec<usize>, Vec<u8>), String)>,
+    (dims, data): IdxArray,
+    labels: Option<(IdxArray, String)>,
     source: String,
 ) -> Result<Dataset, String> {
     let n = dims[0];
