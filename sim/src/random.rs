@@ -51,6 +51,20 @@ fn tensor(rng: &mut ChaCha8Rng, name: &str, dims: Vec<usize>, scale: f64, offset
     }
 }
 
+/// Appends a flatten layer when the current shape is an image.
+fn flatten_image(layers: &mut Vec<RawLayer>, cur: &mut Vec<usize>, li: &mut usize) {
+    if cur.len() == 3 {
+        layers.push(RawLayer {
+            name: format!("f{li}"),
+            kind: RawKind::Flatten,
+            asn: AsnOverride::default(),
+            quant: QuantOverride::default(),
+        });
+        *li += 1;
+        *cur = vec![cur.iter().product()];
+    }
+}
+
 /// Builds the random case for `seed`.
 pub fn random_case(seed: u64, cfg: &RandomConfig) -> Result<RandomCase, IrError> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -131,16 +145,7 @@ pub fn random_case(seed: u64, cfg: &RandomConfig) -> Result<RandomCase, IrError>
                 cur = vec![ch, (oh - 2) / 2 + 1, (ow - 2) / 2 + 1];
             }
         } else {
-            if cur.len() == 3 {
-                layers.push(RawLayer {
-                    name: format!("f{li}"),
-                    kind: RawKind::Flatten,
-                    asn: AsnOverride::default(),
-                    quant: QuantOverride::default(),
-                });
-                li += 1;
-                cur = vec![cur.iter().product()];
-            }
+            flatten_image(&mut layers, &mut cur, &mut li);
             let units = rng.random_range(2..=12);
             let s = 1.5 / (cur[0] as f64).sqrt();
             layers.push(RawLayer {
@@ -186,15 +191,7 @@ pub fn random_case(seed: u64, cfg: &RandomConfig) -> Result<RandomCase, IrError>
             last.quant.state_bits = Some(rng.random_range(12..=28));
         }
     }
-    if cur.len() == 3 {
-        layers.push(RawLayer {
-            name: format!("f{li}"),
-            kind: RawKind::Flatten,
-            asn: AsnOverride::default(),
-            quant: QuantOverride::default(),
-        });
-        cur = vec![cur.iter().product()];
-    }
+    flatten_image(&mut layers, &mut cur, &mut li);
     let classes = rng.random_range(2..=5);
     let s = 1.5 / (cur[0] as f64).sqrt();
     layers.push(RawLayer {
