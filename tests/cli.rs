@@ -52,7 +52,7 @@ fn demo_meets_the_acceptance_figures() {
     );
     assert!(acc("ann") > 0.9);
     // Integer and float ASNN agree on at least 99% of predictions.
-    let same = v["int_vs_float"]["same_prediction"].as_f64().unwrap();
+    let same = v["int_vs_float_same_prediction"].as_f64().unwrap();
     assert!(same / v["samples"].as_f64().unwrap() >= 0.99);
     // The ASNN spikes, and less than the rate-coded baseline.
     assert!(spikes("asnn_int") > 0.0 && spikes("asnn_int") < spikes("if_baseline"));

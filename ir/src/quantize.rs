@@ -13,6 +13,8 @@ use serde::{Deserialize, Serialize};
 pub struct CalibStats {
     /// The `percentile`-th percentile of each spiking layer's positive ANN activations.
     pub activation_percentile: Vec<f64>,
+    /// The largest ANN activation of each spiking layer (Diehl's max-normalisation).
+    pub activation_max: Vec<f64>,
     /// Largest magnitude of any state variable in the float ASNN run, per layer.
     pub max_abs: Vec<f64>,
 }

@@ -17,10 +17,11 @@ pub fn rshr(x: i128, k: u32) -> i128 {
 }
 
 /// `rshr(x · d, 16)`: multiply by a decay (or m_f) constant in Q0.16 and round.
+/// Exact in i64: state values satisfy |x| <= 2^31 (state_bits <= 32) and d <= 2^18
+/// (validated), so |x · d| + 2^15 < 2^50.
 #[inline]
 pub fn mul_q16(x: i64, d: u32) -> i64 {
-    // |x| < 2^32 and d <= 2^18 by validation, so the result fits i64.
-    rshr(i128::from(x) * i128::from(d), DECAY_FRAC) as i64
+    (x * i64::from(d) + (1 << (DECAY_FRAC - 1))) >> DECAY_FRAC
 }
 
 /// Smallest and largest value of a `bits`-wide two's-complement integer.
@@ -43,14 +44,41 @@ pub fn sat(x: i128, bits: u32) -> (i64, bool) {
     }
 }
 
+/// [`sat`] for values already in i64 (sums of two state values never leave i64).
+#[inline]
+pub fn sat64(x: i64, bits: u32) -> (i64, bool) {
+    let (lo, hi) = range(bits);
+    if x > hi {
+        (hi, true)
+    } else if x < lo {
+        (lo, true)
+    } else {
+        (x, false)
+    }
+}
+
 /// Rescale an exact accumulator by `2^-shift` (round half up when shifting right,
 /// exact when shifting left) and saturate to `bits`.
 #[inline]
 pub fn rescale_sat(acc: i64, shift: i32, bits: u32) -> (i64, bool) {
+    if shift >= 0 {
+        // Right shifts never grow the value; the rounding add is done in i128 only when
+        // acc is within 2^(k-1) of the i64 limit (never for validated accumulators).
+        let k = shift.unsigned_abs();
+        let v = if k == 0 {
+            acc
+        } else if k < 63 {
+            match acc.checked_add(1i64 << (k - 1)) {
+                Some(a) => a >> k,
+                None => rshr(i128::from(acc), k) as i64,
+            }
+        } else {
+            rshr(i128::from(acc), k) as i64
+        };
+        return sat64(v, bits);
+    }
     let a = i128::from(acc);
-    let v = if shift >= 0 {
-        rshr(a, shift.unsigned_abs())
-    } else {
+    let v = {
         let l = shift.unsigned_abs();
         if l >= 64 {
             // Anything nonzero saturates; avoid an out-of-range shift.
@@ -67,13 +95,11 @@ pub fn rescale_sat(acc: i64, shift: i32, bits: u32) -> (i64, bool) {
 }
 
 /// The leaky filter `rshr(C·i + D·s, 16)` with `C = 2^16 - D` (spec step 2).
+/// Exact in i64 for state values (|i|, |s| <= 2^31; C, D <= 2^16).
 #[inline]
 pub fn filter(i: i64, s: i64, d: u32) -> i64 {
-    let c = i128::from(DECAY_ONE - d);
-    rshr(
-        c * i128::from(i) + i128::from(d) * i128::from(s),
-        DECAY_FRAC,
-    ) as i64
+    let c = i64::from(DECAY_ONE - d);
+    (c * i + i64::from(d) * s + (1 << (DECAY_FRAC - 1))) >> DECAY_FRAC
 }
 
 /// Number of bits needed for an unsigned value (0 needs 0 bits).

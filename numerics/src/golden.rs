@@ -1,6 +1,6 @@
 //! The golden model: docs/numerics.md, executed. Integer types only.
 
-use crate::fixed::{filter, mul_q16, rescale_sat, sat};
+use crate::fixed::{filter, mul_q16, rescale_sat, sat64};
 use crate::input::RawInput;
 use crate::qnet::{Coding, Conn, PoolKind, QError, QNetwork};
 use crate::synapse::{max_window, FanOut};
@@ -97,10 +97,28 @@ pub fn deliver(
             Coding::Graded => payload,
             Coding::Binary => 1,
         };
-        ops += fan.len(src as usize) as u64;
-        fan.for_each(src as usize, |tgt, w| acc[tgt] += i64::from(weights[w]) * p);
+        ops += accumulate(weights, fan, src as usize, p, acc);
     }
     ops
+}
+
+/// Adds `value × weight` of every synapse of input unit `src` into `acc`; returns the
+/// synaptic operations done. Dense rows are contiguous, so they take a slice fast path.
+#[inline]
+pub fn accumulate(weights: &[i32], fan: &FanOut, src: usize, value: i64, acc: &mut [i64]) -> u64 {
+    match fan {
+        FanOut::Dense { n_out } => {
+            let row = &weights[src * n_out..(src + 1) * n_out];
+            for (a, w) in acc.iter_mut().zip(row) {
+                *a += i64::from(*w) * value;
+            }
+            *n_out as u64
+        }
+        _ => {
+            fan.for_each(src, |tgt, w| acc[tgt] += i64::from(weights[w]) * value);
+            fan.len(src) as u64
+        }
+    }
 }
 
 /// A validated network ready to run samples (cheap to share across threads).
@@ -186,10 +204,7 @@ impl<'a> Golden<'a> {
                             continue;
                         }
                         tr.input_changes += 1;
-                        tr.input_synops += fan.len(idx) as u64;
-                        fan.for_each(idx, |tgt, w| {
-                            s.acc[tgt] += i64::from(layer.weights[w]) * delta;
-                        });
+                        tr.input_synops += accumulate(&layer.weights, fan, idx, delta, &mut s.acc);
                     }
                 } else {
                     s.acc.fill(0);
@@ -210,8 +225,7 @@ impl<'a> Golden<'a> {
                     if l == 0 {
                         s.i[j] = cur;
                     } else {
-                        let (v, c) =
-                            sat(i128::from(mul_q16(s.i[j], q.d_beta)) + i128::from(cur), b);
+                        let (v, c) = sat64(mul_q16(s.i[j], q.d_beta) + cur, b);
                         sat_c.i += u64::from(c);
                         s.i[j] = v;
                     }
@@ -224,6 +238,7 @@ impl<'a> Golden<'a> {
                     }
                     _ => None,
                 };
+                let per_ch = s.s.len() / layer.bias.len();
                 let out = &mut cur_spikes[l];
                 out.clear();
                 for n in 0..s.s.len() {
@@ -235,10 +250,7 @@ impl<'a> Golden<'a> {
                         }
                         None => s.sd[n],
                     };
-                    let (sv, c) = sat(
-                        i128::from(layer.bias[layer.conn.channel_of(n)]) + i128::from(sdp),
-                        b,
-                    );
+                    let (sv, c) = sat64(layer.bias[n / per_ch] + sdp, b);
                     sat_c.s += u64::from(c);
                     s.s[n] = sv;
                     if layer.readout {
@@ -248,15 +260,15 @@ impl<'a> Golden<'a> {
                     let th = s.theta[n];
                     if sv - s.sh[n] > (th >> 1) {
                         out.push((n as u32, th));
-                        let (v, c) = sat(i128::from(s.sh[n]) + i128::from(th), b);
+                        let (v, c) = sat64(s.sh[n] + th, b);
                         sat_c.sh += u64::from(c);
                         s.sh[n] = v;
-                        let (v, c) = sat(i128::from(s.td[n]) + i128::from(mul_q16(th, q.m)), b);
+                        let (v, c) = sat64(s.td[n] + mul_q16(th, q.m), b);
                         sat_c.td += u64::from(c);
                         s.td[n] = v;
                     }
                     s.td[n] = mul_q16(s.td[n], q.d_gamma);
-                    let (v, c) = sat(i128::from(q.theta0) + i128::from(s.td[n]), b);
+                    let (v, c) = sat64(q.theta0 + s.td[n], b);
                     sat_c.theta += u64::from(c);
                     s.theta[n] = v;
                 }

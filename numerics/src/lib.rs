@@ -15,6 +15,8 @@ pub mod input;
 pub mod qnet;
 pub mod synapse;
 
-pub use golden::{argmax_i64, deliver, Golden, GoldenTrace, RunOptions, SatCounts, Spike};
+pub use golden::{
+    accumulate, argmax_i64, deliver, Golden, GoldenTrace, RunOptions, SatCounts, Spike,
+};
 pub use input::{InputEvent, RawInput};
 pub use qnet::{Coding, Conn, ConvGeom, Pool, PoolKind, QError, QLayer, QNetwork, QParams};

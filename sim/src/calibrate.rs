@@ -34,19 +34,21 @@ pub fn percentile_positive(mut v: Vec<f64>, p: f64) -> f64 {
     *x
 }
 
-/// Per layer: the `p`-th percentile of the ANN's positive activations (readout: 0).
-pub fn activation_percentiles(net: &Network, inputs: &[RawInput]) -> Vec<f64> {
+/// Per layer: (the `percentile`-th percentile, the maximum) of the ANN's positive
+/// activations; 0 for the readout.
+pub fn activation_stats(net: &Network, inputs: &[RawInput]) -> (Vec<f64>, Vec<f64>) {
     let ann = Ann::new(net);
     let acts: Vec<Vec<Vec<f64>>> = inputs.par_iter().map(|x| ann.forward(x)).collect();
     (0..net.layers.len())
         .map(|l| {
             if net.layers[l].readout {
-                return 0.0;
+                return (0.0, 0.0);
             }
             let all: Vec<f64> = acts.iter().flat_map(|a| a[l].iter().copied()).collect();
-            percentile_positive(all, net.calibration.percentile)
+            let max = all.iter().fold(0.0f64, |m, x| m.max(*x));
+            (percentile_positive(all, net.calibration.percentile), max)
         })
-        .collect()
+        .unzip()
 }
 
 /// Needs calibration data: some θ0 is `auto` or some `state_frac` is not fixed.
@@ -69,7 +71,7 @@ pub fn calibrate(net: &Network, inputs: &[RawInput]) -> Result<Calibration, IrEr
             samples: 0,
         });
     }
-    let activation_percentile = activation_percentiles(net, inputs);
+    let (activation_percentile, activation_max) = activation_stats(net, inputs);
     let resolved = resolve_theta0(net, &activation_percentile)?;
     let fa = FloatAsnn::new(&resolved)?;
     let opts = SimOptions {
@@ -107,6 +109,7 @@ pub fn calibrate(net: &Network, inputs: &[RawInput]) -> Result<Calibration, IrEr
         qnet,
         stats: CalibStats {
             activation_percentile,
+            activation_max,
             max_abs,
         },
         quant,

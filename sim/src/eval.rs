@@ -1,10 +1,11 @@
-//! Evaluating models over labelled samples: accuracy by step, spikes, decision step.
+//! Evaluating models over labelled samples: accuracy by step, spikes, synops,
+//! decision step, steps to 99% of the ANN.
 
 use crate::ann::Ann;
 use crate::calibrate::Calibration;
 use crate::float_asnn::FloatAsnn;
-use crate::if_baseline::IfBaseline;
-use crate::trace::{decision_step, SimOptions};
+use crate::if_baseline::{IfBaseline, IfVariant};
+use crate::trace::{decision_step, SimOptions, Trace};
 use asnn_ir::IrError;
 use asnn_numerics::{Golden, RawInput, RunOptions, SatCounts};
 use rayon::prelude::*;
@@ -18,14 +19,16 @@ pub enum ModelKind {
     AsnnFloat,
     AsnnInt,
     IfBaseline,
+    IfPoisson,
 }
 
 impl ModelKind {
-    pub const ALL: [ModelKind; 4] = [
+    pub const ALL: [ModelKind; 5] = [
         ModelKind::Ann,
         ModelKind::AsnnFloat,
         ModelKind::AsnnInt,
         ModelKind::IfBaseline,
+        ModelKind::IfPoisson,
     ];
     pub fn key(&self) -> &'static str {
         match self {
@@ -33,7 +36,11 @@ impl ModelKind {
             ModelKind::AsnnFloat => "asnn_float",
             ModelKind::AsnnInt => "asnn_int",
             ModelKind::IfBaseline => "if_baseline",
+            ModelKind::IfPoisson => "if_poisson",
         }
+    }
+    pub fn is_spiking(&self) -> bool {
+        *self != ModelKind::Ann
     }
 }
 
@@ -44,19 +51,42 @@ pub struct Outcome {
     pub spikes_per_step: Vec<u32>,
     pub synops: u64,
     pub input_synops: u64,
+    pub input_spikes: u64,
     pub saturations: Vec<SatCounts>,
 }
 
-/// A model's figures over a sample set.
+impl From<Trace> for Outcome {
+    fn from(t: Trace) -> Self {
+        Outcome {
+            predictions: t.predictions,
+            spikes_per_step: t.spikes_per_step,
+            synops: t.synops,
+            input_synops: t.input_synops,
+            input_spikes: t.input_spikes,
+            saturations: Vec::new(),
+        }
+    }
+}
+
+/// A model's figures over a sample set (the `asnn eval` JSON schema).
 #[derive(Clone, Debug, Serialize)]
 pub struct Summary {
     pub accuracy: f64,
+    /// Hidden-layer spikes over the window.
     pub spikes_per_inference: f64,
+    /// Input-encoding spikes (Poisson baseline), reported separately.
+    pub input_spikes_per_inference: f64,
+    /// Synaptic operations from hidden spikes (one weight into one target each).
     pub synops_per_inference: f64,
+    /// Synaptic operations from the input (changes or input spikes) × fan-out.
     pub input_synops_per_inference: f64,
-    pub mean_decision_step: f64,
     /// First step from which accuracy stays at or above 99% of the ANN's (None: never).
     pub steps_to_99pct: Option<u32>,
+    /// Mean cumulative hidden spikes up to that step: the spikes needed to reach 99% of
+    /// the ANN's accuracy (read off the accuracy-vs-spikes frontier).
+    pub spikes_to_99pct: Option<f64>,
+    /// Mean over samples of the first step after which the prediction never changes.
+    pub mean_decision_step: f64,
     pub accuracy_by_step: Vec<f64>,
     /// Mean cumulative hidden spikes up to and including each step.
     pub spikes_by_step: Vec<f64>,
@@ -84,16 +114,13 @@ pub fn summarize(out: &[Outcome], labels: &[u16], ann_accuracy: Option<f64>) -> 
     let accuracy = acc_by_step.last().copied().unwrap_or(0.0);
     let steps_to_99pct = ann_accuracy.and_then(|ann| {
         let target = 0.99 * ann;
-        let mut first = None;
-        for (t, a) in acc_by_step.iter().enumerate().rev() {
-            if *a >= target - 1e-12 {
-                first = Some(t as u32);
-            } else {
-                break;
-            }
-        }
-        first
+        let stays_from = acc_by_step
+            .iter()
+            .rposition(|a| *a < target - 1e-12)
+            .map_or(0, |t| t + 1);
+        (stays_from < steps).then_some(stays_from as u32)
     });
+    let mean = |f: &dyn Fn(&Outcome) -> f64| out.iter().map(f).sum::<f64>() / n;
     let sats: u64 = out
         .iter()
         .flat_map(|o| o.saturations.iter())
@@ -102,14 +129,12 @@ pub fn summarize(out: &[Outcome], labels: &[u16], ann_accuracy: Option<f64>) -> 
     Summary {
         accuracy,
         spikes_per_inference: spk_by_step.last().copied().unwrap_or(0.0),
-        synops_per_inference: out.iter().map(|o| o.synops as f64).sum::<f64>() / n,
-        input_synops_per_inference: out.iter().map(|o| o.input_synops as f64).sum::<f64>() / n,
-        mean_decision_step: out
-            .iter()
-            .map(|o| f64::from(decision_step(&o.predictions)))
-            .sum::<f64>()
-            / n,
+        input_spikes_per_inference: mean(&|o| o.input_spikes as f64),
+        synops_per_inference: mean(&|o| o.synops as f64),
+        input_synops_per_inference: mean(&|o| o.input_synops as f64),
         steps_to_99pct,
+        spikes_to_99pct: steps_to_99pct.map(|t| spk_by_step[t as usize]),
+        mean_decision_step: mean(&|o| f64::from(decision_step(&o.predictions))),
         accuracy_by_step: acc_by_step,
         spikes_by_step: spk_by_step,
         saturations: out
@@ -119,41 +144,58 @@ pub fn summarize(out: &[Outcome], labels: &[u16], ann_accuracy: Option<f64>) -> 
     }
 }
 
-/// All four models, built from one calibration.
+/// Every model, built from one calibration.
 pub struct Models<'a> {
     pub cal: &'a Calibration,
     ann: Ann<'a>,
     fa: FloatAsnn<'a>,
     golden: Golden<'a>,
-    ifb: IfBaseline<'a>,
+    ifb: Result<IfBaseline<'a>, IrError>,
+    ifp: Result<IfBaseline<'a>, IrError>,
 }
 
 impl<'a> Models<'a> {
-    pub fn new(cal: &'a Calibration) -> Result<Self, IrError> {
-        let lambda = if cal.stats.activation_percentile.is_empty() {
-            // No calibration data: normalise by the ANN's own maximum is impossible;
-            // fall back to 1 (no normalisation) and say so in the report.
-            vec![1.0; cal.network.layers.len()]
+    /// `poisson_seed` seeds the Poisson baseline (recorded in reports).
+    pub fn new(cal: &'a Calibration, poisson_seed: u64) -> Result<Self, IrError> {
+        let net = &cal.network;
+        let ones = vec![1.0; net.layers.len()];
+        let pct = if cal.stats.activation_percentile.is_empty() {
+            &ones
         } else {
-            cal.stats.activation_percentile.clone()
+            &cal.stats.activation_percentile
+        };
+        let max = if cal.stats.activation_max.is_empty() {
+            &ones
+        } else {
+            &cal.stats.activation_max
         };
         Ok(Models {
             cal,
-            ann: Ann::new(&cal.network),
-            fa: FloatAsnn::new(&cal.network)?,
+            ann: Ann::new(net),
+            fa: FloatAsnn::new(net)?,
             golden: Golden::new(&cal.qnet).map_err(|e| IrError::net(e.0))?,
-            ifb: IfBaseline::new(&cal.network, &lambda)?,
+            ifb: IfBaseline::new(net, pct, IfVariant::Analog),
+            ifp: IfBaseline::new(net, max, IfVariant::Poisson { seed: poisson_seed }),
         })
     }
 
-    pub fn run(&self, kind: ModelKind, x: &RawInput, steps: u32) -> Result<Outcome, String> {
-        let o = |t: crate::trace::Trace| Outcome {
-            predictions: t.predictions,
-            spikes_per_step: t.spikes_per_step,
-            synops: t.synops,
-            input_synops: t.input_synops,
-            saturations: Vec::new(),
-        };
+    /// Why a model cannot run on this network (e.g. IF baselines and max pooling).
+    pub fn unavailable(&self, kind: ModelKind) -> Option<String> {
+        match kind {
+            ModelKind::IfBaseline => self.ifb.as_ref().err().map(|e| e.to_string()),
+            ModelKind::IfPoisson => self.ifp.as_ref().err().map(|e| e.to_string()),
+            _ => None,
+        }
+    }
+
+    pub fn run(
+        &self,
+        kind: ModelKind,
+        x: &RawInput,
+        steps: u32,
+        sample_id: u64,
+    ) -> Result<Outcome, String> {
+        let so = SimOptions::default();
         Ok(match kind {
             ModelKind::Ann => {
                 let p = self.ann.predict(x);
@@ -163,8 +205,19 @@ impl<'a> Models<'a> {
                     ..Default::default()
                 }
             }
-            ModelKind::AsnnFloat => o(self.fa.run(x, Some(steps), SimOptions::default())),
-            ModelKind::IfBaseline => o(self.ifb.run(x, Some(steps), SimOptions::default())),
+            ModelKind::AsnnFloat => self.fa.run(x, Some(steps), so).into(),
+            ModelKind::IfBaseline => self
+                .ifb
+                .as_ref()
+                .map_err(|e| e.to_string())?
+                .run(x, Some(steps), so, sample_id)
+                .into(),
+            ModelKind::IfPoisson => self
+                .ifp
+                .as_ref()
+                .map_err(|e| e.to_string())?
+                .run(x, Some(steps), so, sample_id)
+                .into(),
             ModelKind::AsnnInt => {
                 let t = self
                     .golden
@@ -175,6 +228,7 @@ impl<'a> Models<'a> {
                     spikes_per_step: t.spikes_per_step,
                     synops: t.synops,
                     input_synops: t.input_synops,
+                    input_spikes: 0,
                     saturations: t.saturations,
                 }
             }
@@ -182,6 +236,7 @@ impl<'a> Models<'a> {
     }
 
     /// Runs `kinds` over all samples in parallel; `tick` is called once per sample.
+    /// Result: one vector of outcomes per kind, in sample order.
     pub fn evaluate(
         &self,
         kinds: &[ModelKind],
@@ -191,17 +246,25 @@ impl<'a> Models<'a> {
     ) -> Result<Vec<Vec<Outcome>>, String> {
         let per_sample: Vec<Vec<Outcome>> = inputs
             .par_iter()
-            .map(|x| {
+            .enumerate()
+            .map(|(i, x)| {
                 let r = kinds
                     .iter()
-                    .map(|k| self.run(*k, x, steps))
+                    .map(|k| self.run(*k, x, steps, i as u64))
                     .collect::<Result<Vec<_>, _>>();
                 tick();
                 r
             })
             .collect::<Result<_, _>>()?;
-        Ok((0..kinds.len())
-            .map(|k| per_sample.iter().map(|s| s[k].clone()).collect())
-            .collect())
+        let mut by_kind: Vec<Vec<Outcome>> = kinds
+            .iter()
+            .map(|_| Vec::with_capacity(inputs.len()))
+            .collect();
+        for sample in per_sample {
+            for (k, o) in sample.into_iter().enumerate() {
+                by_kind[k].push(o);
+            }
+        }
+        Ok(by_kind)
     }
 }

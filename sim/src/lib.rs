@@ -15,6 +15,6 @@ pub use ann::{final_frame, Ann};
 pub use calibrate::{calibrate, needs_calibration, Calibration};
 pub use eval::{summarize, ModelKind, Models, Outcome, Summary};
 pub use float_asnn::FloatAsnn;
-pub use if_baseline::IfBaseline;
+pub use if_baseline::{IfBaseline, IfVariant};
 pub use trace::{argmax_f64, decision_step, ProbeState, SimOptions, Trace};
 pub mod random;

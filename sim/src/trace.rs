@@ -33,6 +33,8 @@ pub struct Trace {
     pub spikes_per_layer: Vec<u64>,
     pub synops: u64,
     pub input_synops: u64,
+    /// Input-encoding spikes (Poisson baseline only), never counted with hidden spikes.
+    pub input_spikes: u64,
     /// (step, layer, neuron, payload).
     pub spikes: Vec<(u32, u16, u32, f64)>,
     pub final_readout: Vec<f64>,

@@ -3,7 +3,7 @@
 use asnn_numerics::{Golden, InputEvent, RawInput, RunOptions};
 use asnn_sim::calibrate::percentile_positive;
 use asnn_sim::random::{random_case, RandomConfig};
-use asnn_sim::{calibrate, decision_step, FloatAsnn, IfBaseline, SimOptions};
+use asnn_sim::{calibrate, decision_step, FloatAsnn, IfBaseline, IfVariant, SimOptions};
 
 fn frame_as_events(f: &[u32]) -> RawInput {
     RawInput::Events(
@@ -116,9 +116,9 @@ fn if_neuron_fires_at_its_normalised_rate() {
     let case = random_case(3, &cfg).expect("builds");
     let net = calibrate(&case.network, &case.inputs).expect("ok").network;
     let lam = vec![1.0; net.layers.len()];
-    let ifb = IfBaseline::new(&net, &lam).expect("ok");
+    let ifb = IfBaseline::new(&net, &lam, IfVariant::Analog).expect("ok");
     let x = &case.inputs[0];
-    let tr = ifb.run(x, Some(1000), SimOptions::default());
+    let tr = ifb.run(x, Some(1000), SimOptions::default(), 0);
     // Expected from the pre-activation c = W·(raw·scale) + b of each hidden neuron.
     let RawInput::Frame(f) = x else {
         unreachable!()

@@ -1,0 +1,139 @@
+#!/usr/bin/python3
+"""Train the paper's networks on MNIST or Fashion-MNIST (CPU, Debian python3-torch).
+
+    /usr/bin/python3 python/train_mnist.py --data ../shared/data/mnist --train-prefix train5k \\
+        --arch mlp256 --coding graded --out examples/mnist-mlp256
+
+Architectures (asn-model.md, Diehl et al. 2015):
+  mlp256   784-256-10
+  mlp1200  784-1200-1200-10 (Diehl's FC net; ~9.5 MB of weights: reproduce, don't commit)
+  cnn      12c5-2s-64c5-2s-10: conv 5x5 (12) -> avgpool 2 -> conv 5x5 (64) -> avgpool 2 -> 10.
+           The pool sits *before* the ReLU, which is what the converted ASNN computes
+           (docs/network-format.md), so the conversion is exact.
+Codings:
+  graded   ReLU; the ASNN's theta0 is "auto" (calibrated per layer).
+  binary   the ASN transfer function (asn-model.md) instead of ReLU, with m_f and
+           theta0 = m_f fixed before training, as in the reference implementation.
+
+Only the training split is used for training; the test split is scored once at the end
+for the record (never used to choose anything).
+"""
+
+import argparse
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+from torch import nn
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from asnn_export import asn_spike_height, export  # noqa: E402
+
+
+def read_idx(path):
+    import gzip
+    for p in (path, path + ".gz"):
+        if os.path.exists(p):
+            raw = open(p, "rb").read()
+            if raw[:2] == b"\x1f\x8b":
+                raw = gzip.decompress(raw)
+            nd = raw[3]
+            dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(nd)]
+            return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * nd).reshape(dims)
+    raise FileNotFoundError(path)
+
+
+class AsnTransfer(nn.Module):
+    """The ASN transfer function (asn-model.md); the exporter recognises it by name."""
+
+    def __init__(self, m_f=0.1, theta0=None, tau_gamma=15.0, tau_eta=50.0):
+        super().__init__()
+        theta0 = m_f if theta0 is None else theta0
+        self.h = asn_spike_height(m_f, theta0, tau_gamma, tau_eta)
+        self.c1 = 2 * m_f * tau_gamma ** 2
+        self.c2 = 2 * theta0 * tau_eta * tau_gamma
+        self.c3 = tau_gamma * (m_f * tau_gamma + 2 * (m_f + 1) * tau_eta)
+        self.c4 = theta0 * tau_eta * (tau_gamma + tau_eta)
+        self.c0 = self.h / (math.exp((self.c1 * theta0 / 2 + self.c2) / (self.c3 * theta0 / 2 + self.c4)) - 1)
+
+    def forward(self, x):
+        r = torch.relu(x)
+        return torch.relu(self.h / (torch.exp((self.c1 * r + self.c2) / (self.c3 * r + self.c4)) - 1) - self.c0 + self.h / 2)
+
+
+def build(arch, act):
+    if arch == "mlp256":
+        return nn.Sequential(nn.Linear(784, 256), act(), nn.Linear(256, 10)), [784]
+    if arch == "mlp1200":
+        return nn.Sequential(nn.Linear(784, 1200), act(), nn.Linear(1200, 1200), act(), nn.Linear(1200, 10)), [784]
+    if arch == "cnn":
+        return nn.Sequential(
+            nn.Conv2d(1, 12, 5), nn.AvgPool2d(2), act(),
+            nn.Conv2d(12, 64, 5), nn.AvgPool2d(2), act(),
+            nn.Flatten(), nn.Linear(64 * 4 * 4, 10)), [1, 28, 28]
+    raise SystemExit(f"unknown --arch {arch}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", required=True, help="IDX directory")
+    ap.add_argument("--train-prefix", default="train")
+    ap.add_argument("--test-prefix", default="t10k")
+    ap.add_argument("--arch", choices=["mlp256", "mlp1200", "cnn"], required=True)
+    ap.add_argument("--coding", choices=["graded", "binary"], default="graded")
+    ap.add_argument("--m-f", type=float, default=0.1)
+    ap.add_argument("--epochs", type=int, default=30)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--name", default=None)
+    ap.add_argument("--out", required=True)
+    args = ap.parse_args()
+
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    xtr = read_idx(os.path.join(args.data, f"{args.train_prefix}-images-idx3-ubyte"))
+    ytr = read_idx(os.path.join(args.data, f"{args.train_prefix}-labels-idx1-ubyte"))
+    xte = read_idx(os.path.join(args.data, f"{args.test_prefix}-images-idx3-ubyte"))
+    yte = read_idx(os.path.join(args.data, f"{args.test_prefix}-labels-idx1-ubyte"))
+    m_f = args.m_f
+    act = nn.ReLU if args.coding == "graded" else (lambda: AsnTransfer(m_f))
+    model, shape = build(args.arch, act)
+    to_t = lambda x: torch.tensor(x.reshape(len(x), *shape) / 255.0, dtype=torch.float32)
+    Xtr, Ytr = to_t(xtr), torch.tensor(ytr, dtype=torch.long)
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, args.epochs)
+    t0 = time.time()
+    for epoch in range(args.epochs):
+        model.train()
+        perm = torch.randperm(len(Xtr))
+        for k in range(0, len(Xtr), args.batch):
+            idx = perm[k:k + args.batch]
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(Xtr[idx]), Ytr[idx]).backward()
+            opt.step()
+        sched.step()
+    model.eval()
+    with torch.no_grad():
+        train_acc = float((model(Xtr).argmax(1) == Ytr).float().mean())
+        test_acc = float((model(to_t(xte)).argmax(1).numpy() == yte).mean())
+    print(f"{args.arch}/{args.coding}: {len(Xtr)} training images, {args.epochs} epochs in {time.time() - t0:.0f} s; "
+          f"train accuracy {train_acc:.4f}, test accuracy {test_acc:.4f} ({len(xte)} images)")
+
+    name = args.name or f"{os.path.basename(os.path.normpath(args.data))}-{args.arch}-{args.coding}"
+    asn = {"tau_phi": 2.5, "tau_gamma": 15.0, "tau_eta": 50.0, "tau_beta": 50.0, "m_f": m_f,
+           "theta0": "auto" if args.coding == "graded" else m_f, "readout_tau_phi": 50.0}
+    export(model, args.out, name, shape, 1.0 / 255.0, raw_max=255, steps=300, coding=args.coding, asn=asn,
+           quantization={"weight_bits": 8, "state_bits": 24},
+           calibration={"theta0_fraction": 0.125, "percentile": 99.9, "headroom_bits": 1})
+    with open(os.path.join(args.out, "TRAINING.txt"), "w") as f:
+        f.write(" ".join(["python/train_mnist.py"] + [a for a in sys.argv[1:]]) + "\n")
+        f.write(f"train accuracy {train_acc:.4f}, test accuracy {test_acc:.4f}\n")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

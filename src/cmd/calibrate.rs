@@ -1,0 +1,57 @@
+//! `asnn calibrate`: choose theta0 and fixed-point formats, write them explicitly.
+
+use crate::common::{calibrate_for, load, print_calibration, write_json};
+use anyhow::{Context, Result};
+use std::path::Path;
+
+pub fn run(p: &Path, calib: &str, n: usize, out: &Path, json_out: Option<&Path>) -> Result<()> {
+    let loaded = load(p)?;
+    let cal = calibrate_for(&loaded, Some(calib), n)?;
+    print_calibration(&cal);
+    // The output references the same weights file, relative to the output's folder.
+    let src_dir = loaded.path.parent().unwrap_or(Path::new("."));
+    let weights = src_dir.join(&loaded.file.network.weights);
+    let out_dir = out
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let weights_ref = relative_path(&weights, out_dir);
+    let fracs: Vec<(String, i32, i32)> = cal
+        .quant
+        .iter()
+        .map(|q| (q.name.clone(), q.weight_frac, q.state_frac))
+        .collect();
+    let text = asnn_import::calibrated_toml(&loaded, &cal.network, &fracs, &weights_ref)
+        .map_err(anyhow::Error::msg)?;
+    let header = format!(
+        "# Calibrated by asnn {} from {} ({} samples of {calib}).\n",
+        env!("CARGO_PKG_VERSION"),
+        loaded
+            .path
+            .file_name()
+            .map_or("network.toml".into(), |f| f.to_string_lossy().to_string()),
+        cal.samples
+    );
+    std::fs::write(out, header + &text)
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    println!("wrote {} (runs without calibration data)", out.display());
+    if let Some(j) = json_out {
+        write_json(j, &serde_json::to_value(&cal.quant)?)?;
+    }
+    Ok(())
+}
+fn relative_path(target: &Path, base: &Path) -> String {
+    let (Ok(t), Ok(b)) = (target.canonicalize(), base.canonicalize()) else {
+        return target.display().to_string();
+    };
+    let tc: Vec<_> = t.components().collect();
+    let bc: Vec<_> = b.components().collect();
+    let common = tc.iter().zip(&bc).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".into(); bc.len() - common];
+    parts.extend(
+        tc[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().to_string()),
+    );
+    parts.join("/")
+}

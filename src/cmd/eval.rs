@@ -1,0 +1,124 @@
+//! `asnn eval`: ANN, float ASNN, integer ASNN and both rate-coded baselines on a dataset.
+
+use crate::common::{
+    calibrate_for, calibrate_net, check_inputs, dataset, labels, load, print_calibration, strings,
+    write_json,
+};
+use crate::models::{compare, print_table, to_json, write_plots, SweepPoint};
+use anyhow::{bail, Result};
+use asnn_ir::Theta0;
+use asnn_sim::{summarize, ModelKind, Models};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub struct EvalArgs {
+    pub dataset: String,
+    pub calib: Option<String>,
+    pub calib_samples: usize,
+    pub samples: Option<usize>,
+    pub steps: Option<u32>,
+    pub json: Option<PathBuf>,
+    pub plots: Option<PathBuf>,
+    pub theta0_sweep: Option<Vec<f64>>,
+    pub seed: u64,
+}
+
+pub fn run(net_path: &Path, a: &EvalArgs) -> Result<()> {
+    let t0 = Instant::now();
+    let loaded = load(net_path)?;
+    let net = &loaded.network;
+    let steps = a.steps.unwrap_or(net.steps);
+    if steps == 0 {
+        bail!("--steps must be at least 1");
+    }
+    let Some(calib) = a.calib.as_deref() else {
+        bail!("asnn eval needs --calib idx:DIR[:PREFIX] (training data): the ASNN's theta0 and formats and the baselines' normalisation are calibrated on it");
+    };
+    let data = dataset(&a.dataset, a.samples)?;
+    let labels = labels(&data)?;
+    check_inputs(net, &data, steps)?;
+    let cal = calibrate_for(&loaded, Some(calib), a.calib_samples)?;
+    print_calibration(&cal);
+    let t_eval = Instant::now();
+    let c = compare(&cal, &ModelKind::ALL, &data.inputs, labels, steps, a.seed)?;
+    let eval_s = t_eval.elapsed().as_secs_f64();
+    println!(
+        "\n{} — {} samples of {}, {steps} steps, scored at the last step (Poisson seed {}):",
+        net.name,
+        data.len(),
+        data.source,
+        a.seed
+    );
+    print_table(&c);
+    println!(
+        "evaluated {} samples x {} models in {eval_s:.1} s ({:.0} samples/s) on {} threads",
+        data.len(),
+        c.kinds.len(),
+        data.len() as f64 / eval_s,
+        rayon::current_num_threads()
+    );
+    let mut sweep = Vec::new();
+    if let Some(fracs) = &a.theta0_sweep {
+        if !net.hidden().iter().any(|l| l.asn.theta0 == Theta0::Auto) {
+            bail!("--theta0-sweep needs theta0 = \"auto\" (graded coding): the sweep varies calibration.theta0_fraction");
+        }
+        let mut rows = vec![strings([
+            "theta0_fraction",
+            "accuracy",
+            "spikes/inference",
+            "steps to 99% of ANN",
+            "spikes to 99% of ANN",
+        ])];
+        let ann_acc = c.get(ModelKind::Ann).map(|(s, _)| s.accuracy);
+        for &f in fracs {
+            let mut n2 = net.clone();
+            n2.calibration.theta0_fraction = f;
+            let cal2 = calibrate_net(&loaded, &n2, Some(calib), a.calib_samples)?;
+            let m = Models::new(&cal2, a.seed)?;
+            let outs = m
+                .evaluate(&[ModelKind::AsnnInt], &data.inputs, steps, &|| {})
+                .map_err(anyhow::Error::msg)?;
+            let s = summarize(&outs[0], labels, ann_acc);
+            rows.push(vec![
+                format!("{f}"),
+                format!("{:.2}%", 100.0 * s.accuracy),
+                format!("{:.1}", s.spikes_per_inference),
+                s.steps_to_99pct.map_or("never".into(), |t| t.to_string()),
+                s.spikes_to_99pct
+                    .map_or("never".into(), |t| format!("{t:.1}")),
+            ]);
+            sweep.push(SweepPoint {
+                fraction: f,
+                summary: s,
+            });
+        }
+        println!("\ninteger ASNN over theta0_fraction (theta0 = fraction x the layer's {}th-percentile activation):", net.calibration.percentile);
+        print!("{}", asnn_report::table(&rows));
+    }
+    if let Some(dir) = &a.plots {
+        for f in write_plots(dir, &net.name, &c, &sweep)? {
+            println!("wrote {f}");
+        }
+    }
+    if let Some(out) = &a.json {
+        let mut v = to_json(&c, true);
+        v["network"] = net.name.clone().into();
+        v["dataset"] = data.source.clone().into();
+        v["calibration"] = json!({"samples": cal.samples, "source": calib, "layers": cal.quant});
+        v["eval_seconds"] = eval_s.into();
+        v["theta0_sweep"] = sweep
+            .iter()
+            .map(|p| {
+                json!({"theta0_fraction": p.fraction, "accuracy": p.summary.accuracy,
+                       "spikes_per_inference": p.summary.spikes_per_inference,
+                       "steps_to_99pct": p.summary.steps_to_99pct, "spikes_to_99pct": p.summary.spikes_to_99pct})
+            })
+            .collect::<Vec<_>>()
+            .into();
+        write_json(out, &v)?;
+        println!("wrote {}", out.display());
+    }
+    println!("total {:.1} s", t0.elapsed().as_secs_f64());
+    Ok(())
+}

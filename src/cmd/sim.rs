@@ -1,0 +1,180 @@
+//! `asnn sim`: per sample prediction, spikes per layer, readout trace.
+
+use crate::common::{calibrate_for, check_inputs, dataset, load, progress, write_json};
+use crate::models::POISSON_SEED;
+use crate::Model;
+use anyhow::{bail, Result};
+use asnn_numerics::{Golden, RunOptions};
+use asnn_sim::{Ann, FloatAsnn, IfBaseline, IfVariant, SimOptions};
+use serde_json::{json, Value};
+use std::path::Path;
+
+pub struct SimArgs<'a> {
+    pub calib: Option<&'a str>,
+    pub calib_samples: usize,
+    pub samples: Option<usize>,
+    pub steps: Option<u32>,
+    pub json: Option<&'a Path>,
+    pub spikes: bool,
+}
+pub fn run(p: &Path, input: &str, model: Model, a: &SimArgs) -> Result<()> {
+    let SimArgs {
+        calib,
+        calib_samples,
+        samples,
+        steps,
+        json: json_out,
+        spikes,
+    } = *a;
+    let loaded = load(p)?;
+    let data = dataset(input, samples)?;
+    let steps = steps.unwrap_or(loaded.network.steps);
+    if steps == 0 {
+        bail!("--steps must be at least 1");
+    }
+    check_inputs(&loaded.network, &data, steps)?;
+    let needs_cal = model != Model::Ann;
+    let cal = if needs_cal {
+        Some(calibrate_for(&loaded, calib, calib_samples)?)
+    } else {
+        None
+    };
+    let pb = progress(data.len(), "simulating");
+    let mut per_sample = Vec::new();
+    let mut correct = 0usize;
+    for (i, x) in data.inputs.iter().enumerate() {
+        let label = data.labels.as_ref().map(|l| l[i]);
+        let mut v = json!({ "index": i, "label": label });
+        let pred = match model {
+            Model::Ann => {
+                let ann = Ann::new(&loaded.network);
+                let out = ann.forward(x);
+                let logits = out.last().cloned().unwrap_or_default();
+                let pred = asnn_sim::argmax_f64(&logits);
+                v["logits"] = json!(logits);
+                pred
+            }
+            Model::AsnnInt => {
+                let c = cal.as_ref().expect("calibrated");
+                let g = Golden::new(&c.qnet).map_err(|e| anyhow::anyhow!("{e}"))?;
+                let t = g
+                    .run(
+                        x,
+                        Some(steps),
+                        RunOptions {
+                            record_readout: true,
+                            record_spikes: spikes,
+                        },
+                    )
+                    .map_err(|e| anyhow::anyhow!("sample {i}: {e}"))?;
+                if spikes {
+                    v["spike_list"] = json!(t
+                        .spikes
+                        .iter()
+                        .map(|s| json!([s.step, s.layer, s.neuron, s.payload]))
+                        .collect::<Vec<_>>());
+                }
+                v["spikes_per_layer"] = layer_map(&c.network, &t.spikes_per_layer);
+                v["spikes"] = json!(t.spikes_per_layer.iter().sum::<u64>());
+                v["readout_trace"] = json!(t.readout);
+                v["final_readout"] = json!(t.final_readout);
+                v["saturations"] = json!(t.saturations.iter().map(|s| s.total()).sum::<u64>());
+                *t.predictions.last().unwrap_or(&0)
+            }
+            Model::AsnnFloat | Model::IfBaseline | Model::IfPoisson => {
+                let c = cal.as_ref().expect("calibrated");
+                let opts = SimOptions {
+                    record_readout: true,
+                    record_spikes: spikes,
+                    ..Default::default()
+                };
+                let t = if model == Model::AsnnFloat {
+                    FloatAsnn::new(&c.network)?.run(x, Some(steps), opts)
+                } else if model == Model::IfBaseline {
+                    IfBaseline::new(
+                        &c.network,
+                        &c.stats.activation_percentile,
+                        IfVariant::Analog,
+                    )?
+                    .run(x, Some(steps), opts, i as u64)
+                } else {
+                    let v = IfVariant::Poisson { seed: POISSON_SEED };
+                    IfBaseline::new(&c.network, &c.stats.activation_max, v)?.run(
+                        x,
+                        Some(steps),
+                        opts,
+                        i as u64,
+                    )
+                };
+                if model == Model::IfPoisson {
+                    v["input_spikes"] = json!(t.input_spikes);
+                }
+                v["spikes_per_layer"] = layer_map(&c.network, &t.spikes_per_layer);
+                v["spikes"] = json!(t.total_spikes());
+                if spikes {
+                    v["spike_list"] = json!(t
+                        .spikes
+                        .iter()
+                        .map(|s| json!([s.0, s.1, s.2, s.3]))
+                        .collect::<Vec<_>>());
+                }
+                v["readout_trace"] = json!(t.readout);
+                v["final_readout"] = json!(t.final_readout);
+                *t.predictions.last().unwrap_or(&0)
+            }
+        };
+        v["prediction"] = json!(pred);
+        if label == Some(pred) {
+            correct += 1;
+        }
+        per_sample.push(v);
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+    println!(
+        "model {:?}, {} samples from {}, {steps} steps",
+        model,
+        data.len(),
+        data.source
+    );
+    for v in per_sample.iter().take(20) {
+        let spikes = v
+            .get("spikes")
+            .map_or(String::new(), |s| format!(", spikes {s}"));
+        let label = v["label"]
+            .as_u64()
+            .map_or(String::new(), |l| format!(" (label {l})"));
+        println!(
+            "  sample {:>4}: prediction {}{label}{spikes}",
+            v["index"], v["prediction"]
+        );
+    }
+    if per_sample.len() > 20 {
+        println!("  ... {} more (see --json)", per_sample.len() - 20);
+    }
+    let accuracy = data
+        .labels
+        .as_ref()
+        .map(|_| correct as f64 / data.len() as f64);
+    if let Some(a) = accuracy {
+        println!("accuracy {:.2}% ({correct}/{})", 100.0 * a, data.len());
+    }
+    if let Some(out) = json_out {
+        let doc = json!({
+            "network": loaded.network.name,
+            "model": format!("{model:?}"),
+            "steps": steps,
+            "accuracy": accuracy,
+            "samples": per_sample,
+        });
+        write_json(out, &doc)?;
+    }
+    Ok(())
+}
+fn layer_map(net: &asnn_ir::Network, v: &[u64]) -> Value {
+    let mut m = serde_json::Map::new();
+    for (l, n) in net.hidden().iter().zip(v) {
+        m.insert(l.name.clone(), json!(n));
+    }
+    Value::Object(m)
+}

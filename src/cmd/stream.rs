@@ -1,0 +1,127 @@
+//! `asnn stream`: consecutive frames, each held K steps, no reset; each frame scored at
+//! its last step. Work is counted as asn-model.md defines it: the ASNN's synaptic
+//! operations delivered (hidden spikes x fan-out, plus changed inputs x fan-out), the
+//! ANN's multiply-accumulates per frame x frames.
+
+use crate::common::{calibrate_for, check_inputs, dataset, labels, load, strings, write_json};
+use anyhow::{bail, Result};
+use asnn_numerics::{Golden, InputEvent, RawInput, RunOptions};
+use asnn_sim::{final_frame, Ann};
+use serde_json::json;
+use std::path::Path;
+
+pub struct StreamArgs<'a> {
+    pub dataset: &'a str,
+    pub calib: Option<&'a str>,
+    pub calib_samples: usize,
+    pub frames: usize,
+    pub holds: &'a [u32],
+    pub json: Option<&'a Path>,
+}
+
+/// The frames as one event stream: at step k·K every input that differs from frame
+/// k-1 changes (frame 0 against all-zero).
+pub fn stream_events(frames: &[Vec<u32>], hold: u32) -> RawInput {
+    let mut prev = vec![0u32; frames.first().map_or(0, Vec::len)];
+    let mut ev = Vec::new();
+    for (k, f) in frames.iter().enumerate() {
+        for (i, (&v, p)) in f.iter().zip(prev.iter_mut()).enumerate() {
+            if v != *p {
+                ev.push(InputEvent {
+                    step: k as u32 * hold,
+                    index: i as u32,
+                    value: v,
+                });
+                *p = v;
+            }
+        }
+    }
+    RawInput::Events(ev)
+}
+
+pub fn run(net_path: &Path, a: &StreamArgs) -> Result<()> {
+    let loaded = load(net_path)?;
+    let net = &loaded.network;
+    let data = dataset(a.dataset, Some(a.frames))?;
+    let labels = labels(&data)?;
+    check_inputs(net, &data, 1)?;
+    if a.holds.is_empty() || a.holds.contains(&0) {
+        bail!("--hold needs one or more positive step counts, e.g. --hold 10,50");
+    }
+    let cal = calibrate_for(&loaded, a.calib, a.calib_samples)?;
+    let golden = Golden::new(&cal.qnet).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let frames: Vec<Vec<u32>> = data
+        .inputs
+        .iter()
+        .map(|x| final_frame(x, net.input.len()))
+        .collect();
+    let n = frames.len();
+    let ann = Ann::new(&cal.network);
+    let ann_correct = data
+        .inputs
+        .iter()
+        .zip(labels)
+        .filter(|(x, l)| ann.predict(x) == **l)
+        .count();
+    let macs_per_frame: usize = (0..net.layers.len()).map(|l| net.synapses(l)).sum();
+    let ann_updates = (macs_per_frame * n) as f64;
+    let mut rows = vec![strings([
+        "hold K",
+        "steps",
+        "ASNN accuracy",
+        "ANN accuracy",
+        "ASNN synops",
+        "ASNN input synops",
+        "ANN MACs",
+        "ASNN / ANN",
+    ])];
+    let mut out = Vec::new();
+    for &k in a.holds {
+        let steps = u32::try_from(n as u64 * u64::from(k))
+            .ok()
+            .filter(|s| *s <= 1_000_000);
+        let Some(steps) = steps else {
+            bail!("{n} frames x hold {k} exceeds 1,000,000 steps: use fewer --frames")
+        };
+        let input = stream_events(&frames, k);
+        let t = golden
+            .run(&input, Some(steps), RunOptions::default())
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let correct = (0..n)
+            .filter(|&f| t.predictions[(f as u32 * k + k - 1) as usize] == labels[f])
+            .count();
+        let asnn_updates = (t.synops + t.input_synops) as f64;
+        rows.push(vec![
+            k.to_string(),
+            steps.to_string(),
+            format!("{:.2}%", 100.0 * correct as f64 / n as f64),
+            format!("{:.2}%", 100.0 * ann_correct as f64 / n as f64),
+            t.synops.to_string(),
+            t.input_synops.to_string(),
+            format!("{ann_updates:.0}"),
+            format!("{:.3}", asnn_updates / ann_updates),
+        ]);
+        out.push(json!({
+            "hold": k, "frames": n, "steps": steps,
+            "asnn_accuracy": correct as f64 / n as f64,
+            "ann_accuracy": ann_correct as f64 / n as f64,
+            "asnn_synops": t.synops, "asnn_input_synops": t.input_synops, "asnn_input_changes": t.input_changes,
+            "asnn_spikes": t.spikes_per_layer.iter().sum::<u64>(),
+            "ann_macs": ann_updates, "ratio_asnn_to_ann": asnn_updates / ann_updates,
+        }));
+    }
+    println!(
+        "{}: {n} consecutive frames of {}, integer ASNN, no reset between frames",
+        net.name, data.source
+    );
+    print!("{}", asnn_report::table(&rows));
+    println!("ANN: {macs_per_frame} MACs per frame. ASNN: synops = hidden spikes x fan-out; input synops = changed inputs x fan-out.");
+    if let Some(p) = a.json {
+        write_json(
+            p,
+            &json!({"network": net.name, "dataset": data.source, "runs": out}),
+        )?;
+        println!("wrote {}", p.display());
+    }
+    Ok(())
+}
