@@ -64,7 +64,7 @@ def main():
            asn={"tau_phi": 2.5, "tau_gamma": 15.0, "tau_eta": 50.0, "tau_beta": 50.0, "m_f": 0.1,
                 "theta0": "auto", "readout_tau_phi": 50.0},
            quantization={"weight_bits": 8, "state_bits": 24},
-           calibration={"theta0_fraction": 0.125, "percentile": 99.9, "headroom_bits": 1})
+           calibration={"theta0_fraction": "auto", "min_agreement": 0.999, "percentile": 99.9, "headroom_bits": 1})
     for split, idx in (("calib", calib), ("test", test)):
         write_idx_u8(os.path.join(args.out, f"{split}-images-idx3-ubyte"), x[idx])
         write_idx_u8(os.path.join(args.out, f"{split}-labels-idx1-ubyte"), y[idx])

@@ -128,7 +128,7 @@ def main():
            "theta0": "auto" if args.coding == "graded" else m_f, "readout_tau_phi": 50.0}
     export(model, args.out, name, shape, 1.0 / 255.0, raw_max=255, steps=300, coding=args.coding, asn=asn,
            quantization={"weight_bits": 8, "state_bits": 24},
-           calibration={"theta0_fraction": 0.125, "percentile": 99.9, "headroom_bits": 1})
+           calibration={"theta0_fraction": "auto", "min_agreement": 0.999, "percentile": 99.9, "headroom_bits": 1})
     with open(os.path.join(args.out, "TRAINING.txt"), "w") as f:
         f.write(" ".join(["python/train_mnist.py"] + [a for a in sys.argv[1:]]) + "\n")
         f.write(f"train accuracy {train_acc:.4f}, test accuracy {test_acc:.4f}\n")

@@ -144,6 +144,30 @@ pub fn print_calibration(cal: &Calibration) {
         ]);
     }
     print!("{}", asnn_report::table(&rows));
+    if !cal.theta0_search.is_empty() {
+        let min = cal.network.calibration.min_agreement;
+        let mut rows = vec![strings([
+            "theta0_fraction",
+            "agreement with ANN",
+            "spikes/inference",
+            "",
+        ])];
+        for t in &cal.theta0_search {
+            let chosen = t.fraction == cal.network.calibration.theta0_fraction;
+            rows.push(vec![
+                format!("{}", t.fraction),
+                format!("{:.2}%", 100.0 * t.agreement),
+                format!("{:.1}", t.spikes),
+                if chosen {
+                    "<- chosen".into()
+                } else {
+                    String::new()
+                },
+            ]);
+        }
+        println!("theta0_fraction = \"auto\": largest fraction with integer-ASNN/ANN agreement >= {:.1}% on the calibration inputs:", 100.0 * min);
+        print!("{}", asnn_report::table(&rows));
+    }
     let sats: u64 = cal.saturations.iter().map(|s| s.total()).sum();
     if sats > 0 {
         println!("warning: {sats} saturations on the calibration data (see the table): consider more state_bits");

@@ -101,8 +101,11 @@ pub struct QuantSection {
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct CalibSection {
+    /// A number, or "auto" (searched on the calibration data).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub theta0_fraction: Option<f64>,
+    pub theta0_fraction: Option<Theta0File>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_agreement: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub percentile: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -110,7 +110,18 @@ pub fn build_network(file: &NetworkFile, store: &dyn TensorStore) -> Result<Netw
     let cd = CalibConfig::default();
     let c = file.calibration.clone().unwrap_or_default();
     let calibration = CalibConfig {
-        theta0_fraction: c.theta0_fraction.unwrap_or(cd.theta0_fraction),
+        theta0_fraction: match &c.theta0_fraction {
+            Some(Theta0File::Value(v)) => *v,
+            _ => cd.theta0_fraction,
+        },
+        auto_fraction: match &c.theta0_fraction {
+            Some(Theta0File::Word(w)) if w == "auto" => true,
+            Some(Theta0File::Word(w)) => return Err(format!(
+                "key 'calibration.theta0_fraction': must be a number or \"auto\", found \"{w}\""
+            )),
+            _ => false,
+        },
+        min_agreement: c.min_agreement.unwrap_or(cd.min_agreement),
         percentile: c.percentile.unwrap_or(cd.percentile),
         headroom_bits: c.headroom_bits.unwrap_or(cd.headroom_bits),
     };

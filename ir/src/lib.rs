@@ -10,5 +10,7 @@ pub mod quantize;
 
 pub use error::IrError;
 pub use network::{InputKind, InputSpec, Layer, Network, NetworkSpec, RawKind, RawLayer, Tensor};
-pub use params::{AsnOverride, AsnParams, CalibConfig, QuantOverride, QuantParams, Theta0};
+pub use params::{
+    AsnOverride, AsnParams, CalibConfig, QuantOverride, QuantParams, Theta0, THETA0_FRACTIONS,
+};
 pub use quantize::{quantize, resolve_theta0, CalibStats, LayerQuantInfo};

@@ -325,6 +325,12 @@ impl Network {
                 format!("must be in (0, 10], found {}", c.theta0_fraction),
             ));
         }
+        if !(c.min_agreement > 0.0 && c.min_agreement <= 1.0) {
+            return Err(IrError::key(
+                "calibration.min_agreement",
+                format!("must be in (0, 1], found {}", c.min_agreement),
+            ));
+        }
         if !(c.percentile > 0.0 && c.percentile <= 100.0) {
             return Err(IrError::key(
                 "calibration.percentile",

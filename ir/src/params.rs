@@ -142,7 +142,15 @@ pub struct CalibConfig {
     pub percentile: f64,
     /// Spare bits above the largest calibrated magnitude.
     pub headroom_bits: u32,
+    /// `theta0_fraction = "auto"`: search [`THETA0_FRACTIONS`] from the largest down and
+    /// take the first whose integer ASNN agrees with the ANN on at least
+    /// `min_agreement` (default 0.999) of the calibration inputs (`theta0_fraction` is then ignored).
+    pub auto_fraction: bool,
+    pub min_agreement: f64,
 }
+
+/// Candidate fractions of the `theta0_fraction = "auto"` search, largest first.
+pub const THETA0_FRACTIONS: [f64; 8] = [0.5, 0.35, 0.25, 0.18, 0.125, 0.09, 0.06, 0.03];
 
 impl Default for CalibConfig {
     fn default() -> Self {
@@ -150,6 +158,8 @@ impl Default for CalibConfig {
             theta0_fraction: 0.125,
             percentile: 99.9,
             headroom_bits: 1,
+            auto_fraction: false,
+            min_agreement: 0.999,
         }
     }
 }

@@ -4,7 +4,10 @@
 use crate::ann::Ann;
 use crate::float_asnn::FloatAsnn;
 use crate::trace::SimOptions;
-use asnn_ir::{quantize, resolve_theta0, CalibStats, IrError, LayerQuantInfo, Network, Theta0};
+use asnn_ir::{
+    quantize, resolve_theta0, CalibStats, IrError, LayerQuantInfo, Network, Theta0,
+    THETA0_FRACTIONS,
+};
 use asnn_numerics::{Golden, QNetwork, RawInput, RunOptions, SatCounts};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -20,6 +23,8 @@ pub struct Calibration {
     /// Golden-model saturations per layer over the calibration inputs.
     pub saturations: Vec<SatCounts>,
     pub samples: usize,
+    /// The `theta0_fraction = "auto"` search, in the order tried (empty otherwise).
+    pub theta0_search: Vec<FractionTrial>,
 }
 
 /// Nearest-rank percentile of the positive values (0 when there are none).
@@ -58,7 +63,18 @@ pub fn needs_calibration(net: &Network) -> bool {
         .any(|l| l.quant.state_frac.is_none() || (!l.readout && l.asn.theta0 == Theta0::Auto))
 }
 
-/// Runs the calibration rule. With no inputs, the network must fix everything itself.
+/// One candidate of the `theta0_fraction = "auto"` search.
+#[derive(Clone, Debug, Serialize)]
+pub struct FractionTrial {
+    pub fraction: f64,
+    /// Share of calibration inputs where the integer ASNN predicts what the ANN predicts.
+    pub agreement: f64,
+    /// Mean hidden spikes per calibration input.
+    pub spikes: f64,
+}
+
+/// Runs the calibration rule (docs/numerics.md section 8). With no inputs, the network
+/// must fix everything itself.
 pub fn calibrate(net: &Network, inputs: &[RawInput]) -> Result<Calibration, IrError> {
     if inputs.is_empty() {
         let (qnet, quant) = quantize(net, None)?;
@@ -69,10 +85,54 @@ pub fn calibrate(net: &Network, inputs: &[RawInput]) -> Result<Calibration, IrEr
             quant,
             saturations: Vec::new(),
             samples: 0,
+            theta0_search: Vec::new(),
         });
     }
-    let (activation_percentile, activation_max) = activation_stats(net, inputs);
-    let resolved = resolve_theta0(net, &activation_percentile)?;
+    let (pct, max) = activation_stats(net, inputs);
+    let searching = net.calibration.auto_fraction
+        && net
+            .layers
+            .iter()
+            .any(|l| !l.readout && l.asn.theta0 == Theta0::Auto);
+    if !searching {
+        return Ok(with_fraction(net, inputs, &pct, &max, net.calibration.theta0_fraction)?.0);
+    }
+    let ann = Ann::new(net);
+    let want: Vec<u16> = inputs.par_iter().map(|x| ann.predict(x)).collect();
+    let mut trials = Vec::new();
+    let mut chosen = None;
+    for &f in THETA0_FRACTIONS.iter() {
+        let (cal, preds, spikes) = with_fraction(net, inputs, &pct, &max, f)?;
+        let agree =
+            preds.iter().zip(&want).filter(|(a, b)| a == b).count() as f64 / inputs.len() as f64;
+        trials.push(FractionTrial {
+            fraction: f,
+            agreement: agree,
+            spikes,
+        });
+        let ok = agree >= net.calibration.min_agreement;
+        chosen = Some(cal);
+        if ok {
+            break;
+        }
+    }
+    let mut cal = chosen.expect("at least one candidate");
+    cal.theta0_search = trials;
+    Ok(cal)
+}
+
+/// Calibrates with a fixed `theta0_fraction`; also returns the golden model's final
+/// predictions and mean spikes on the calibration inputs.
+fn with_fraction(
+    net: &Network,
+    inputs: &[RawInput],
+    pct: &[f64],
+    max: &[f64],
+    fraction: f64,
+) -> Result<(Calibration, Vec<u16>, f64), IrError> {
+    let mut net = net.clone();
+    net.calibration.theta0_fraction = fraction;
+    let resolved = resolve_theta0(&net, pct)?;
     let fa = FloatAsnn::new(&resolved)?;
     let opts = SimOptions {
         track_max: true,
@@ -87,33 +147,39 @@ pub fn calibrate(net: &Network, inputs: &[RawInput]) -> Result<Calibration, IrEr
         );
     let (qnet, quant) = quantize(&resolved, Some(&max_abs))?;
     let golden = Golden::new(&qnet).map_err(|e| IrError::net(e.0))?;
-    let saturations = inputs
+    let runs = inputs
         .par_iter()
-        .map(|x| {
-            golden
-                .run(x, None, RunOptions::default())
-                .map(|t| t.saturations)
-        })
+        .map(|x| golden.run(x, None, RunOptions::default()))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| IrError::net(format!("calibration input rejected: {e}")))?
-        .into_iter()
-        .fold(
-            vec![SatCounts::default(); net.layers.len()],
-            |mut acc, s| {
-                acc.iter_mut().zip(&s).for_each(|(a, b)| a.add(b));
-                acc
-            },
-        );
-    Ok(Calibration {
+        .map_err(|e| IrError::net(format!("calibration input rejected: {e}")))?;
+    let mut saturations = vec![SatCounts::default(); net.layers.len()];
+    for t in &runs {
+        saturations
+            .iter_mut()
+            .zip(&t.saturations)
+            .for_each(|(a, b)| a.add(b));
+    }
+    let preds = runs
+        .iter()
+        .map(|t| *t.predictions.last().unwrap_or(&0))
+        .collect();
+    let spikes = runs
+        .iter()
+        .map(|t| t.spikes_per_layer.iter().sum::<u64>() as f64)
+        .sum::<f64>()
+        / inputs.len() as f64;
+    let cal = Calibration {
         network: resolved,
         qnet,
         stats: CalibStats {
-            activation_percentile,
-            activation_max,
+            activation_percentile: pct.to_vec(),
+            activation_max: max.to_vec(),
             max_abs,
         },
         quant,
         saturations,
         samples: inputs.len(),
-    })
+        theta0_search: Vec::new(),
+    };
+    Ok((cal, preds, spikes))
 }

@@ -152,3 +152,48 @@ fn decision_step_and_percentile() {
     assert_eq!(percentile_positive(v, 50.0), 500.0);
     assert_eq!(percentile_positive(vec![0.0, -1.0], 99.9), 0.0);
 }
+
+#[test]
+fn auto_theta0_fraction_takes_the_largest_candidate_that_agrees() {
+    use asnn_ir::THETA0_FRACTIONS;
+    let mut searched = 0;
+    for seed in 0..40 {
+        let case = random_case(seed, &RandomConfig::default()).expect("builds");
+        if case.network.coding != asnn_numerics::Coding::Graded {
+            continue;
+        }
+        let mut net = case.network.clone();
+        net.calibration.auto_fraction = true;
+        net.calibration.min_agreement = 0.75;
+        let cal = calibrate(&net, &case.inputs).expect("calibrates");
+        let tried = &cal.theta0_search;
+        assert!(!tried.is_empty(), "seed {seed}");
+        // Tried in order, largest first, stopping at the first that agrees enough.
+        for (t, f) in tried.iter().zip(THETA0_FRACTIONS) {
+            assert_eq!(t.fraction, f);
+        }
+        let last = tried.last().unwrap();
+        assert!(
+            last.agreement >= 0.75 || tried.len() == THETA0_FRACTIONS.len(),
+            "seed {seed}"
+        );
+        assert!(
+            tried[..tried.len() - 1].iter().all(|t| t.agreement < 0.75),
+            "seed {seed}"
+        );
+        assert_eq!(cal.network.calibration.theta0_fraction, last.fraction);
+        // The chosen network's theta0 is that fraction of each layer's percentile.
+        for (l, layer) in cal
+            .network
+            .layers
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| !l.readout)
+        {
+            let want = last.fraction * cal.stats.activation_percentile[l];
+            assert!((layer.asn.theta0_value().unwrap() - want).abs() < 1e-12);
+        }
+        searched += 1;
+    }
+    assert!(searched > 5);
+}
