@@ -39,12 +39,8 @@ enum Cmd {
         /// Shorthand for --model asnn-float.
         #[arg(long, conflicts_with = "model")]
         float: bool,
-        /// Calibration samples (from training data) when the network needs them.
-        #[arg(long)]
-        calib: Option<String>,
-        /// Use only the first N calibration samples.
-        #[arg(long, default_value_t = 1000)]
-        calib_samples: usize,
+        #[command(flatten)]
+        cal: CalibArgs,
         /// Simulate only the first N input samples.
         #[arg(long)]
         samples: Option<usize>,
@@ -90,11 +86,8 @@ enum Cmd {
         /// Labelled test samples: idx:DIR[:PREFIX] (prefix t10k by default) or events:FILE.csv.
         #[arg(long)]
         dataset: String,
-        /// Calibration samples from the training split (required).
-        #[arg(long)]
-        calib: Option<String>,
-        #[arg(long, default_value_t = 1000)]
-        calib_samples: usize,
+        #[command(flatten)]
+        cal: CalibArgs,
         /// Evaluate only the first N samples.
         #[arg(long)]
         samples: Option<usize>,
@@ -121,10 +114,8 @@ enum Cmd {
         /// Labelled frames: idx:DIR[:PREFIX].
         #[arg(long)]
         dataset: String,
-        #[arg(long)]
-        calib: Option<String>,
-        #[arg(long, default_value_t = 1000)]
-        calib_samples: usize,
+        #[command(flatten)]
+        cal: CalibArgs,
         /// Number of consecutive frames.
         #[arg(long, default_value_t = 1000)]
         frames: usize,
@@ -134,6 +125,18 @@ enum Cmd {
         #[arg(long)]
         json: Option<PathBuf>,
     },
+}
+
+/// Where calibration data comes from (training data, never the test set).
+#[derive(clap::Args)]
+struct CalibArgs {
+    /// Calibration samples from the training split: idx:DIR[:PREFIX] or events:FILE.csv.
+    /// Needed when the network has theta0 = "auto" or unfixed formats, and by eval.
+    #[arg(long)]
+    calib: Option<String>,
+    /// Use only the first N calibration samples.
+    #[arg(long, default_value_t = 1000)]
+    calib_samples: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -160,8 +163,7 @@ fn run(cli: Cli) -> Result<()> {
             input,
             model,
             float,
-            calib,
-            calib_samples,
+            cal,
             samples,
             steps,
             json,
@@ -169,8 +171,8 @@ fn run(cli: Cli) -> Result<()> {
         } => {
             let model = if float { Model::AsnnFloat } else { model };
             let args = cmd::sim::SimArgs {
-                calib: calib.as_deref(),
-                calib_samples,
+                calib: cal.calib.as_deref(),
+                calib_samples: cal.calib_samples,
                 samples,
                 steps,
                 json: json.as_deref(),
@@ -189,8 +191,7 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Eval {
             net,
             dataset,
-            calib,
-            calib_samples,
+            cal,
             samples,
             steps,
             json,
@@ -200,8 +201,8 @@ fn run(cli: Cli) -> Result<()> {
         } => {
             let args = cmd::eval::EvalArgs {
                 dataset,
-                calib,
-                calib_samples,
+                calib: cal.calib,
+                calib_samples: cal.calib_samples,
                 samples,
                 steps,
                 json,
@@ -214,16 +215,15 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Stream {
             net,
             dataset,
-            calib,
-            calib_samples,
+            cal,
             frames,
             hold,
             json,
         } => {
             let args = cmd::stream::StreamArgs {
                 dataset: &dataset,
-                calib: calib.as_deref(),
-                calib_samples,
+                calib: cal.calib.as_deref(),
+                calib_samples: cal.calib_samples,
                 frames,
                 holds: &hold,
                 json: json.as_deref(),

@@ -1,31 +1,8 @@
 //! The `asnn` binary end to end: demo figures, checks, errors, calibration round trip.
 
-use serde_json::Value;
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn asnn(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_asnn"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("asnn runs")
-}
-
-fn ok(args: &[&str]) -> String {
-    let o = asnn(args);
-    assert!(
-        o.status.success(),
-        "asnn {args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).expect("json written")).expect("valid json")
-}
+use common::{asnn, ok, read_json as json};
 
 #[test]
 fn demo_meets_the_acceptance_figures() {

@@ -2,28 +2,10 @@
 //! MNIST check that needs ../shared/data/mnist (skipped with a notice when absent,
 //! except under CI, where its absence is a failure).
 
-use serde_json::Value;
+mod common;
+
+use common::{ok as asnn_ok, read_json};
 use std::path::Path;
-use std::process::Command;
-
-fn asnn_ok(args: &[&str]) -> String {
-    let o = Command::new(env!("CARGO_BIN_EXE_asnn"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("runs");
-    assert!(
-        o.status.success(),
-        "asnn {args:?}:\n{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn read_json(p: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
-}
 
 #[test]
 fn eval_writes_every_model_with_the_documented_schema_and_plots() {

@@ -116,9 +116,11 @@ pub fn build_network(file: &NetworkFile, store: &dyn TensorStore) -> Result<Netw
         },
         auto_fraction: match &c.theta0_fraction {
             Some(Theta0File::Word(w)) if w == "auto" => true,
-            Some(Theta0File::Word(w)) => return Err(format!(
+            Some(Theta0File::Word(w)) => {
+                return Err(format!(
                 "key 'calibration.theta0_fraction': must be a number or \"auto\", found \"{w}\""
-            )),
+            ))
+            }
             _ => false,
         },
         min_agreement: c.min_agreement.unwrap_or(cd.min_agreement),

@@ -74,6 +74,8 @@ pub fn run(net_path: &Path, a: &EvalArgs) -> Result<()> {
         for &f in fracs {
             let mut n2 = net.clone();
             n2.calibration.theta0_fraction = f;
+            // A sweep point is a fixed fraction, never the "auto" search.
+            n2.calibration.auto_fraction = false;
             let cal2 = calibrate_net(&loaded, &n2, Some(calib), a.calib_samples)?;
             let m = Models::new(&cal2, a.seed)?;
             let outs = m

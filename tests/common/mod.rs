@@ -1,0 +1,31 @@
+//! Helpers shared by the integration tests that drive the `asnn` binary.
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs `asnn` from the repository root.
+pub fn asnn(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_asnn"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("asnn runs")
+}
+
+/// Runs `asnn`, asserts success, returns stdout.
+pub fn ok(args: &[&str]) -> String {
+    let o = asnn(args);
+    assert!(
+        o.status.success(),
+        "asnn {args:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).expect("json written")).expect("valid json")
+}
