@@ -77,19 +77,23 @@ pub fn rescale_sat(acc: i64, shift: i32, bits: u32) -> (i64, bool) {
         };
         return sat64(v, bits);
     }
-    let a = i128::from(acc);
-    let v = {
-        let l = shift.unsigned_abs();
-        if l >= 64 {
-            // Anything nonzero saturates; avoid an out-of-range shift.
-            if a == 0 {
-                0
-            } else {
-                a.signum() << 100
-            }
-        } else {
-            a << l
+    // Left shift: exact in i64 when it does not overflow, else via i128 (saturates).
+    let l = shift.unsigned_abs();
+    if l < 63 {
+        if let Some(v) = acc.checked_mul(1i64 << l) {
+            return sat64(v, bits);
         }
+    }
+    let a = i128::from(acc);
+    let v = if l >= 64 {
+        // Anything nonzero saturates; avoid an out-of-range shift.
+        if a == 0 {
+            0
+        } else {
+            a.signum() << 100
+        }
+    } else {
+        a << l
     };
     sat(v, bits)
 }

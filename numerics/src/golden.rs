@@ -1,6 +1,6 @@
 //! The golden model: docs/numerics.md, executed. Integer types only.
 
-use crate::fixed::{filter, mul_q16, rescale_sat, sat64};
+use crate::fixed::{filter, mul_q16, range, rescale_sat};
 use crate::input::RawInput;
 use crate::qnet::{Coding, Conn, PoolKind, QError, QNetwork};
 use crate::synapse::{max_window, FanOut};
@@ -127,6 +127,20 @@ pub struct Golden<'a> {
     fan: Vec<FanOut>,
 }
 
+/// `sat_B` with precomputed limits, counting clamps (spec section 7).
+#[inline(always)]
+fn clamp_count(x: i64, lo: i64, hi: i64, count: &mut u64) -> i64 {
+    if x > hi {
+        *count += 1;
+        hi
+    } else if x < lo {
+        *count += 1;
+        lo
+    } else {
+        x
+    }
+}
+
 /// Index of the largest value, ties to the lowest index.
 pub fn argmax_i64(v: &[i64]) -> u16 {
     let mut best = 0;
@@ -219,19 +233,19 @@ impl<'a> Golden<'a> {
                 let b = q.state_bits;
                 let sat_c = &mut tr.saturations[l];
                 // Steps 1-2 per target.
-                for j in 0..s.acc.len() {
-                    let (cur, c) = rescale_sat(s.acc[j], q.shift, b);
+                let (lo, hi) = range(b);
+                let first = l == 0;
+                for ((a, i), sd) in s.acc.iter().zip(s.i.iter_mut()).zip(s.sd.iter_mut()) {
+                    let (cur, c) = rescale_sat(*a, q.shift, b);
                     sat_c.cur += u64::from(c);
-                    if l == 0 {
-                        s.i[j] = cur;
+                    if !first {
+                        *i = clamp_count(mul_q16(*i, q.d_beta) + cur, lo, hi, &mut sat_c.i);
                     } else {
-                        let (v, c) = sat64(mul_q16(s.i[j], q.d_beta) + cur, b);
-                        sat_c.i += u64::from(c);
-                        s.i[j] = v;
+                        *i = cur;
                     }
-                    s.sd[j] = filter(s.i[j], s.sd[j], q.d_phi);
+                    *sd = filter(*i, *sd, q.d_phi);
                 }
-                // Steps 3-9 per neuron.
+                // Steps 3-9 per neuron, channel by channel (one bias per channel).
                 let maxpool = match layer.conn {
                     Conn::Conv(g) if matches!(g.pool, Some(p) if p.kind == PoolKind::Max) => {
                         Some(g)
@@ -241,36 +255,34 @@ impl<'a> Golden<'a> {
                 let per_ch = s.s.len() / layer.bias.len();
                 let out = &mut cur_spikes[l];
                 out.clear();
-                for n in 0..s.s.len() {
-                    let sdp = match maxpool {
-                        Some(g) => {
-                            let mut m = i64::MIN;
-                            max_window(&g, n, |u| m = m.max(s.sd[u]));
-                            m
+                for (ch, &bias) in layer.bias.iter().enumerate() {
+                    for n in ch * per_ch..(ch + 1) * per_ch {
+                        let sdp = match maxpool {
+                            Some(g) => {
+                                let mut m = i64::MIN;
+                                max_window(&g, n, |u| m = m.max(s.sd[u]));
+                                m
+                            }
+                            None => s.sd[n],
+                        };
+                        let sv = clamp_count(bias + sdp, lo, hi, &mut sat_c.s);
+                        s.s[n] = sv;
+                        if layer.readout {
+                            continue;
                         }
-                        None => s.sd[n],
-                    };
-                    let (sv, c) = sat64(layer.bias[n / per_ch] + sdp, b);
-                    sat_c.s += u64::from(c);
-                    s.s[n] = sv;
-                    if layer.readout {
-                        continue;
+                        let mut sh = mul_q16(s.sh[n], q.d_eta);
+                        let mut td = s.td[n];
+                        let th = s.theta[n];
+                        if sv - sh > (th >> 1) {
+                            out.push((n as u32, th));
+                            sh = clamp_count(sh + th, lo, hi, &mut sat_c.sh);
+                            td = clamp_count(td + mul_q16(th, q.m), lo, hi, &mut sat_c.td);
+                        }
+                        td = mul_q16(td, q.d_gamma);
+                        s.sh[n] = sh;
+                        s.td[n] = td;
+                        s.theta[n] = clamp_count(q.theta0 + td, lo, hi, &mut sat_c.theta);
                     }
-                    s.sh[n] = mul_q16(s.sh[n], q.d_eta);
-                    let th = s.theta[n];
-                    if sv - s.sh[n] > (th >> 1) {
-                        out.push((n as u32, th));
-                        let (v, c) = sat64(s.sh[n] + th, b);
-                        sat_c.sh += u64::from(c);
-                        s.sh[n] = v;
-                        let (v, c) = sat64(s.td[n] + mul_q16(th, q.m), b);
-                        sat_c.td += u64::from(c);
-                        s.td[n] = v;
-                    }
-                    s.td[n] = mul_q16(s.td[n], q.d_gamma);
-                    let (v, c) = sat64(q.theta0 + s.td[n], b);
-                    sat_c.theta += u64::from(c);
-                    s.theta[n] = v;
                 }
                 if !layer.readout {
                     step_spikes += out.len() as u32;

@@ -9,6 +9,16 @@ use asnn_sim::{Ann, FloatAsnn, IfBaseline, IfVariant, SimOptions};
 use serde_json::{json, Value};
 use std::path::Path;
 
+/// The model `asnn sim` runs, built once.
+enum Runner<'a> {
+    Ann(Ann<'a>),
+    Int(Golden<'a>),
+    /// The float ASNN.
+    Float(FloatAsnn<'a>),
+    /// An IF baseline.
+    IfNet(IfBaseline<'a>),
+}
+
 pub struct SimArgs<'a> {
     pub calib: Option<&'a str>,
     pub calib_samples: usize,
@@ -39,24 +49,41 @@ pub fn run(p: &Path, input: &str, model: Model, a: &SimArgs) -> Result<()> {
     } else {
         None
     };
+    // Build the model once; every sample reuses it.
+    let net = &loaded.network;
+    let runner = match (model, cal.as_ref()) {
+        (Model::Ann, _) => Runner::Ann(Ann::new(net)),
+        (Model::AsnnInt, Some(c)) => {
+            Runner::Int(Golden::new(&c.qnet).map_err(|e| anyhow::anyhow!("{e}"))?)
+        }
+        (Model::AsnnFloat, Some(c)) => Runner::Float(FloatAsnn::new(&c.network)?),
+        (Model::IfBaseline, Some(c)) => Runner::IfNet(IfBaseline::new(
+            &c.network,
+            &c.stats.activation_percentile,
+            IfVariant::Analog,
+        )?),
+        (Model::IfPoisson, Some(c)) => {
+            let v = IfVariant::Poisson { seed: POISSON_SEED };
+            Runner::IfNet(IfBaseline::new(&c.network, &c.stats.activation_max, v)?)
+        }
+        (_, None) => unreachable!("spiking models are calibrated above"),
+    };
     let pb = progress(data.len(), "simulating");
     let mut per_sample = Vec::new();
     let mut correct = 0usize;
     for (i, x) in data.inputs.iter().enumerate() {
         let label = data.labels.as_ref().map(|l| l[i]);
         let mut v = json!({ "index": i, "label": label });
-        let pred = match model {
-            Model::Ann => {
-                let ann = Ann::new(&loaded.network);
+        let pred = match &runner {
+            Runner::Ann(ann) => {
                 let out = ann.forward(x);
                 let logits = out.last().cloned().unwrap_or_default();
                 let pred = asnn_sim::argmax_f64(&logits);
                 v["logits"] = json!(logits);
                 pred
             }
-            Model::AsnnInt => {
+            Runner::Int(g) => {
                 let c = cal.as_ref().expect("calibrated");
-                let g = Golden::new(&c.qnet).map_err(|e| anyhow::anyhow!("{e}"))?;
                 let t = g
                     .run(
                         x,
@@ -81,30 +108,17 @@ pub fn run(p: &Path, input: &str, model: Model, a: &SimArgs) -> Result<()> {
                 v["saturations"] = json!(t.saturations.iter().map(|s| s.total()).sum::<u64>());
                 *t.predictions.last().unwrap_or(&0)
             }
-            Model::AsnnFloat | Model::IfBaseline | Model::IfPoisson => {
+            Runner::Float(_) | Runner::IfNet(_) => {
                 let c = cal.as_ref().expect("calibrated");
                 let opts = SimOptions {
                     record_readout: true,
                     record_spikes: spikes,
                     ..Default::default()
                 };
-                let t = if model == Model::AsnnFloat {
-                    FloatAsnn::new(&c.network)?.run(x, Some(steps), opts)
-                } else if model == Model::IfBaseline {
-                    IfBaseline::new(
-                        &c.network,
-                        &c.stats.activation_percentile,
-                        IfVariant::Analog,
-                    )?
-                    .run(x, Some(steps), opts, i as u64)
-                } else {
-                    let v = IfVariant::Poisson { seed: POISSON_SEED };
-                    IfBaseline::new(&c.network, &c.stats.activation_max, v)?.run(
-                        x,
-                        Some(steps),
-                        opts,
-                        i as u64,
-                    )
+                let t = match &runner {
+                    Runner::Float(fa) => fa.run(x, Some(steps), opts),
+                    Runner::IfNet(ifb) => ifb.run(x, Some(steps), opts, i as u64),
+                    _ => unreachable!("float runners only"),
                 };
                 if model == Model::IfPoisson {
                     v["input_spikes"] = json!(t.input_spikes);

@@ -125,3 +125,21 @@ pub fn run(net_path: &Path, a: &StreamArgs) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_changed_inputs_become_events_at_frame_boundaries() {
+        let frames = vec![vec![0, 5, 5], vec![0, 5, 7], vec![3, 0, 7]];
+        let RawInput::Events(ev) = stream_events(&frames, 10) else {
+            panic!("events")
+        };
+        let got: Vec<(u32, u32, u32)> = ev.iter().map(|e| (e.step, e.index, e.value)).collect();
+        assert_eq!(
+            got,
+            vec![(0, 1, 5), (0, 2, 5), (10, 2, 7), (20, 0, 3), (20, 1, 0)]
+        );
+    }
+}
