@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Render docs/results.md tables from `asnn eval --json` / `asnn stream --json` files.
+
+    python3 scripts/results-table.py OUT_DIR/*.json
+
+Prints markdown: one comparison table per network, then a summary across networks
+(ASNN vs each baseline: spikes over the window, spikes and steps to 99% of the ANN).
+"""
+import json
+import sys
+
+
+def fmt(v, spec="{:.1f}"):
+    return "never" if v is None else spec.format(v)
+
+
+def main(paths):
+    evals, streams = [], []
+    for p in paths:
+        d = json.load(open(p))
+        (streams if "runs" in d else evals).append((p, d))
+    summary = []
+    for p, d in evals:
+        m = d["models"]
+        ann = m["ann"]["accuracy"]
+        print(f"### {d['network']} — {d['samples']} test images, {d['steps']} steps\n")
+        cal = d.get("calibration", {})
+        th = [f"{l['name']} {l['theta0']:.3g}" for l in cal.get("layers", []) if l.get("theta0")]
+        if th:
+            print(f"theta0 per layer (calibration, {cal.get('samples')} training images): {', '.join(th)}\n")
+        print("| model | accuracy | Δ vs ANN (pp) | hidden spikes / inference | input spikes | synops / inference | steps to 99% of ANN | spikes to 99% of ANN | mean decision step |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for k in ["ann", "asnn_float", "asnn_int", "if_baseline", "if_poisson"]:
+            if k not in m:
+                continue
+            s = m[k]
+            sp = k != "ann"
+            print(f"| {k} | {100 * s['accuracy']:.2f}% | {100 * (s['accuracy'] - ann):+.2f} | "
+                  f"{fmt(s['spikes_per_inference']) if sp else '-'} | "
+                  f"{fmt(s['input_spikes_per_inference'], '{:.0f}') if k == 'if_poisson' else '-'} | "
+                  f"{fmt(s['synops_per_inference'], '{:.0f}') if sp else '-'} | "
+                  f"{fmt(s['steps_to_99pct'], '{}') if sp else '-'} | "
+                  f"{fmt(s['spikes_to_99pct']) if sp else '-'} | "
+                  f"{fmt(s['mean_decision_step']) if sp else '-'} |")
+        for nr in d.get("not_run", []):
+            print(f"\n{nr['model']} not run: {nr['reason']}")
+        if d.get("theta0_sweep"):
+            print("\ntheta0 sweep (integer ASNN):\n")
+            print("| theta0_fraction | accuracy | spikes / inference | steps to 99% | spikes to 99% |")
+            print("|---|---|---|---|---|")
+            for t in d["theta0_sweep"]:
+                print(f"| {t['theta0_fraction']} | {100 * t['accuracy']:.2f}% | {t['spikes_per_inference']:.1f} | "
+                      f"{fmt(t['steps_to_99pct'], '{}')} | {fmt(t['spikes_to_99pct'])} |")
+        print()
+        a = m["asnn_int"]
+        row = [d["network"], f"{100 * ann:.2f}%", f"{100 * a['accuracy']:.2f}%"]
+        for b in ["if_baseline", "if_poisson"]:
+            if b not in m:
+                row += ["-", "-", "-"]
+                continue
+            s = m[b]
+            ratio = s["spikes_per_inference"] / max(a["spikes_per_inference"], 1e-9)
+            acc_note = "≥" if a["accuracy"] >= s["accuracy"] else "<"
+            r99 = ("-" if a["spikes_to_99pct"] is None or s["spikes_to_99pct"] is None
+                   else f"{s['spikes_to_99pct'] / a['spikes_to_99pct']:.2f}x")
+            st = f"{fmt(a['steps_to_99pct'], '{}')} vs {fmt(s['steps_to_99pct'], '{}')}"
+            row += [f"{ratio:.1f}x ({acc_note})", r99, st]
+        summary.append(row)
+    if summary:
+        print("### Summary: integer ASNN against the baselines\n")
+        print("Ratios are baseline / ASNN (above 1: the ASNN needs fewer). (≥) means the ASNN's "
+              "accuracy is at least the baseline's.\n")
+        print("| network | ANN | ASNN int | vs if_baseline: spikes over 300 steps | spikes to 99% | steps to 99% (ASNN vs IF) "
+              "| vs if_poisson: spikes over 300 steps | spikes to 99% | steps to 99% (ASNN vs Poisson) |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for r in summary:
+            print("| " + " | ".join(r) + " |")
+        print()
+    for p, d in streams:
+        print(f"### Streaming: {d['network']}\n")
+        print("| hold K | frames | ASNN accuracy | ANN accuracy | ASNN synops | ASNN input synops | ANN MACs | ASNN / ANN |")
+        print("|---|---|---|---|---|---|---|---|")
+        for r in d["runs"]:
+            print(f"| {r['hold']} | {r['frames']} | {100 * r['asnn_accuracy']:.2f}% | {100 * r['ann_accuracy']:.2f}% | "
+                  f"{r['asnn_synops']} | {r['asnn_input_synops']} | {r['ann_macs']:.0f} | {r['ratio_asnn_to_ann']:.3f} |")
+        print()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
