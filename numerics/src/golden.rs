@@ -127,6 +127,51 @@ pub struct Golden<'a> {
     fan: Vec<FanOut>,
 }
 
+/// A spiking layer's constants for steps 4-9 of the spec.
+struct NeuronConsts {
+    theta0: i64,
+    d_eta: u32,
+    d_gamma: u32,
+    m: u32,
+    lo: i64,
+    hi: i64,
+}
+
+impl NeuronConsts {
+    /// Spec steps 4-9 for neuron `n` whose `bias + Sd` is `pre`: saturate S, decay Ŝ,
+    /// compare with θ/2, spike and adapt, decay θ_dyn, update θ.
+    #[inline(always)]
+    fn step(
+        &self,
+        n: usize,
+        pre: i64,
+        (sh, td, th): (&mut i64, &mut i64, &mut i64),
+        out: &mut Vec<(u32, i64)>,
+        sc: &mut SatCounts,
+    ) {
+        let sv = clamp_count(pre, self.lo, self.hi, &mut sc.s);
+        let mut h = mul_q16(*sh, self.d_eta);
+        let mut d = *td;
+        let theta = *th;
+        if sv - h > (theta >> 1) {
+            out.push((n as u32, theta));
+            h = clamp_count(h + theta, self.lo, self.hi, &mut sc.sh);
+            d = clamp_count(d + mul_q16(theta, self.m), self.lo, self.hi, &mut sc.td);
+        }
+        d = mul_q16(d, self.d_gamma);
+        *sh = h;
+        *td = d;
+        *th = clamp_count(self.theta0 + d, self.lo, self.hi, &mut sc.theta);
+    }
+}
+
+/// Spec step 3: the largest `Sd` in pooled unit `n`'s window.
+fn max_of_window(g: &crate::qnet::ConvGeom, n: usize, sd: &[i64]) -> i64 {
+    let mut m = i64::MIN;
+    max_window(g, n, |u| m = m.max(sd[u]));
+    m
+}
+
 /// `sat_B` with precomputed limits, counting clamps (spec section 7).
 #[inline(always)]
 fn clamp_count(x: i64, lo: i64, hi: i64, count: &mut u64) -> i64 {
@@ -232,14 +277,16 @@ impl<'a> Golden<'a> {
                 let q = &layer.q;
                 let b = q.state_bits;
                 let sat_c = &mut tr.saturations[l];
-                // Steps 1-2 per target.
+                // Steps 1-2 per target. Saturation counts live in locals (they cannot
+                // alias the state vectors) and are added to the trace once per layer.
                 let (lo, hi) = range(b);
                 let first = l == 0;
+                let mut sc = SatCounts::default();
                 for ((a, i), sd) in s.acc.iter().zip(s.i.iter_mut()).zip(s.sd.iter_mut()) {
                     let (cur, c) = rescale_sat(*a, q.shift, b);
-                    sat_c.cur += u64::from(c);
+                    sc.cur += u64::from(c);
                     if !first {
-                        *i = clamp_count(mul_q16(*i, q.d_beta) + cur, lo, hi, &mut sat_c.i);
+                        *i = clamp_count(mul_q16(*i, q.d_beta) + cur, lo, hi, &mut sc.i);
                     } else {
                         *i = cur;
                     }
@@ -255,35 +302,51 @@ impl<'a> Golden<'a> {
                 let per_ch = s.s.len() / layer.bias.len();
                 let out = &mut cur_spikes[l];
                 out.clear();
-                for (ch, &bias) in layer.bias.iter().enumerate() {
-                    for n in ch * per_ch..(ch + 1) * per_ch {
-                        let sdp = match maxpool {
+                if layer.readout {
+                    // Readout: steps 3-4 only; its S is the score.
+                    for (ch, &bias) in layer.bias.iter().enumerate() {
+                        for n in ch * per_ch..(ch + 1) * per_ch {
+                            let sdp = match maxpool {
+                                Some(g) => max_of_window(&g, n, &s.sd),
+                                None => s.sd[n],
+                            };
+                            s.s[n] = clamp_count(bias + sdp, lo, hi, &mut sc.s);
+                        }
+                    }
+                } else {
+                    let neuron = NeuronConsts {
+                        theta0: q.theta0,
+                        d_eta: q.d_eta,
+                        d_gamma: q.d_gamma,
+                        m: q.m,
+                        lo,
+                        hi,
+                    };
+                    for (ch, &bias) in layer.bias.iter().enumerate() {
+                        let r = ch * per_ch..(ch + 1) * per_ch;
+                        match maxpool {
                             Some(g) => {
-                                let mut m = i64::MIN;
-                                max_window(&g, n, |u| m = m.max(s.sd[u]));
-                                m
+                                for n in r {
+                                    let sdp = max_of_window(&g, n, &s.sd);
+                                    let st = (&mut s.sh[n], &mut s.td[n], &mut s.theta[n]);
+                                    neuron.step(n, bias + sdp, st, out, &mut sc);
+                                }
                             }
-                            None => s.sd[n],
-                        };
-                        let sv = clamp_count(bias + sdp, lo, hi, &mut sat_c.s);
-                        s.s[n] = sv;
-                        if layer.readout {
-                            continue;
+                            None => {
+                                let base = r.start;
+                                let it = s.sd[r.clone()]
+                                    .iter()
+                                    .zip(&mut s.sh[r.clone()])
+                                    .zip(&mut s.td[r.clone()])
+                                    .zip(&mut s.theta[r]);
+                                for (k, (((sd, sh), td), th)) in it.enumerate() {
+                                    neuron.step(base + k, bias + sd, (sh, td, th), out, &mut sc);
+                                }
+                            }
                         }
-                        let mut sh = mul_q16(s.sh[n], q.d_eta);
-                        let mut td = s.td[n];
-                        let th = s.theta[n];
-                        if sv - sh > (th >> 1) {
-                            out.push((n as u32, th));
-                            sh = clamp_count(sh + th, lo, hi, &mut sat_c.sh);
-                            td = clamp_count(td + mul_q16(th, q.m), lo, hi, &mut sat_c.td);
-                        }
-                        td = mul_q16(td, q.d_gamma);
-                        s.sh[n] = sh;
-                        s.td[n] = td;
-                        s.theta[n] = clamp_count(q.theta0 + td, lo, hi, &mut sat_c.theta);
                     }
                 }
+                sat_c.add(&sc);
                 if !layer.readout {
                     step_spikes += out.len() as u32;
                     tr.spikes_per_layer[l] += out.len() as u64;
