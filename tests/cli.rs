@@ -194,3 +194,27 @@ fn events_input_runs_from_csv() {
     assert_eq!(v["samples"].as_array().unwrap().len(), 2);
     assert_eq!(v["samples"][1]["label"], 7);
 }
+
+#[test]
+fn if_baselines_refuse_to_run_unnormalised() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = dir.path().join("cal.toml");
+    ok(&[
+        "calibrate",
+        "examples/digits",
+        "--calib",
+        "idx:examples/digits:calib",
+        "-o",
+        net.to_str().unwrap(),
+    ]);
+    let o = asnn(&[
+        "sim",
+        net.to_str().unwrap(),
+        "--input",
+        "idx:examples/digits:test",
+        "--model",
+        "if-baseline",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("pass --calib"));
+}

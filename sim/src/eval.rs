@@ -158,24 +158,30 @@ impl<'a> Models<'a> {
     /// `poisson_seed` seeds the Poisson baseline (recorded in reports).
     pub fn new(cal: &'a Calibration, poisson_seed: u64) -> Result<Self, IrError> {
         let net = &cal.network;
-        let ones = vec![1.0; net.layers.len()];
-        let pct = if cal.stats.activation_percentile.is_empty() {
-            &ones
-        } else {
-            &cal.stats.activation_percentile
+        // The baselines are normalised by activation statistics of calibration data;
+        // without them they are not run (never silently unnormalised).
+        let no_stats = || {
+            Err(IrError::net("no calibration data: the IF baselines need ANN activation statistics of training data"))
         };
-        let max = if cal.stats.activation_max.is_empty() {
-            &ones
+        let (ifb, ifp) = if cal.stats.activation_percentile.is_empty() {
+            (no_stats(), no_stats())
         } else {
-            &cal.stats.activation_max
+            (
+                IfBaseline::new(net, &cal.stats.activation_percentile, IfVariant::Analog),
+                IfBaseline::new(
+                    net,
+                    &cal.stats.activation_max,
+                    IfVariant::Poisson { seed: poisson_seed },
+                ),
+            )
         };
         Ok(Models {
             cal,
             ann: Ann::new(net),
             fa: FloatAsnn::new(net)?,
             golden: Golden::new(&cal.qnet).map_err(|e| IrError::net(e.0))?,
-            ifb: IfBaseline::new(net, pct, IfVariant::Analog),
-            ifp: IfBaseline::new(net, max, IfVariant::Poisson { seed: poisson_seed }),
+            ifb,
+            ifp,
         })
     }
 

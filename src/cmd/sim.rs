@@ -44,6 +44,9 @@ pub fn run(p: &Path, input: &str, model: Model, a: &SimArgs) -> Result<()> {
     }
     check_inputs(&loaded.network, &data, steps)?;
     let needs_cal = model != Model::Ann;
+    if matches!(model, Model::IfBaseline | Model::IfPoisson) && calib.is_none() {
+        bail!("the IF baselines normalise each layer by ANN activation statistics of training data: pass --calib idx:DIR[:PREFIX]");
+    }
     let cal = if needs_cal {
         Some(calibrate_for(&loaded, calib, calib_samples)?)
     } else {
