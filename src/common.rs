@@ -20,14 +20,9 @@ pub fn load(p: &Path) -> Result<LoadedNetwork> {
     Ok(load_network(&net_path(p))?)
 }
 
-/// A dataset spec (idx:DIR[:PREFIX], events:FILE.csv) or a bare IDX images file.
+/// A dataset spec (see `asnn_import::load_dataset`), optionally truncated to `limit`.
 pub fn dataset(spec: &str, limit: Option<usize>) -> Result<Dataset> {
-    let mut d = if Path::new(spec).is_file() && spec.contains("idx") {
-        let im = asnn_import::read_idx_u8(Path::new(spec)).map_err(anyhow::Error::msg)?;
-        asnn_import::idx_dataset(im, None, spec.to_string()).map_err(anyhow::Error::msg)?
-    } else {
-        load_dataset(spec).map_err(anyhow::Error::msg)?
-    };
+    let mut d = load_dataset(spec).map_err(anyhow::Error::msg)?;
     if let Some(n) = limit {
         d.truncate(n);
     }

@@ -4,6 +4,18 @@ mod common;
 
 use common::{asnn, ok, read_json as json};
 
+/// `asnn calibrate` of the bundled digits example on its calibration slice into `out`.
+fn calibrate_digits(out: &std::path::Path) {
+    ok(&[
+        "calibrate",
+        "examples/digits",
+        "--calib",
+        "idx:examples/digits:calib",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+}
+
 #[test]
 fn demo_meets_the_acceptance_figures() {
     let dir = tempfile::tempdir().unwrap();
@@ -83,14 +95,7 @@ fn sim_without_calibration_data_says_how_to_get_it() {
 fn calibrated_network_runs_alone_and_identically() {
     let dir = tempfile::tempdir().unwrap();
     let net = dir.path().join("digits-calibrated.toml");
-    ok(&[
-        "calibrate",
-        "examples/digits",
-        "--calib",
-        "idx:examples/digits:calib",
-        "-o",
-        net.to_str().unwrap(),
-    ]);
+    calibrate_digits(&net);
     let text = std::fs::read_to_string(&net).unwrap();
     assert!(
         text.contains("state_frac") && text.contains("theta0"),
@@ -133,14 +138,7 @@ fn calibrated_network_runs_alone_and_identically() {
     );
     // Calibrating twice gives the same bytes.
     let net2 = dir.path().join("again.toml");
-    ok(&[
-        "calibrate",
-        "examples/digits",
-        "--calib",
-        "idx:examples/digits:calib",
-        "-o",
-        net2.to_str().unwrap(),
-    ]);
+    calibrate_digits(&net2);
     assert_eq!(text, std::fs::read_to_string(&net2).unwrap());
 }
 
@@ -199,14 +197,7 @@ fn events_input_runs_from_csv() {
 fn if_baselines_refuse_to_run_unnormalised() {
     let dir = tempfile::tempdir().unwrap();
     let net = dir.path().join("cal.toml");
-    ok(&[
-        "calibrate",
-        "examples/digits",
-        "--calib",
-        "idx:examples/digits:calib",
-        "-o",
-        net.to_str().unwrap(),
-    ]);
+    calibrate_digits(&net);
     let o = asnn(&[
         "sim",
         net.to_str().unwrap(),

@@ -147,7 +147,8 @@ pub fn idx_dataset(
     })
 }
 
-/// Parses a dataset spec: `idx:DIR[:PREFIX]` (default prefix `t10k`) or `events:FILE.csv`.
+/// Parses a dataset spec: `idx:DIR[:PREFIX]` (default prefix `t10k`), `events:FILE.csv`,
+/// or the path of one IDX images file (unlabelled).
 pub fn load_dataset(spec: &str) -> Result<Dataset, String> {
     if let Some(rest) = spec.strip_prefix("idx:") {
         let (dir, prefix) = match rest.rsplit_once(':') {
@@ -158,9 +159,11 @@ pub fn load_dataset(spec: &str) -> Result<Dataset, String> {
     } else if let Some(f) = spec.strip_prefix("events:") {
         let text = std::fs::read_to_string(f).map_err(|e| format!("{f}: cannot read: {e}"))?;
         parse_events_csv(&text).map_err(|e| format!("{f}: {e}"))
+    } else if Path::new(spec).is_file() && spec.contains("idx") {
+        idx_dataset(read_idx_u8(Path::new(spec))?, None, spec.to_string())
     } else {
         Err(format!(
-            "unknown dataset spec '{spec}': use idx:DIR[:PREFIX] or events:FILE.csv"
+            "unknown dataset spec '{spec}': use idx:DIR[:PREFIX], events:FILE.csv or an IDX images file"
         ))
     }
 }

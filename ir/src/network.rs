@@ -577,11 +577,21 @@ impl Network {
     /// input scale for the first layer, the sender's spike height for binary coding,
     /// 1/n for a fused average pool. Both the float reference and the quantizer use these.
     pub fn effective_weights(&self, l: usize) -> Vec<f64> {
+        self.folded_weights(l, true, true)
+    }
+
+    /// Layer `l`'s weights with the chosen linear scales folded in: the input scale
+    /// (first layer, when `input_scale`), the sender's binary spike height (when
+    /// `spike_height` and the coding is binary), and always a fused average pool's 1/n.
+    /// The ANN folds no spike height; the Poisson baseline's input spikes carry no scale.
+    pub fn folded_weights(&self, l: usize, input_scale: bool, spike_height: bool) -> Vec<f64> {
         let layer = &self.layers[l];
         let mut f = 1.0;
         if l == 0 {
-            f *= self.input.scale;
-        } else if self.coding == Coding::Binary {
+            if input_scale {
+                f *= self.input.scale;
+            }
+        } else if spike_height && self.coding == Coding::Binary {
             f *= self.layers[l - 1].asn.spike_height().unwrap_or(1.0);
         }
         if let Conn::Conv(ConvGeom {

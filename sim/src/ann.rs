@@ -32,16 +32,7 @@ impl<'a> Ann<'a> {
     pub fn new(net: &'a Network) -> Self {
         // The ANN sees raw ANN weights: input scale and avg-pool 1/n folded, never h.
         let w = (0..net.layers.len())
-            .map(|l| {
-                let layer = &net.layers[l];
-                let mut f = if l == 0 { net.input.scale } else { 1.0 };
-                if let Conn::Conv(g) = layer.conn {
-                    if let Some(p) = g.pool.filter(|p| p.kind == PoolKind::Avg) {
-                        f /= (p.kernel * p.kernel) as f64;
-                    }
-                }
-                layer.weights.iter().map(|x| x * f).collect()
-            })
+            .map(|l| net.folded_weights(l, true, false))
             .collect();
         let fan = net.layers.iter().map(|l| FanOut::new(&l.conn)).collect();
         Ann { net, w, fan }

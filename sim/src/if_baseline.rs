@@ -40,25 +40,18 @@ impl<'a> IfBaseline<'a> {
         let mut b = Vec::new();
         let mut prev = 1.0;
         for (idx, l) in net.layers.iter().enumerate() {
-            // Analog input carries raw·scale; Poisson input spikes carry 1 (rate = value).
-            let mut f = match (idx, variant) {
-                (0, IfVariant::Analog) => net.input.scale,
-                _ => 1.0,
-            };
             if let Conn::Conv(g) = l.conn {
-                match g.pool {
-                    Some(p) if p.kind == PoolKind::Max => {
-                        return Err(IrError::layer(
-                            &l.name,
-                            idx,
-                            None,
-                            "the IF baselines support average pooling only (asn-model.md)",
-                        ));
-                    }
-                    Some(p) => f /= (p.kernel * p.kernel) as f64,
-                    None => {}
+                if matches!(g.pool, Some(p) if p.kind == PoolKind::Max) {
+                    return Err(IrError::layer(
+                        &l.name,
+                        idx,
+                        None,
+                        "the IF baselines support average pooling only (asn-model.md)",
+                    ));
                 }
             }
+            // Analog input carries raw·scale; Poisson input spikes carry 1 (rate = value).
+            let folded = net.folded_weights(idx, variant == IfVariant::Analog, false);
             let lam = if l.readout {
                 1.0
             } else {
@@ -69,7 +62,7 @@ impl<'a> IfBaseline<'a> {
                     1.0
                 }
             };
-            w.push(l.weights.iter().map(|x| x * f * prev / lam).collect());
+            w.push(folded.iter().map(|x| x * prev / lam).collect());
             b.push(l.bias.iter().map(|x| x / lam).collect());
             prev = lam;
         }
