@@ -16,7 +16,9 @@ Codings:
            theta0 = m_f fixed before training, as in the reference implementation.
 
 Only the training split is used for training; the test split is scored once at the end
-for the record (never used to choose anything).
+for the record (never used to choose anything). `--holdout N` keeps N training images
+(a seeded random choice) out of training and writes them beside the network as `val-*-idx*-ubyte.gz`, a
+validation split for the calibration rule (`asnn calibrate --calib idx:OUT:val`).
 """
 
 import argparse
@@ -30,7 +32,7 @@ import torch
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from asnn_export import asn_spike_height, export  # noqa: E402
+from asnn_export import asn_spike_height, export, write_idx_u8  # noqa: E402
 
 
 def read_idx(path):
@@ -90,6 +92,8 @@ def main():
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--name", default=None)
+    ap.add_argument("--holdout", type=int, default=0,
+                    help="keep N randomly chosen training images out of training; write them as OUT/val-*")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
 
@@ -99,6 +103,12 @@ def main():
     ytr = read_idx(os.path.join(args.data, f"{args.train_prefix}-labels-idx1-ubyte"))
     xte = read_idx(os.path.join(args.data, f"{args.test_prefix}-images-idx3-ubyte"))
     yte = read_idx(os.path.join(args.data, f"{args.test_prefix}-labels-idx1-ubyte"))
+    if not 0 <= args.holdout < len(xtr):
+        raise SystemExit(f"--holdout {args.holdout}: the training split has {len(xtr)} images")
+    # A seeded random split: training files may be sorted by class (MNIST train5k is).
+    order = np.random.default_rng(args.seed).permutation(len(xtr))
+    val_idx, tr_idx = np.sort(order[:args.holdout]), np.sort(order[args.holdout:])
+    xval, yval, xtr, ytr = xtr[val_idx], ytr[val_idx], xtr[tr_idx], ytr[tr_idx]
     m_f = args.m_f
     act = nn.ReLU if args.coding == "graded" else (lambda: AsnTransfer(m_f))
     model, shape = build(args.arch, act)
@@ -129,9 +139,19 @@ def main():
     export(model, args.out, name, shape, 1.0 / 255.0, raw_max=255, steps=300, coding=args.coding, asn=asn,
            quantization={"weight_bits": 8, "state_bits": 24},
            calibration={"theta0_fraction": "auto", "min_agreement": 0.999, "percentile": 99.9, "headroom_bits": 1})
+    if args.holdout:
+        import gzip
+        for kind, arr in (("images-idx3", xval), ("labels-idx1", yval)):
+            plain = os.path.join(args.out, f"val-{kind}-ubyte")
+            write_idx_u8(plain, arr)
+            with open(plain, "rb") as src, gzip.GzipFile(plain + ".gz", "wb", mtime=0) as dst:
+                dst.write(src.read())
+            os.remove(plain)
     with open(os.path.join(args.out, "TRAINING.txt"), "w") as f:
         f.write(" ".join(["python/train_mnist.py"] + [a for a in sys.argv[1:]]) + "\n")
         f.write(f"train accuracy {train_acc:.4f}, test accuracy {test_acc:.4f}\n")
+        if args.holdout:
+            f.write(f"validation split: {args.holdout} training images (seed {args.seed}), val-*-idx*-ubyte.gz\n")
     print(f"wrote {args.out}")
 
 

@@ -65,7 +65,9 @@ pub fn calibrate_net(
 ) -> Result<Calibration> {
     let inputs = match calib {
         Some(spec) => {
-            let d = dataset(spec, Some(n))?;
+            // Spread, not the first n: training files may be sorted by class.
+            let mut d = dataset(spec, None)?;
+            d.spread(n);
             check_inputs(net, &d, net.steps)?;
             d.inputs
         }

@@ -61,6 +61,7 @@ enum Cmd {
         /// Calibration samples from the training split: idx:DIR[:PREFIX] or events:FILE.csv.
         #[arg(long)]
         calib: String,
+        /// Use N calibration samples, spread evenly over the file.
         #[arg(long, default_value_t = 1000)]
         calib_samples: usize,
         /// Output network.toml (weights are referenced, not copied).
@@ -134,7 +135,8 @@ struct CalibArgs {
     /// Needed when the network has theta0 = "auto" or unfixed formats, and by eval.
     #[arg(long)]
     calib: Option<String>,
-    /// Use only the first N calibration samples.
+    /// Use N calibration samples, spread evenly over the file (not the first N: training
+    /// files may be sorted by class).
     #[arg(long, default_value_t = 1000)]
     calib_samples: usize,
 }

@@ -22,6 +22,21 @@ impl Dataset {
         self.inputs.is_empty()
     }
     /// Keeps the first `n` samples.
+    /// Keeps `n` samples spread evenly over the whole set (indices `⌊k·len/n⌋`), so a
+    /// subset of a class-sorted file (e.g. MNIST `train5k`) still covers every class.
+    /// Deterministic; keeps everything when `n >= len`.
+    pub fn spread(&mut self, n: usize) {
+        let len = self.len();
+        if n >= len {
+            return;
+        }
+        let keep: Vec<usize> = (0..n).map(|k| k * len / n).collect();
+        self.inputs = keep.iter().map(|&i| self.inputs[i].clone()).collect();
+        if let Some(l) = &mut self.labels {
+            *l = keep.iter().map(|&i| l[i]).collect();
+        }
+    }
+
     pub fn truncate(&mut self, n: usize) {
         self.inputs.truncate(n);
         if let Some(l) = &mut self.labels {
@@ -227,4 +242,30 @@ pub fn parse_events_csv(text: &str) -> Result<Dataset, String> {
         labels: labelled.then_some(labels),
         source: "events".into(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: calibration took the first 1,000 images of the class-sorted MNIST
+    /// `train5k`, i.e. only digits 0 and 1, and chose θ0 from them.
+    #[test]
+    fn calibration_subset_of_a_class_sorted_file_covers_every_class() {
+        let n = 5000;
+        let mut d = Dataset {
+            inputs: (0..n).map(|i| RawInput::Frame(vec![i as u32])).collect(),
+            labels: Some((0..n).map(|i| (i / 500) as u16).collect()),
+            source: "sorted".into(),
+        };
+        d.spread(1000);
+        assert_eq!(d.len(), 1000);
+        let labels = d.labels.as_ref().unwrap();
+        for c in 0..10u16 {
+            assert_eq!(labels.iter().filter(|&&l| l == c).count(), 100, "class {c}");
+        }
+        assert_eq!(d.inputs[1], RawInput::Frame(vec![5]));
+        d.spread(2000);
+        assert_eq!(d.len(), 1000, "spreading to more than the set keeps it");
+    }
 }
