@@ -3,6 +3,7 @@
 mod bundled;
 mod cmd;
 mod common;
+mod cosim;
 mod models;
 
 use anyhow::Result;
@@ -79,6 +80,42 @@ enum Cmd {
         /// Override the number of time steps (default: the network's, 300).
         #[arg(long)]
         steps: Option<u32>,
+    },
+    /// Co-simulate the generated design against the golden model, spike for spike.
+    Cosim {
+        net: PathBuf,
+        /// Hardware choices (hw.toml with a [hardware] table).
+        #[arg(long)]
+        hw: Option<PathBuf>,
+        /// Samples: idx:DIR[:PREFIX] or events:FILE.csv (default: the example's test slice).
+        #[arg(long)]
+        dataset: Option<String>,
+        /// Only the first N samples.
+        #[arg(long)]
+        samples: Option<usize>,
+        #[arg(long, value_enum, default_value_t = cosim::Simulator::Verilator)]
+        sim: cosim::Simulator,
+        #[command(flatten)]
+        cal: CalibArgs,
+        /// Write the summary as JSON.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Work folder for the design and simulator build (default: a temp folder).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Generate the hardware: plan, Verilog (core library, layers, top), $readmemh
+    /// memory images, a file list and plan.json, into a folder.
+    Generate {
+        net: PathBuf,
+        /// Hardware choices: a TOML file with a [hardware] table (docs/hardware-plan.md).
+        #[arg(long)]
+        hw: Option<PathBuf>,
+        #[command(flatten)]
+        cal: CalibArgs,
+        /// Output folder.
+        #[arg(short, long)]
+        output: PathBuf,
     },
     /// Evaluate ANN, float ASNN, integer ASNN and both rate-coded baselines on a
     /// labelled dataset: accuracy, spikes, synops, decision step, steps to 99% of the ANN.
@@ -190,6 +227,42 @@ fn run(cli: Cli) -> Result<()> {
             json,
         } => cmd::calibrate::run(&net, &calib, calib_samples, &output, json.as_deref()),
         Cmd::Demo { json, steps } => cmd::demo::run(json.as_deref(), steps),
+        Cmd::Cosim {
+            net,
+            hw,
+            dataset,
+            samples,
+            sim,
+            cal,
+            json,
+            dir,
+        } => cmd::cosim::run(
+            &net,
+            &cmd::cosim::CosimArgs {
+                hw: hw.as_deref(),
+                dataset: dataset.as_deref(),
+                samples,
+                sim,
+                calib: cal.calib.as_deref(),
+                calib_samples: cal.calib_samples,
+                json: json.as_deref(),
+                dir: dir.as_deref(),
+            },
+        ),
+        Cmd::Generate {
+            net,
+            hw,
+            cal,
+            output,
+        } => cmd::generate::run(
+            &net,
+            &cmd::generate::GenerateArgs {
+                hw: hw.as_deref(),
+                calib: cal.calib.as_deref(),
+                calib_samples: cal.calib_samples,
+                out: &output,
+            },
+        ),
         Cmd::Eval {
             net,
             dataset,

@@ -365,6 +365,7 @@ fn golden_model_matches_independent_integer_reference() {
                     RunOptions {
                         record_spikes: true,
                         record_readout: true,
+                        early_exit: None,
                     },
                 )
                 .expect("runs");

@@ -2,7 +2,7 @@
 
 use crate::fixed::{filter, mul_q16, range, rescale_sat};
 use crate::input::RawInput;
-use crate::qnet::{Coding, Conn, PoolKind, QError, QNetwork};
+use crate::qnet::{Coding, Conn, PoolKind, QError, QNetwork, QParams};
 use crate::synapse::{max_window, FanOut};
 use serde::{Deserialize, Serialize};
 
@@ -48,11 +48,16 @@ pub struct RunOptions {
     pub record_spikes: bool,
     /// Keep the readout vector of every step.
     pub record_readout: bool,
+    /// Early exit (docs/numerics.md section 10): stop after the first step at which the
+    /// prediction has been the same for `W` consecutive steps. `None` runs every step.
+    pub early_exit: Option<u32>,
 }
 
 /// Everything one sample's run produced.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GoldenTrace {
+    /// The step after which an early exit stopped the run (`None`: ran every step).
+    pub exit_step: Option<u32>,
     /// Prediction (argmax of the readout, ties to the lowest index) after each step.
     pub predictions: Vec<u16>,
     /// Hidden-layer spikes emitted in each step.
@@ -165,6 +170,55 @@ impl NeuronConsts {
     }
 }
 
+/// One neuron's state (docs/numerics.md section 3); θ is derived from `td`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NeuronState {
+    pub i: i64,
+    pub sd: i64,
+    pub sh: i64,
+    pub td: i64,
+}
+
+/// Spec steps 1-2 and 4-9 for one spiking neuron of layer `q` whose synaptic sum this
+/// step is `a` (section 4, before rescaling): the same code path [`Golden::run`] takes,
+/// exposed for unit benches of the hardware neuron. Returns the payload if it spiked.
+/// The state's `td` must come from a previous call (or be 0): θ is `sat(Θ0 + Td)`.
+pub fn neuron_update(
+    q: &QParams,
+    first: bool,
+    a: i64,
+    bias: i64,
+    st: &mut NeuronState,
+) -> Option<i64> {
+    let (lo, hi) = range(q.state_bits);
+    let mut sc = SatCounts::default();
+    let (cur, _) = rescale_sat(a, q.shift, q.state_bits);
+    st.i = if first {
+        cur
+    } else {
+        clamp_count(mul_q16(st.i, q.d_beta) + cur, lo, hi, &mut sc.i)
+    };
+    st.sd = filter(st.i, st.sd, q.d_phi);
+    let neuron = NeuronConsts {
+        theta0: q.theta0,
+        d_eta: q.d_eta,
+        d_gamma: q.d_gamma,
+        m: q.m,
+        lo,
+        hi,
+    };
+    let mut theta = clamp_count(q.theta0 + st.td, lo, hi, &mut sc.theta);
+    let mut out = Vec::new();
+    neuron.step(
+        0,
+        bias + st.sd,
+        (&mut st.sh, &mut st.td, &mut theta),
+        &mut out,
+        &mut sc,
+    );
+    out.first().map(|&(_, p)| p)
+}
+
 /// Spec step 3: the largest `Sd` in pooled unit `n`'s window.
 fn max_of_window(g: &crate::qnet::ConvGeom, n: usize, sd: &[i64]) -> i64 {
     let mut m = i64::MIN;
@@ -248,6 +302,7 @@ impl<'a> Golden<'a> {
             saturations: vec![SatCounts::default(); nl],
             ..Default::default()
         };
+        let mut run = 0u32; // consecutive steps with the current prediction
         for t in 0..steps {
             let mut step_spikes = 0u32;
             for l in 0..nl {
@@ -365,10 +420,20 @@ impl<'a> Golden<'a> {
             }
             std::mem::swap(&mut cur_spikes, &mut prev_spikes);
             let ro = &st[nl - 1].s;
-            tr.predictions.push(argmax_i64(ro));
+            let pred = argmax_i64(ro);
+            run = if tr.predictions.last() == Some(&pred) {
+                run + 1
+            } else {
+                1
+            };
+            tr.predictions.push(pred);
             tr.spikes_per_step.push(step_spikes);
             if opts.record_readout {
                 tr.readout.push(ro.clone());
+            }
+            if opts.early_exit.is_some_and(|w| run >= w) {
+                tr.exit_step = Some(t);
+                break;
             }
         }
         tr.final_readout = st[nl - 1].s.clone();

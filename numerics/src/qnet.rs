@@ -284,10 +284,7 @@ impl QNetwork {
             if q.shift.abs() > 80 {
                 return err(l, format!("rescale shift {} is absurd", q.shift));
             }
-            let acc_bits = q.weight_bits
-                + prev_payload_bits
-                + crate::fixed::bits_for(l.conn.fan_in() as u64)
-                + 1;
+            let acc_bits = self.acc_bits_with(i, prev_payload_bits);
             if acc_bits > 63 {
                 return err(
                     l,
@@ -304,6 +301,30 @@ impl QNetwork {
             n_prev = l.conn.n_out();
         }
         Ok(())
+    }
+
+    /// Bits of the payload layer `i` multiplies its weights by (section 4): the raw input
+    /// value's bits for the first layer (its change is one bit wider, signed), θ's `B` of
+    /// the sender for graded coding, 1 for binary coding.
+    pub fn payload_bits_in(&self, i: usize) -> u32 {
+        if i == 0 {
+            crate::fixed::bits_for(u64::from(self.raw_max))
+        } else {
+            match self.coding {
+                Coding::Graded => self.layers[i - 1].q.state_bits,
+                Coding::Binary => 1,
+            }
+        }
+    }
+
+    /// Width of layer `i`'s exact synaptic accumulator (docs/numerics.md section 4).
+    pub fn acc_bits(&self, i: usize) -> u32 {
+        self.acc_bits_with(i, self.payload_bits_in(i))
+    }
+
+    fn acc_bits_with(&self, i: usize, payload_bits: u32) -> u32 {
+        let l = &self.layers[i];
+        l.q.weight_bits + payload_bits + crate::fixed::bits_for(l.conn.fan_in() as u64) + 1
     }
 
     /// Hidden (spiking) neurons.

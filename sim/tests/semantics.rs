@@ -38,6 +38,7 @@ fn a_frame_equals_its_events_at_step_zero() {
             let opts = RunOptions {
                 record_spikes: true,
                 record_readout: true,
+                early_exit: None,
             };
             assert_eq!(
                 g.run(x, None, opts).unwrap(),
@@ -77,6 +78,7 @@ fn delay_one_holds_each_boundary_one_step() {
                 RunOptions {
                     record_spikes: true,
                     record_readout: true,
+                    early_exit: None,
                 },
             )
             .unwrap();

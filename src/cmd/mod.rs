@@ -2,7 +2,9 @@
 
 pub mod calibrate;
 pub mod check;
+pub mod cosim;
 pub mod demo;
 pub mod eval;
+pub mod generate;
 pub mod sim;
 pub mod stream;

@@ -94,6 +94,7 @@ pub fn run(p: &Path, input: &str, model: Model, a: &SimArgs) -> Result<()> {
                         RunOptions {
                             record_readout: true,
                             record_spikes: spikes,
+                            early_exit: None,
                         },
                     )
                     .map_err(|e| anyhow::anyhow!("sample {i}: {e}"))?;

@@ -1,0 +1,684 @@
+//! Renders the plan to files: the core library, one module per layer, the top, memory
+//! images, a file list and `plan.json`. Pure: returns (file name, contents) pairs in a
+//! fixed order; nothing here depends on time, paths or the machine.
+
+use crate::plan::{addr_bits, LayerPlan, MemKind, Plan};
+use crate::GenError;
+use askama::Template;
+use asnn_numerics::fixed::bits_for;
+use asnn_numerics::{Coding, Conn, QNetwork};
+
+/// The hand-written core library, shipped inside the binary.
+pub const LIBRARY: [(&str, &str); 5] = [
+    (
+        "asnn_ram.v",
+        include_str!("../../rtl-templates/lib/asnn_ram.v"),
+    ),
+    (
+        "asnn_fifo.v",
+        include_str!("../../rtl-templates/lib/asnn_fifo.v"),
+    ),
+    (
+        "asnn_rr_arbiter.v",
+        include_str!("../../rtl-templates/lib/asnn_rr_arbiter.v"),
+    ),
+    (
+        "asnn_neuron.v",
+        include_str!("../../rtl-templates/lib/asnn_neuron.v"),
+    ),
+    (
+        "asnn_readout_neuron.v",
+        include_str!("../../rtl-templates/lib/asnn_readout_neuron.v"),
+    ),
+];
+
+/// One generated file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutFile {
+    pub name: String,
+    pub contents: String,
+}
+
+#[derive(Template)]
+#[template(path = "layer.v", escape = "none")]
+struct LayerCtx {
+    header: String,
+    index: usize,
+    name: String,
+    description: String,
+    module: String,
+    lanes: u32,
+    first: bool,
+    first_int: u32,
+    first_events: bool,
+    readout: bool,
+    conv: bool,
+    has_in_payload: bool,
+    load_port: bool,
+    in_addr_doc: String,
+    in_aw: u32,
+    in_aw_decl: String,
+    pin_port_decl: String,
+    pin_bits: u32,
+    pin_doc: String,
+    scores_decl: String,
+    out_addr_doc: String,
+    out_aw: u32,
+    out_aw_decl: String,
+    b_decl: String,
+    lanes_decl: String,
+    dbg_addr_decl: String,
+    dbg_pay_decl: String,
+    w_aw_decl: String,
+    w_word_decl: String,
+    state_bits: u32,
+    acc_bits: u32,
+    weight_bits: u32,
+    depth: usize,
+    depth_aw: u32,
+    w_depth: u64,
+    w_aw: u32,
+    w_layout_doc: String,
+    w_kind: String,
+    w_init: String,
+    b_init: String,
+    cg: usize,
+    cg_aw: u32,
+    st_w: u32,
+    st_doc: String,
+    wa: u32,
+    depth_last: String,
+    cg_last: String,
+    cg_zero: String,
+    fifo_depth: u64,
+    fifo_aw: u32,
+    walk_doc: String,
+    raw_bits: u32,
+    in_units: usize,
+    in_last: String,
+    k_lit: String,
+    pad_lit: String,
+    stride_lit: String,
+    pk_lit: String,
+    ph_lit: String,
+    pw_lit: String,
+    hw_lit: String,
+    cin_lit: String,
+    inhw_lit: String,
+    inw_lit: String,
+    one_lit: String,
+    cg_lit: String,
+    sp_bits: u32,
+    sp_last: String,
+    shift: i32,
+    d_beta: String,
+    c_phi: String,
+    d_phi: String,
+    d_eta: String,
+    d_gamma: String,
+    m: String,
+    theta0: String,
+    sweep_lat: u64,
+    neurons: usize,
+    lanes_lit: String,
+    channels_lit: String,
+    sel_decl: String,
+    sel_bits: u32,
+    // For the top.
+    go_sel: String,
+    next: usize,
+    prev_b_decl: String,
+    dbg_valid_sel: String,
+    dbg_addr_sel: String,
+    dbg_pay_sel: String,
+}
+
+#[derive(Template)]
+#[template(path = "top.v", escape = "none")]
+struct TopCtx<'a> {
+    header: String,
+    name: String,
+    module: String,
+    n_layers: usize,
+    order_doc: &'static str,
+    delay: u32,
+    input_doc: &'static str,
+    in_aw_decl: String,
+    x_decl: String,
+    out_aw_decl: String,
+    out_pay_decl: String,
+    scores_decl: String,
+    cls_decl: String,
+    dbg_valid_decl: String,
+    dbg_addr_decl: String,
+    dbg_pay_decl: String,
+    layers: &'a [LayerCtx],
+    ro_bits: u32,
+    n_classes: usize,
+    steps_last: u32,
+    early_exit: u32,
+    frame_int: u32,
+    binary: bool,
+    binary_payloads: String,
+    last_ev: usize,
+    cls_zero: String,
+    cls_slice: String,
+    pos_decl: String,
+    pos_zero: String,
+    pos_last: String,
+    li_expr: String,
+}
+
+#[derive(Template)]
+#[template(path = "tb.sv", escape = "none")]
+struct TbCtx<'a> {
+    header: String,
+    module: String,
+    in_aw_decl: String,
+    x_decl: String,
+    out_aw_decl: String,
+    out_pay_decl: String,
+    scores_decl: String,
+    cls_decl: String,
+    dbg_valid_decl: String,
+    dbg_addr_decl: String,
+    dbg_pay_decl: String,
+    layers: &'a [LayerCtx],
+    dbg_lanes: Vec<DbgLane>,
+    n_classes: usize,
+    ro_bits: u32,
+    in_slice: String,
+    x_slice: String,
+}
+
+struct DbgLane {
+    bit: String,
+    layer: usize,
+    addr: String,
+    pay: String,
+}
+
+fn decl(bits: u64) -> String {
+    format!("[{}:0]", bits.max(1) - 1)
+}
+
+fn lit(bits: u32, v: u64) -> String {
+    format!("{bits}'d{v}")
+}
+
+/// Emits every file of the design.
+pub fn emit(net: &QNetwork, plan: &Plan, input_hash: &str) -> Result<Vec<OutFile>, GenError> {
+    let header = format!(
+        "Generated by asnn-generator {} from input {}; do not edit.",
+        env!("CARGO_PKG_VERSION"),
+        input_hash
+    );
+    let mut files = Vec::new();
+    for (name, text) in LIBRARY {
+        files.push(OutFile {
+            name: name.to_string(),
+            contents: text.to_string(),
+        });
+    }
+    let x_bits = net.payload_bits_in(0);
+    let mut ctxs: Vec<LayerCtx> = Vec::new();
+    let mut dbg_lane = 0u32;
+    let n_layers = plan.layers.len();
+    for lp in &plan.layers {
+        let l = &net.layers[lp.index];
+        let module = format!("{}_l{}", plan.top, lp.index);
+        let first = lp.index == 0;
+        let p = lp.lanes;
+        let b = lp.state_bits;
+        let in_aw = addr_bits(lp.inputs);
+        let out_aw = addr_bits(lp.neurons);
+        let depth_aw = addr_bits(lp.depth);
+        let cg_aw = addr_bits(lp.channel_groups);
+        let w_depth = lp.memories[0].depth;
+        let w_aw = addr_bits(w_depth as usize);
+        let sp_bits = addr_bits(lp.positions);
+        let fifo_aw = bits_for(lp.fifo_depth - 1).max(1);
+        // Address arithmetic width: every address and product, plus one spare bit, and
+        // at least the 24 bits of the debug address.
+        let mut amax = [
+            w_depth,
+            lp.depth as u64,
+            lp.inputs as u64,
+            (lp.channel_groups as u64) * u64::from(p) * lp.positions as u64,
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(1);
+        if let Some(c) = &lp.conv {
+            amax = amax.max((c.in_h.max(c.in_w) + 2 * c.padding + c.kernel) as u64);
+        }
+        let wa = (bits_for(amax) + 2)
+            .max(25)
+            .max(in_aw + 1)
+            .max(w_aw + 1)
+            .max(depth_aw + 1)
+            .max(out_aw + 1);
+        let w_kind = lp.memories[0].kind;
+        let load_port = lp.memories[0].load_port;
+        let w_file = format!("{module}_w.memh");
+        let b_file = format!("{module}_b.memh");
+        let conv = lp.conv.clone();
+        let (pin_bits, pin_doc, pin_port_bits) = if first {
+            (
+                x_bits + 1,
+                "raw input value (its change to the held value is multiplied, signed)".to_string(),
+                x_bits,
+            )
+        } else if net.coding == Coding::Graded {
+            (
+                lp.payload_in_bits,
+                "the sender's theta (graded coding)".to_string(),
+                lp.payload_in_bits,
+            )
+        } else {
+            (1, "none (binary coding)".to_string(), 1)
+        };
+        let has_in_payload = first || net.coding == Coding::Graded;
+        let in_addr_doc = match (&conv, first) {
+            (_, true) => "input index (CHW order)".to_string(),
+            (Some(c), false) => format!(
+                "sender's neuron index = (c * {} + y) * {} + x",
+                c.in_h, c.in_w
+            ),
+            (None, false) => "sender's neuron index".to_string(),
+        };
+        let out_addr_doc = match &conv {
+            Some(c) => format!(
+                "neuron index = (channel * {} + y) * {} + x",
+                c.out_h, c.out_w
+            ),
+            None => "neuron index".to_string(),
+        };
+        let description =
+            match &conv {
+                Some(c) => format!(
+                "conv2d {}x{}x{} -> {} channels, kernel {}, stride {}, padding {}{}, {} neurons",
+                c.in_c, c.in_h, c.in_w, lp.channels, c.kernel, c.stride, c.padding,
+                if c.pool > 1 { format!(", average pool {} fused", c.pool) } else { String::new() },
+                lp.neurons
+            ),
+                None => format!(
+                    "dense {} -> {}{}",
+                    lp.inputs,
+                    lp.neurons,
+                    if lp.readout { " (readout)" } else { "" }
+                ),
+            };
+        let walk_doc = match &conv {
+            Some(c) => format!(
+                "{}x{} taps x {} channel groups per event",
+                c.kernel, c.kernel, lp.channel_groups
+            ),
+            None => format!("{} channel groups per event", lp.channel_groups),
+        };
+        let w_layout_doc = match &conv {
+            Some(_) => "word ((group * C_in + ci) * K + ky) * K + kx, lane p holds out channel group * LANES + p".to_string(),
+            None => "word src * CG + group, lane p holds output group * LANES + p".to_string(),
+        };
+        let st_w = if lp.readout { 2 * b } else { 4 * b };
+        let (dbg_valid_sel, dbg_addr_sel, dbg_pay_sel) = if lp.readout {
+            (String::new(), String::new(), String::new())
+        } else {
+            let s = (
+                format!("[{}:{}]", dbg_lane + p - 1, dbg_lane),
+                format!("[{}:{}]", (dbg_lane + p) * 24 - 1, dbg_lane * 24),
+                format!("[{}:{}]", (dbg_lane + p) * 32 - 1, dbg_lane * 32),
+            );
+            dbg_lane += p;
+            s
+        };
+        let c = conv.clone().unwrap_or(crate::plan::ConvPlan {
+            in_c: 1,
+            in_h: 1,
+            in_w: 1,
+            kernel: 1,
+            stride: 1,
+            padding: 0,
+            conv_h: 1,
+            conv_w: 1,
+            pool: 1,
+            out_h: 1,
+            out_w: 1,
+        });
+        let q = &l.q;
+        let u32lit = |v: u64| lit(32, v);
+        ctxs.push(LayerCtx {
+            header: header.clone(),
+            index: lp.index,
+            name: sanitize_comment(&lp.name),
+            description,
+            module: module.clone(),
+            lanes: p,
+            first,
+            first_int: u32::from(first),
+            first_events: first && !plan.frame_input,
+            readout: lp.readout,
+            conv: conv.is_some(),
+            has_in_payload,
+            load_port,
+            in_addr_doc,
+            in_aw,
+            in_aw_decl: decl(u64::from(in_aw)),
+            pin_port_decl: decl(u64::from(pin_port_bits)),
+            pin_bits,
+            pin_doc,
+            scores_decl: decl(lp.neurons as u64 * u64::from(b)),
+            out_addr_doc,
+            out_aw,
+            out_aw_decl: decl(u64::from(out_aw)),
+            b_decl: decl(u64::from(b)),
+            lanes_decl: decl(u64::from(p)),
+            dbg_addr_decl: decl(u64::from(p) * 24),
+            dbg_pay_decl: decl(u64::from(p) * 32),
+            w_aw_decl: decl(u64::from(w_aw)),
+            w_word_decl: decl(u64::from(p * lp.weight_bits)),
+            state_bits: b,
+            acc_bits: lp.acc_bits,
+            weight_bits: lp.weight_bits,
+            depth: lp.depth,
+            depth_aw,
+            w_depth,
+            w_aw,
+            w_layout_doc,
+            w_kind: match w_kind {
+                MemKind::Spram => "SPRAM, loaded through the load port".to_string(),
+                _ => format!("block RAM, initialised from {w_file}"),
+            },
+            w_init: if load_port {
+                "\"\"".to_string()
+            } else {
+                format!("\"{w_file}\"")
+            },
+            b_init: format!("\"{b_file}\""),
+            cg: lp.channel_groups,
+            cg_aw,
+            st_w,
+            st_doc: if lp.readout {
+                "{Sd, I}".to_string()
+            } else {
+                "{Td, Sh, Sd, I}".to_string()
+            },
+            wa,
+            depth_last: lit(depth_aw, lp.depth as u64 - 1),
+            cg_last: lit(cg_aw, lp.channel_groups as u64 - 1),
+            cg_zero: lit(cg_aw, 0),
+            fifo_depth: lp.fifo_depth,
+            fifo_aw,
+            walk_doc,
+            raw_bits: x_bits,
+            in_units: lp.inputs,
+            in_last: lit(in_aw, lp.inputs as u64 - 1),
+            k_lit: lit(wa, c.kernel as u64),
+            pad_lit: lit(wa, c.padding as u64),
+            stride_lit: lit(wa, c.stride as u64),
+            pk_lit: lit(wa, c.pool as u64),
+            ph_lit: lit(wa, c.out_h as u64),
+            pw_lit: lit(wa, c.out_w as u64),
+            hw_lit: lit(wa, (c.out_h * c.out_w) as u64),
+            cin_lit: lit(wa, c.in_c as u64),
+            inhw_lit: lit(wa, (c.in_h * c.in_w) as u64),
+            inw_lit: lit(wa, c.in_w as u64),
+            one_lit: lit(wa, 1),
+            cg_lit: lit(wa, lp.channel_groups as u64),
+            sp_bits,
+            sp_last: lit(sp_bits, lp.positions as u64 - 1),
+            shift: q.shift,
+            d_beta: u32lit(u64::from(q.d_beta)),
+            c_phi: u32lit(u64::from(asnn_numerics::fixed::DECAY_ONE - q.d_phi)),
+            d_phi: u32lit(u64::from(q.d_phi)),
+            d_eta: u32lit(u64::from(q.d_eta)),
+            d_gamma: u32lit(u64::from(q.d_gamma)),
+            m: u32lit(u64::from(q.m)),
+            theta0: u32lit(q.theta0.max(1) as u64),
+            sweep_lat: if lp.readout {
+                crate::plan::READOUT_LATENCY
+            } else {
+                crate::plan::NEURON_LATENCY
+            },
+            neurons: lp.neurons,
+            lanes_lit: lit(wa, u64::from(p)),
+            channels_lit: lit(wa, lp.channels as u64),
+            sel_decl: decl(u64::from(addr_bits(p as usize))),
+            sel_bits: addr_bits(p as usize),
+            go_sel: format!("[{}]", lp.index),
+            next: lp.index + 1,
+            prev_b_decl: if first {
+                String::new()
+            } else {
+                decl(u64::from(net.layers[lp.index - 1].q.state_bits))
+            },
+            dbg_valid_sel,
+            dbg_addr_sel,
+            dbg_pay_sel,
+        });
+        files.push(OutFile {
+            name: w_file,
+            contents: weights_memh(l, lp),
+        });
+        files.push(OutFile {
+            name: b_file,
+            contents: bias_memh(l, lp),
+        });
+    }
+    for c in &ctxs {
+        let text = c.render().map_err(|e| GenError::Template(e.to_string()))?;
+        files.push(OutFile {
+            name: format!("{}.v", c.module),
+            contents: text,
+        });
+    }
+    let ro = plan.layers.last().expect("plan has layers");
+    let n_cls = ro.neurons;
+    let cls_w = addr_bits(n_cls);
+    let pos_w = addr_bits(n_layers);
+    let last_hidden = &net.layers[n_layers - 2];
+    let binary_payloads = (1..n_layers)
+        .map(|i| format!("ev{i}_payload"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let top = TopCtx {
+        header: header.clone(),
+        name: sanitize_comment(&net.name),
+        module: plan.top.clone(),
+        n_layers,
+        order_doc: if plan.delay == 0 {
+            "network order (a layer sees this step's spikes of the one before)"
+        } else {
+            "reverse order (a layer sees the previous step's spikes, still in its input FIFO)"
+        },
+        delay: plan.delay,
+        input_doc: if plan.frame_input {
+            "frame: the nonzero values at step 0, then one end-of-step beat"
+        } else {
+            "events: each step's changed values, then one end-of-step beat, every step"
+        },
+        in_aw_decl: decl(u64::from(addr_bits(plan.layers[0].inputs))),
+        x_decl: decl(u64::from(x_bits)),
+        out_aw_decl: decl(u64::from(addr_bits(plan.layers[n_layers - 2].neurons))),
+        out_pay_decl: decl(u64::from(last_hidden.q.state_bits)),
+        scores_decl: decl(n_cls as u64 * u64::from(ro.state_bits)),
+        cls_decl: decl(u64::from(cls_w)),
+        dbg_valid_decl: decl(u64::from(dbg_lane)),
+        dbg_addr_decl: decl(u64::from(dbg_lane) * 24),
+        dbg_pay_decl: decl(u64::from(dbg_lane) * 32),
+        layers: &ctxs,
+        ro_bits: ro.state_bits,
+        n_classes: n_cls,
+        steps_last: plan.steps - 1,
+        early_exit: plan.early_exit,
+        frame_int: u32::from(plan.frame_input),
+        binary: net.coding == Coding::Binary,
+        binary_payloads,
+        last_ev: n_layers - 1,
+        cls_zero: lit(cls_w, 0),
+        cls_slice: format!("[{}:0]", cls_w - 1),
+        pos_decl: decl(u64::from(pos_w)),
+        pos_zero: lit(pos_w, 0),
+        pos_last: lit(pos_w, n_layers as u64 - 1),
+        li_expr: if plan.delay == 0 {
+            "pos_q".to_string()
+        } else {
+            format!("{} - pos_q", lit(pos_w, n_layers as u64 - 1))
+        },
+    };
+    let text = top
+        .render()
+        .map_err(|e| GenError::Template(e.to_string()))?;
+    files.push(OutFile {
+        name: format!("{}.v", plan.top),
+        contents: text,
+    });
+    let mut dbg_lanes = Vec::new();
+    let mut k = 0u32;
+    for lp in plan.layers.iter().filter(|l| !l.readout) {
+        for _ in 0..lp.lanes {
+            dbg_lanes.push(DbgLane {
+                bit: format!("[{k}]"),
+                layer: lp.index,
+                addr: format!("[{}:{}]", k * 24 + 23, k * 24),
+                pay: format!("[{}:{}]", k * 32 + 31, k * 32),
+            });
+            k += 1;
+        }
+    }
+    let tb = TbCtx {
+        header: header.clone(),
+        module: plan.top.clone(),
+        in_aw_decl: top.in_aw_decl.clone(),
+        x_decl: top.x_decl.clone(),
+        out_aw_decl: top.out_aw_decl.clone(),
+        out_pay_decl: top.out_pay_decl.clone(),
+        scores_decl: top.scores_decl.clone(),
+        cls_decl: top.cls_decl.clone(),
+        dbg_valid_decl: top.dbg_valid_decl.clone(),
+        dbg_addr_decl: top.dbg_addr_decl.clone(),
+        dbg_pay_decl: top.dbg_pay_decl.clone(),
+        layers: &ctxs,
+        dbg_lanes,
+        n_classes: n_cls,
+        ro_bits: ro.state_bits,
+        in_slice: format!("[{}:0]", addr_bits(plan.layers[0].inputs) - 1),
+        x_slice: format!("[{}:0]", x_bits.max(1) - 1),
+    };
+    let text = tb.render().map_err(|e| GenError::Template(e.to_string()))?;
+    let tb_file = OutFile {
+        name: format!("tb_{}.sv", plan.top),
+        contents: text,
+    };
+    let mut list = String::new();
+    for f in files.iter().filter(|f| f.name.ends_with(".v")) {
+        list.push_str(&f.name);
+        list.push('\n');
+    }
+    files.push(OutFile {
+        name: "files.f".into(),
+        contents: list,
+    });
+    files.push(tb_file);
+    let json = serde_json::to_string_pretty(plan).map_err(|e| GenError::Template(e.to_string()))?;
+    files.push(OutFile {
+        name: "plan.json".into(),
+        contents: json + "\n",
+    });
+    Ok(files)
+}
+
+/// Keeps a user string safe inside a `//` comment.
+fn sanitize_comment(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Packs lane values (lane 0 in the low bits) into one hex word of `lanes * bits`.
+fn pack_hex(vals: &[i64], bits: u32) -> String {
+    let total = vals.len() * bits as usize;
+    let mut bitv = vec![false; total];
+    for (k, v) in vals.iter().enumerate() {
+        for j in 0..bits as usize {
+            bitv[k * bits as usize + j] = (v >> j.min(63)) & 1 == 1;
+        }
+    }
+    let digits = total.div_ceil(4);
+    let mut s = String::with_capacity(digits);
+    for d in (0..digits).rev() {
+        let mut nib = 0u8;
+        for j in 0..4 {
+            if bitv.get(d * 4 + j).copied().unwrap_or(false) {
+                nib |= 1 << j;
+            }
+        }
+        s.push(char::from_digit(u32::from(nib), 16).expect("nibble"));
+    }
+    s
+}
+
+fn weights_memh(l: &asnn_numerics::QLayer, lp: &LayerPlan) -> String {
+    let p = lp.lanes as usize;
+    let mut out = String::new();
+    let mut lane_vals = vec![0i64; p];
+    match l.conn {
+        Conn::Dense { n_in, n_out } => {
+            for src in 0..n_in {
+                for g in 0..lp.channel_groups {
+                    for (lane, v) in lane_vals.iter_mut().enumerate() {
+                        let j = g * p + lane;
+                        *v = if j < n_out {
+                            i64::from(l.weights[src * n_out + j])
+                        } else {
+                            0
+                        };
+                    }
+                    out.push_str(&pack_hex(&lane_vals, lp.weight_bits));
+                    out.push('\n');
+                }
+            }
+        }
+        Conn::Conv(g) => {
+            let k = g.kernel;
+            for grp in 0..lp.channel_groups {
+                for ci in 0..g.in_c {
+                    for ky in 0..k {
+                        for kx in 0..k {
+                            for (lane, v) in lane_vals.iter_mut().enumerate() {
+                                let co = grp * p + lane;
+                                *v = if co < g.out_c {
+                                    i64::from(l.weights[((co * g.in_c + ci) * k + ky) * k + kx])
+                                } else {
+                                    0
+                                };
+                            }
+                            out.push_str(&pack_hex(&lane_vals, lp.weight_bits));
+                            out.push('\n');
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn bias_memh(l: &asnn_numerics::QLayer, lp: &LayerPlan) -> String {
+    let p = lp.lanes as usize;
+    let mut out = String::new();
+    for g in 0..lp.channel_groups {
+        let vals: Vec<i64> = (0..p)
+            .map(|lane| l.bias.get(g * p + lane).copied().unwrap_or(0))
+            .collect();
+        out.push_str(&pack_hex(&vals, lp.state_bits));
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,89 @@
+//! The `[hardware]` section (`hw.toml`): what the user chooses about the hardware.
+//! Parsed from text by the caller (`asnn-import` reads files); validated by the planner.
+
+use serde::{Deserialize, Serialize};
+
+/// A `hw.toml` file: one `[hardware]` table.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HwFile {
+    #[serde(default)]
+    pub hardware: HwSpec,
+}
+
+/// The user's hardware choices; every field has a default that fits the device.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HwSpec {
+    /// Target device (see `device::DEVICES`).
+    #[serde(default = "default_device")]
+    pub device: String,
+    /// Target clock in MHz (default: the device family's usual figure).
+    #[serde(default)]
+    pub clock_mhz: Option<f64>,
+    /// Lanes per core (neurons updated, synapses accumulated, per clock) for every layer
+    /// without its own `lanes`.
+    #[serde(default = "one")]
+    pub lanes: u32,
+    /// Neuron cores per layer (each with its own memories and synapse unit).
+    #[serde(default = "one")]
+    pub cores: u32,
+    /// Early exit: stop a sample once the prediction has been stable for this many
+    /// steps (docs/numerics.md section 10); 0 = run every step.
+    #[serde(default)]
+    pub early_exit: u32,
+    /// Weight memory kind for every layer without its own: "auto", "bram" or "spram".
+    #[serde(default)]
+    pub weights: MemKindChoice,
+    /// Per-layer overrides, by layer name.
+    #[serde(default)]
+    pub layer: Vec<LayerHw>,
+}
+
+impl Default for HwSpec {
+    fn default() -> Self {
+        HwSpec {
+            device: default_device(),
+            clock_mhz: None,
+            lanes: 1,
+            cores: 1,
+            early_exit: 0,
+            weights: MemKindChoice::Auto,
+            layer: Vec::new(),
+        }
+    }
+}
+
+/// Per-layer hardware overrides.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LayerHw {
+    pub name: String,
+    #[serde(default)]
+    pub lanes: Option<u32>,
+    #[serde(default)]
+    pub cores: Option<u32>,
+    #[serde(default)]
+    pub weights: Option<MemKindChoice>,
+}
+
+/// Where a layer's weights live.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MemKindChoice {
+    /// Block RAM when everything fits, else SPRAM for the largest weight memories.
+    #[default]
+    Auto,
+    /// Block RAM, initialised by the bitstream (`$readmemh`).
+    Bram,
+    /// iCE40 SPRAM: cannot be initialised by the bitstream, so it gets a load port.
+    Spram,
+}
+
+fn default_device() -> String {
+    "up5k".into()
+}
+
+fn one() -> u32 {
+    1
+}

@@ -1,0 +1,584 @@
+//! The hardware plan: per layer the lanes, memories, widths and the analytical cycle
+//! model, derived from the integer network and the user's `[hardware]` choices, and
+//! checked against the device before anything is generated.
+
+use crate::device::{device, device_names, Device, Family};
+use crate::hw::{HwSpec, MemKindChoice};
+use crate::GenError;
+use asnn_numerics::fixed::bits_for;
+use asnn_numerics::{Coding, Conn, PoolKind, QNetwork};
+use serde::Serialize;
+
+/// Pipeline depth of the spiking neuron (`asnn_neuron.v`: 3 register stages).
+pub const NEURON_LATENCY: u64 = 3;
+/// Pipeline depth of the readout neuron (`asnn_readout_neuron.v`: 2 stages).
+pub const READOUT_LATENCY: u64 = 2;
+/// Controller cycles around every layer phase: issue, the clock the layer takes the
+/// command, and the clock the controller sees it idle again (`top.v`, C_LAYER/C_WAIT).
+pub const PHASE_OVERHEAD: u64 = 3;
+/// Controller cycles at the end of every step (`top.v`, C_STEP_END).
+pub const STEP_OVERHEAD: u64 = 1;
+/// Synaptic phase cycles besides the walk: the first accept, the last write-back and
+/// the clock that sees the phase empty (`layer.v`, synapse unit).
+pub const SYN_OVERHEAD: u64 = 3;
+
+/// Where one memory lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MemKind {
+    Bram,
+    Spram,
+    /// Flip-flops / LUT RAM (the AER FIFOs).
+    Regs,
+}
+
+/// One memory of a layer.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MemPlan {
+    pub name: &'static str,
+    pub kind: MemKind,
+    pub width: u32,
+    pub depth: u64,
+    pub bits: u64,
+    /// Device blocks it takes (0 for registers).
+    pub blocks: u64,
+    /// Needs a load port: the bitstream cannot initialise it.
+    pub load_port: bool,
+}
+
+/// Conv geometry as the hardware walks it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ConvPlan {
+    pub in_c: usize,
+    pub in_h: usize,
+    pub in_w: usize,
+    pub kernel: usize,
+    pub stride: usize,
+    pub padding: usize,
+    pub conv_h: usize,
+    pub conv_w: usize,
+    /// Fused average pool (kernel = stride), 1 if none.
+    pub pool: usize,
+    pub out_h: usize,
+    pub out_w: usize,
+}
+
+/// One layer of the plan.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LayerPlan {
+    pub index: usize,
+    pub name: String,
+    pub kind: &'static str,
+    pub readout: bool,
+    pub neurons: usize,
+    pub inputs: usize,
+    pub channels: usize,
+    /// Positions per channel (1 for dense).
+    pub positions: usize,
+    pub lanes: u32,
+    pub cores: u32,
+    /// Channel groups `ceil(channels / lanes)`.
+    pub channel_groups: usize,
+    /// Memory words per lane-packed memory: channel groups x positions.
+    pub depth: usize,
+    pub conv: Option<ConvPlan>,
+    pub state_bits: u32,
+    pub weight_bits: u32,
+    pub acc_bits: u32,
+    /// Width of the payload the synapse multiplies by (0: binary, none).
+    pub payload_in_bits: u32,
+    /// Per-lane AER FIFO depth (a power of two >= the lane's neurons).
+    pub fifo_depth: u64,
+    pub memories: Vec<MemPlan>,
+    /// Cycles of one incoming event's fan-out walk.
+    pub walk_cycles: u64,
+    /// Cycles of the neuron sweep phase (constant per step).
+    pub sweep_cycles: u64,
+    /// Cycles of the clear phase at sample start.
+    pub clear_cycles: u64,
+}
+
+/// Memory bits by kind.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Bits {
+    pub bram: u64,
+    pub spram: u64,
+    pub regs: u64,
+}
+
+/// The whole plan (`plan.json`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Plan {
+    pub top: String,
+    pub network: String,
+    pub device: Device,
+    pub clock_mhz: f64,
+    pub coding: Coding,
+    pub delay: u32,
+    pub steps: u32,
+    pub frame_input: bool,
+    pub early_exit: u32,
+    pub layers: Vec<LayerPlan>,
+    pub total_memory_bits: u64,
+    pub memory_bits_by_kind: Bits,
+    pub bram_blocks: u64,
+    pub spram_blocks: u64,
+    /// Cycles of a step with no synaptic event anywhere (the sweep floor).
+    pub estimated_cycles_per_step: u64,
+    pub cycle_model: CycleModel,
+}
+
+/// The analytical cycle model; every constant comes from the RTL's structure (see the
+/// constants of this module), none is fitted to simulation.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CycleModel {
+    pub formula: &'static str,
+    pub phase_overhead: u64,
+    pub step_overhead: u64,
+    pub syn_overhead: u64,
+    pub clear_cycles: u64,
+}
+
+impl Plan {
+    /// Predicted cycles of one sample, given per step and layer the number of events
+    /// that reached the layer's synapse unit (for the first layer: input events whose
+    /// value changed; `zero_events` those that did not, events mode only).
+    pub fn predict_cycles(&self, events: &[Vec<u64>], zero_events: &[u64]) -> u64 {
+        let mut total = 1 + self.cycle_model.clear_cycles + PHASE_OVERHEAD;
+        for (t, ev) in events.iter().enumerate() {
+            for l in &self.layers {
+                let e = ev.get(l.index).copied().unwrap_or(0);
+                let runs_syn = l.index > 0 || !self.frame_input || t == 0;
+                if runs_syn {
+                    total += PHASE_OVERHEAD
+                        + self.syn_cycles(l, e, zero_events.get(t).copied().unwrap_or(0));
+                }
+                total += PHASE_OVERHEAD + l.sweep_cycles;
+            }
+            total += STEP_OVERHEAD;
+        }
+        total + 1
+    }
+
+    /// Synaptic phase cycles of layer `l` for `e` events.
+    pub fn syn_cycles(&self, l: &LayerPlan, e: u64, zero: u64) -> u64 {
+        if l.index == 0 {
+            if self.frame_input {
+                // Events back to back, the end-of-step beat overlapping the last walk beat.
+                if e == 0 {
+                    2
+                } else {
+                    e * l.walk_cycles + SYN_OVERHEAD
+                }
+            } else {
+                // Each event waits one clock for its held value; unchanged ones walk nothing.
+                e * (l.walk_cycles + 1) + zero * 2 + SYN_OVERHEAD
+            }
+        } else if e == 0 {
+            1
+        } else {
+            e * l.walk_cycles + SYN_OVERHEAD
+        }
+    }
+}
+
+/// Checks the network and the user's choices and makes the plan.
+pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan, GenError> {
+    net.validate().map_err(|e| GenError::Network(e.0))?;
+    let dev = *device(&hw.device).ok_or_else(|| {
+        GenError::Hw(format!(
+            "device = \"{}\" is unknown; known devices: {}",
+            hw.device,
+            device_names()
+        ))
+    })?;
+    let clock_mhz = hw.clock_mhz.unwrap_or(match dev.family {
+        Family::Ice40 => 24.0,
+        Family::Ecp5 => 50.0,
+    });
+    if !(clock_mhz.is_finite() && clock_mhz > 0.0 && clock_mhz <= 1000.0) {
+        return Err(GenError::Hw(format!(
+            "clock_mhz = {clock_mhz} must be in (0, 1000]"
+        )));
+    }
+    if net.layers.len() < 2 {
+        return Err(GenError::Unsupported(format!(
+            "network '{}' has no spiking layer; the hardware needs at least one before the readout",
+            net.name
+        )));
+    }
+    if net.steps > u32::from(u16::MAX) {
+        return Err(GenError::Unsupported(format!(
+            "steps = {} exceeds the step counter (65535)",
+            net.steps
+        )));
+    }
+    if hw.early_exit > u32::from(u16::MAX) {
+        return Err(GenError::Hw(format!(
+            "early_exit = {} exceeds 65535",
+            hw.early_exit
+        )));
+    }
+    for o in &hw.layer {
+        if !net.layers.iter().any(|l| l.name == o.name) {
+            return Err(GenError::Hw(format!(
+                "[[hardware.layer]] name = \"{}\" matches no layer (layers: {})",
+                o.name,
+                net.layers
+                    .iter()
+                    .map(|l| l.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
+    let mut layers = Vec::new();
+    for (i, l) in net.layers.iter().enumerate() {
+        let o = hw.layer.iter().find(|o| o.name == l.name);
+        let lanes = o.and_then(|o| o.lanes).unwrap_or(hw.lanes);
+        let cores = o.and_then(|o| o.cores).unwrap_or(hw.cores);
+        if !(1..=64).contains(&lanes) {
+            return Err(GenError::Hw(format!(
+                "layer '{}': lanes = {lanes} must be in 1..=64",
+                l.name
+            )));
+        }
+        if cores != 1 {
+            return Err(GenError::Unsupported(format!(
+                "layer '{}': cores = {cores}: this generator builds one core per layer (its lanes are the parallelism); use lanes",
+                l.name
+            )));
+        }
+        let (kind, channels, positions, conv) = match l.conn {
+            Conn::Dense { n_out, .. } => ("dense", n_out, 1, None),
+            Conn::Conv(g) => {
+                let pool = match g.pool {
+                    None => 1,
+                    Some(p) if p.kind == PoolKind::Max => {
+                        return Err(GenError::Unsupported(format!(
+                            "layer '{}': max pooling is not implemented in hardware (average pooling is)",
+                            l.name
+                        )))
+                    }
+                    Some(p) if p.stride != p.kernel => {
+                        return Err(GenError::Unsupported(format!(
+                            "layer '{}': average pool with stride {} != kernel {} (overlapping windows) is not implemented in hardware",
+                            l.name, p.stride, p.kernel
+                        )))
+                    }
+                    Some(p) => p.kernel,
+                };
+                let (ch, cw) = g.conv_hw();
+                let (oh, ow) = g.out_hw();
+                (
+                    "conv2d",
+                    g.out_c,
+                    oh * ow,
+                    Some(ConvPlan {
+                        in_c: g.in_c,
+                        in_h: g.in_h,
+                        in_w: g.in_w,
+                        kernel: g.kernel,
+                        stride: g.stride,
+                        padding: g.padding,
+                        conv_h: ch,
+                        conv_w: cw,
+                        pool,
+                        out_h: oh,
+                        out_w: ow,
+                    }),
+                )
+            }
+        };
+        let cg = channels.div_ceil(lanes as usize);
+        let depth = cg * positions;
+        let b = l.q.state_bits;
+        let acc_bits = net.acc_bits(i);
+        let payload_in_bits = if i == 0 {
+            net.payload_bits_in(0) + 1
+        } else if net.coding == Coding::Graded {
+            net.layers[i - 1].q.state_bits
+        } else {
+            0
+        };
+        let walk_cycles = match &conv {
+            None => cg as u64,
+            Some(c) => (c.kernel * c.kernel * cg) as u64,
+        };
+        let w_depth = match &conv {
+            None => l.conn.n_in() * cg,
+            Some(c) => cg * c.in_c * c.kernel * c.kernel,
+        } as u64;
+        let lat = if l.readout {
+            READOUT_LATENCY
+        } else {
+            NEURON_LATENCY
+        };
+        let lane_neurons = (cg * positions) as u64;
+        let fifo_depth = lane_neurons.next_power_of_two().max(2);
+        let p = u64::from(lanes);
+        let st_w = if l.readout { 2 * b } else { 4 * b };
+        let weights_kind = match o.and_then(|o| o.weights).unwrap_or(hw.weights) {
+            MemKindChoice::Spram => MemKind::Spram,
+            _ => MemKind::Bram,
+        };
+        let mut memories = vec![
+            mem(
+                &dev,
+                "weights",
+                weights_kind,
+                lanes * l.q.weight_bits,
+                w_depth,
+            ),
+            mem(&dev, "bias", MemKind::Bram, lanes * b, cg as u64),
+            mem(
+                &dev,
+                "accumulator",
+                MemKind::Bram,
+                lanes * acc_bits,
+                depth as u64,
+            ),
+            mem(&dev, "state", MemKind::Bram, lanes * st_w, depth as u64),
+        ];
+        if !l.readout {
+            let out_aw = addr_bits(l.conn.n_out());
+            memories.push(MemPlan {
+                name: "aer_fifos",
+                kind: MemKind::Regs,
+                width: out_aw + b,
+                depth: p * fifo_depth,
+                bits: p * fifo_depth * u64::from(out_aw + b),
+                blocks: 0,
+                load_port: false,
+            });
+        }
+        let mut clear_cycles = depth as u64;
+        if i == 0 && !frame_input {
+            let x_w = net.payload_bits_in(0);
+            memories.push(mem(
+                &dev,
+                "held_input",
+                MemKind::Bram,
+                x_w,
+                l.conn.n_in() as u64,
+            ));
+            clear_cycles = clear_cycles.max(l.conn.n_in() as u64 + 1);
+        }
+        layers.push(LayerPlan {
+            index: i,
+            name: l.name.clone(),
+            kind,
+            readout: l.readout,
+            neurons: l.conn.n_out(),
+            inputs: l.conn.n_in(),
+            channels,
+            positions,
+            lanes,
+            cores,
+            channel_groups: cg,
+            depth,
+            conv,
+            state_bits: b,
+            weight_bits: l.q.weight_bits,
+            acc_bits,
+            payload_in_bits,
+            fifo_depth,
+            memories,
+            walk_cycles,
+            sweep_cycles: depth as u64 + lat + 1,
+            clear_cycles,
+        });
+    }
+    // Automatic weight placement: SPRAM for the largest weight memories while block RAM
+    // overflows (iCE40 UP only).
+    if hw.weights == MemKindChoice::Auto && dev.spram_blocks > 0 {
+        let pinned: Vec<bool> = layers
+            .iter()
+            .map(|l| {
+                hw.layer.iter().any(|o| {
+                    o.name == l.name && o.weights.is_some_and(|w| w != MemKindChoice::Auto)
+                })
+            })
+            .collect();
+        loop {
+            let used: u64 = layers
+                .iter()
+                .flat_map(|l| &l.memories)
+                .filter(|m| m.kind == MemKind::Bram)
+                .map(|m| m.blocks)
+                .sum();
+            if used <= u64::from(dev.bram_blocks) {
+                break;
+            }
+            let cand = layers
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !pinned[*i])
+                .filter(|(_, l)| l.memories[0].kind == MemKind::Bram)
+                .max_by_key(|(_, l)| l.memories[0].bits)
+                .map(|(i, _)| i);
+            match cand {
+                Some(i) => {
+                    let m = &layers[i].memories[0];
+                    layers[i].memories[0] = mem(&dev, "weights", MemKind::Spram, m.width, m.depth);
+                }
+                None => break,
+            }
+        }
+    }
+    let mut by_kind = Bits::default();
+    let (mut bram_blocks, mut spram_blocks) = (0, 0);
+    for m in layers.iter().flat_map(|l| &l.memories) {
+        match m.kind {
+            MemKind::Bram => {
+                by_kind.bram += m.bits;
+                bram_blocks += m.blocks;
+            }
+            MemKind::Spram => {
+                by_kind.spram += m.bits;
+                spram_blocks += m.blocks;
+            }
+            MemKind::Regs => by_kind.regs += m.bits,
+        }
+    }
+    check_capacity(&dev, &layers, bram_blocks, spram_blocks)?;
+    let clear = layers.iter().map(|l| l.clear_cycles).max().unwrap_or(0) + 1;
+    let floor: u64 = layers
+        .iter()
+        .map(|l| PHASE_OVERHEAD + l.sweep_cycles + if l.index > 0 { PHASE_OVERHEAD + 1 } else { 0 })
+        .sum::<u64>()
+        + STEP_OVERHEAD;
+    Ok(Plan {
+        top: top_name(&net.name),
+        network: net.name.clone(),
+        device: dev,
+        clock_mhz,
+        coding: net.coding,
+        delay: net.delay,
+        steps: net.steps,
+        frame_input,
+        early_exit: hw.early_exit,
+        total_memory_bits: by_kind.bram + by_kind.spram + by_kind.regs,
+        memory_bits_by_kind: by_kind,
+        bram_blocks,
+        spram_blocks,
+        layers,
+        estimated_cycles_per_step: floor,
+        cycle_model: CycleModel {
+            formula: "sample = 1 + clear + 3 + sum over steps [ sum over layers ( 3 + syn(E) if the layer has a synaptic phase; 3 + sweep ) + 1 ] + 1; syn(E) = E x walk + 3 (E > 0), 1 (E = 0; first layer, frame input: 2); sweep = depth + latency + 1",
+            phase_overhead: PHASE_OVERHEAD,
+            step_overhead: STEP_OVERHEAD,
+            syn_overhead: SYN_OVERHEAD,
+            clear_cycles: clear,
+        },
+    })
+}
+
+/// Refuses a plan above the device, naming the layer, resource and numbers.
+fn check_capacity(
+    dev: &Device,
+    layers: &[LayerPlan],
+    bram: u64,
+    spram: u64,
+) -> Result<(), GenError> {
+    let worst = |kind: MemKind| {
+        layers
+            .iter()
+            .flat_map(|l| l.memories.iter().map(move |m| (l, m)))
+            .filter(|(_, m)| m.kind == kind)
+            .max_by_key(|(_, m)| m.blocks)
+            .map(|(l, m)| {
+                format!(
+                    "the largest is layer '{}' {} ({} x {} bits, {} blocks)",
+                    l.name, m.name, m.depth, m.width, m.blocks
+                )
+            })
+            .unwrap_or_default()
+    };
+    if bram > u64::from(dev.bram_blocks) {
+        return Err(GenError::Capacity(format!(
+            "needs {bram} block RAMs ({} bits each), device {} has {}: {}; use fewer lanes, narrower weights/state, {}",
+            dev.bram_bits,
+            dev.name,
+            dev.bram_blocks,
+            worst(MemKind::Bram),
+            if dev.spram_blocks > 0 { "weights = \"spram\"" } else { "or a larger device" }
+        )));
+    }
+    if spram > u64::from(dev.spram_blocks) {
+        return Err(GenError::Capacity(format!(
+            "needs {spram} SPRAM blocks ({} bits each), device {} has {}: {}; the network's weights do not fit this device",
+            dev.spram_bits,
+            dev.name,
+            dev.spram_blocks,
+            worst(MemKind::Spram)
+        )));
+    }
+    Ok(())
+}
+
+fn mem(dev: &Device, name: &'static str, kind: MemKind, width: u32, depth: u64) -> MemPlan {
+    let bits = u64::from(width) * depth;
+    let blocks = match kind {
+        MemKind::Regs => 0,
+        MemKind::Spram => u64::from(width).div_ceil(16) * depth.div_ceil(16384),
+        MemKind::Bram => bram_blocks(dev, width, depth),
+    };
+    MemPlan {
+        name,
+        kind,
+        width,
+        depth,
+        bits,
+        blocks,
+        load_port: kind == MemKind::Spram,
+    }
+}
+
+/// Blocks for a `width` x `depth` memory: the best of the block's aspect ratios.
+fn bram_blocks(dev: &Device, width: u32, depth: u64) -> u64 {
+    let shapes: &[(u64, u64)] = match dev.family {
+        Family::Ice40 => &[(16, 256), (8, 512), (4, 1024), (2, 2048)],
+        Family::Ecp5 => &[
+            (36, 512),
+            (18, 1024),
+            (9, 2048),
+            (4, 4096),
+            (2, 8192),
+            (1, 16384),
+        ],
+    };
+    shapes
+        .iter()
+        .map(|&(w, d)| u64::from(width).div_ceil(w) * depth.div_ceil(d))
+        .min()
+        .unwrap_or(0)
+}
+
+/// Address bits for `n` items (at least 1).
+pub fn addr_bits(n: usize) -> u32 {
+    bits_for(n.saturating_sub(1) as u64).max(1)
+}
+
+/// A Verilog module name from the network name: `asnn_` + lower snake case of its
+/// alphanumerics (so it can never be a keyword or start with a digit).
+pub fn top_name(name: &str) -> String {
+    let mut s = String::from("asnn_");
+    let mut last_us = true;
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            s.push(c.to_ascii_lowercase());
+            last_us = false;
+        } else if !last_us {
+            s.push('_');
+            last_us = true;
+        }
+    }
+    while s.ends_with('_') && s.len() > 5 {
+        s.pop();
+    }
+    if s == "asnn_" {
+        s.push_str("net");
+    }
+    s
+}

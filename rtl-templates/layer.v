@@ -1,0 +1,555 @@
+// [[ header ]]
+// Layer [[ index ]] '[[ name ]]': [[ description ]].
+// Synapse unit (event-driven fan-out walk into the accumulator bank A), neuron sweep
+// ([[ lanes ]] lane(s), lane-packed memory words), AER output FIFOs and arbiter.
+// Contract: docs/numerics.md; structure and event format: docs/hardware-plan.md.
+`default_nettype none
+
+module [[ module ]] (
+    input  wire                  clk_i,
+    input  wire                  rst_i,
+    input  wire                  go_i,         // start the command in cmd_i
+    input  wire [1:0]            cmd_i,        // 0 clear state, 1 synaptic phase, 2 neuron sweep
+    output wire                  busy_o,
+    // AER input: [[ in_addr_doc ]]
+    input  wire                  in_valid_i,
+    output wire                  in_ready_o,
+    input  wire [[ in_aw_decl ]] in_addr_i,
+{%- if has_in_payload %}
+    input  wire [[ pin_port_decl ]] in_payload_i, // [[ pin_doc ]]
+{%- endif %}
+{%- if first %}
+    input  wire                  in_eos_i,     // end of this step's input (carries no event)
+{%- endif %}
+{%- if readout %}
+    output wire [[ scores_decl ]] scores_o      // S of every class, class 0 in the low bits
+{%- else %}
+    // AER output: [[ out_addr_doc ]]; payload = theta at the spike
+    output wire                  out_valid_o,
+    input  wire                  out_ready_i,
+    output wire [[ out_aw_decl ]] out_addr_o,
+    output wire [[ b_decl ]] out_payload_o,
+    // Debug: every spike as it leaves the sweep, per lane (flat neuron index, payload)
+    output wire [[ lanes_decl ]] dbg_valid_o,
+    output wire [[ dbg_addr_decl ]] dbg_addr_o,
+    output wire [[ dbg_pay_decl ]] dbg_payload_o
+{%- endif %}
+{%- if load_port %},
+    // Weight load port: SPRAM cannot be initialised by the bitstream
+    input  wire                  load_we_i,
+    input  wire [[ w_aw_decl ]] load_addr_i,
+    input  wire [[ w_word_decl ]] load_data_i
+{%- endif %}
+);
+    // Constants of the integer network (docs/numerics.md section 2) and the plan.
+    localparam integer LANES   = [[ lanes ]];
+    localparam integer B       = [[ state_bits ]];  // state width
+    localparam integer A_W     = [[ acc_bits ]];  // accumulator: weight + payload + log2(fan-in) + 1 bits
+    localparam integer W_W     = [[ weight_bits ]];  // weight width
+    localparam integer DEPTH   = [[ depth ]];  // target groups per lane: channel groups x positions
+    localparam integer D_AW    = [[ depth_aw ]];
+    localparam integer W_DEPTH = [[ w_depth ]];  // weight words: [[ w_layout_doc ]]
+    localparam integer W_AW    = [[ w_aw ]];
+    localparam integer CG      = [[ cg ]];  // channel groups: ceil(channels / LANES)
+    localparam integer CG_AW   = [[ cg_aw ]];
+    localparam integer ST_W    = [[ st_w ]];  // one lane's state word: [[ st_doc ]]
+    localparam integer WA      = [[ wa ]];  // address arithmetic width
+    localparam integer IN_AW   = [[ in_aw ]];
+{%- if has_in_payload %}
+    localparam integer PIN_W   = [[ pin_bits ]];  // payload as multiplied: [[ pin_doc ]]
+{%- endif %}
+    localparam [D_AW-1:0]  D_LAST  = [[ depth_last ]];
+    localparam [CG_AW-1:0] CG_LAST = [[ cg_last ]];
+    localparam [CG_AW-1:0] CG_ZERO = [[ cg_zero ]];
+{%- if !readout %}
+    localparam integer F_DEPTH = [[ fifo_depth ]];  // lane FIFO: each lane neuron spikes at most once per step
+    localparam integer F_AW    = [[ fifo_aw ]];
+    localparam integer OUT_AW  = [[ out_aw ]];
+{%- endif %}
+
+    // ---------------------------------------------------------------- control
+    localparam [1:0] PH_IDLE = 2'd0, PH_CLEAR = 2'd1, PH_SYN = 2'd2, PH_SWEEP = 2'd3;
+    reg [1:0]      phase_q;
+    reg [D_AW-1:0] clr_q;
+    wire           phase_done;
+    always @(posedge clk_i) begin
+        if (rst_i) begin
+            phase_q <= PH_IDLE;
+        end else if (phase_q == PH_IDLE) begin
+            if (go_i) begin
+                case (cmd_i)
+                    2'd0:    phase_q <= PH_CLEAR;
+                    2'd1:    phase_q <= PH_SYN;
+                    2'd2:    phase_q <= PH_SWEEP;
+                    default: phase_q <= PH_IDLE;
+                endcase
+            end
+        end else if (phase_done) begin
+            phase_q <= PH_IDLE;
+        end
+    end
+    assign busy_o = (phase_q != PH_IDLE);
+    wire clearing = (phase_q == PH_CLEAR);
+    wire syn      = (phase_q == PH_SYN);
+    wire sweep    = (phase_q == PH_SWEEP);
+    always @(posedge clk_i) begin
+        if (!clearing) clr_q <= {D_AW{1'b0}};
+        else if (clr_q != D_LAST) clr_q <= clr_q + 1'b1;
+    end
+    wire clear_done = clearing && (clr_q == D_LAST);
+
+    // ---------------------------------------------------------------- memories
+    // A: exact synaptic sums (numerics.md section 4), one lane-packed word per group.
+    reg                   a_we;
+    reg  [D_AW-1:0]       a_waddr, a_raddr;
+    reg  [LANES*A_W-1:0]  a_wdata;
+    wire [LANES*A_W-1:0]  a_rdata;
+    asnn_ram #(.WIDTH(LANES*A_W), .DEPTH(DEPTH), .ADDR_W(D_AW), .INIT_FILE("")) u_acc (
+        .clk_i(clk_i), .we_i(a_we), .waddr_i(a_waddr), .wdata_i(a_wdata),
+        .raddr_i(a_raddr), .rdata_o(a_rdata)
+    );
+    // Neuron state, read with A.
+    reg                   s_we;
+    reg  [D_AW-1:0]       s_waddr;
+    reg  [LANES*ST_W-1:0] s_wdata;
+    wire [LANES*ST_W-1:0] s_rdata;
+    asnn_ram #(.WIDTH(LANES*ST_W), .DEPTH(DEPTH), .ADDR_W(D_AW), .INIT_FILE("")) u_state (
+        .clk_i(clk_i), .we_i(s_we), .waddr_i(s_waddr), .wdata_i(s_wdata),
+        .raddr_i(a_raddr), .rdata_o(s_rdata)
+    );
+    // Weights ([[ w_kind ]]).
+    wire [W_AW-1:0]       w_raddr;
+    wire [LANES*W_W-1:0]  w_rdata;
+    asnn_ram #(.WIDTH(LANES*W_W), .DEPTH(W_DEPTH), .ADDR_W(W_AW), .INIT_FILE([[ w_init ]])) u_weights (
+        .clk_i(clk_i),
+{%- if load_port %}
+        .we_i(load_we_i), .waddr_i(load_addr_i), .wdata_i(load_data_i),
+{%- else %}
+        .we_i(1'b0), .waddr_i({W_AW{1'b0}}), .wdata_i({(LANES*W_W){1'b0}}),
+{%- endif %}
+        .raddr_i(w_raddr), .rdata_o(w_rdata)
+    );
+    // Biases, lane-packed per channel group.
+    wire [CG_AW-1:0]      b_raddr;
+    wire [LANES*B-1:0]    b_rdata;
+    asnn_ram #(.WIDTH(LANES*B), .DEPTH(CG), .ADDR_W(CG_AW), .INIT_FILE([[ b_init ]])) u_bias (
+        .clk_i(clk_i), .we_i(1'b0), .waddr_i({CG_AW{1'b0}}), .wdata_i({(LANES*B){1'b0}}),
+        .raddr_i(b_raddr), .rdata_o(b_rdata)
+    );
+
+    // ---------------------------------------------------------------- synapse unit
+    // Walks one event's fan-out, LANES accumulations per clock: [[ walk_doc ]].
+    // A and the weight word are read at clock c and the sum written at c+1; the only
+    // write a read can miss is the one made in its own clock, and that one is forwarded.
+    reg                   w_active_q;
+    reg  [CG_AW-1:0]      wcg_q;
+    reg  [IN_AW-1:0]      src_q;
+{%- if has_in_payload %}
+    reg  signed [PIN_W-1:0] pay_q;
+{%- endif %}
+{%- if first_events %}
+    // Held input values (events mode): an event carries the new value; A takes the change.
+    localparam integer X_W = [[ raw_bits ]];
+    localparam integer N_IN = [[ in_units ]];
+    localparam [IN_AW-1:0] IN_LAST = [[ in_last ]];
+    reg                   h_pend_q;
+    reg  [IN_AW-1:0]      h_addr_q;
+    reg  [X_W-1:0]        h_val_q;
+    wire [X_W-1:0]        h_rdata;
+    reg                   h_we;
+    reg  [IN_AW-1:0]      h_waddr;
+    reg  [X_W-1:0]        h_wdata;
+    asnn_ram #(.WIDTH(X_W), .DEPTH(N_IN), .ADDR_W(IN_AW), .INIT_FILE("")) u_held (
+        .clk_i(clk_i), .we_i(h_we), .waddr_i(h_waddr), .wdata_i(h_wdata),
+        .raddr_i(in_addr_i), .rdata_o(h_rdata)
+    );
+    reg                   clr_h_run_q;
+    reg  [IN_AW-1:0]      clr_h_q;
+{%- endif %}
+{%- if first %}
+    reg                   eos_q;
+{%- endif %}
+{%- if conv %}
+    // Conv walk: the source (ci, y, x) is decoded from the flat address by the sender's
+    // coordinates; taps (ky, kx) outer, channel groups inner.
+    localparam [WA-1:0] K_L = [[ k_lit ]], PAD_L = [[ pad_lit ]], STRIDE_L = [[ stride_lit ]];
+    localparam [WA-1:0] PK_L = [[ pk_lit ]], PH_L = [[ ph_lit ]], PW_L = [[ pw_lit ]];
+    localparam [WA-1:0] HW_L = [[ hw_lit ]], CIN_L = [[ cin_lit ]], INHW_L = [[ inhw_lit ]], INW_L = [[ inw_lit ]];
+    localparam [WA-1:0] ONE_L = [[ one_lit ]];
+    reg  [WA-1:0]         ky_q, kx_q;
+    wire [WA-1:0]         src_w = {{(WA-IN_AW){1'b0}}, src_q};
+    wire [WA-1:0]         wcg_w = {{(WA-CG_AW){1'b0}}, wcg_q};
+    wire [WA-1:0]         ci = src_w / INHW_L;
+    wire [WA-1:0]         yi = (src_w % INHW_L) / INW_L;
+    wire [WA-1:0]         xi = src_w % INW_L;
+    wire                  walk_last = (ky_q == K_L - ONE_L) && (kx_q == K_L - ONE_L) && (wcg_q == CG_LAST);
+    // Tap (ky, kx) reaches conv output (oy, ox) with oy * STRIDE = y + PAD - ky.
+    wire [WA-1:0]         oyn = yi + PAD_L - ky_q;
+    wire [WA-1:0]         oxn = xi + PAD_L - kx_q;
+    wire [WA-1:0]         oy = oyn / STRIDE_L;
+    wire [WA-1:0]         ox = oxn / STRIDE_L;
+    wire [WA-1:0]         py = oy / PK_L;
+    wire [WA-1:0]         px = ox / PK_L;
+    wire                  walk_ok = (yi + PAD_L >= ky_q) && (xi + PAD_L >= kx_q)
+                                 && (oyn % STRIDE_L == {WA{1'b0}}) && (oxn % STRIDE_L == {WA{1'b0}})
+                                 && (py < PH_L) && (px < PW_L);
+    wire [WA-1:0]         walk_a_addr = wcg_w * HW_L + py * PW_L + px;
+    wire [WA-1:0]         walk_w_addr = ((wcg_w * CIN_L + ci) * K_L + ky_q) * K_L + kx_q;
+{%- else %}
+    // Dense walk: weight row src, channel groups 0..CG-1.
+    localparam [WA-1:0] CG_L = [[ cg_lit ]];
+    wire [WA-1:0]         src_w = {{(WA-IN_AW){1'b0}}, src_q};
+    wire [WA-1:0]         wcg_w = {{(WA-CG_AW){1'b0}}, wcg_q};
+    wire                  walk_last = (wcg_q == CG_LAST);
+    wire [WA-1:0]         walk_a_addr = wcg_w;
+    wire [WA-1:0]         walk_w_addr = src_w * CG_L + wcg_w;
+    wire                  walk_ok = 1'b1;
+{%- endif %}
+    wire unused_walk = ^{walk_a_addr[WA-1:D_AW], walk_w_addr[WA-1:W_AW]};
+    assign w_raddr = walk_w_addr[W_AW-1:0];
+    wire walk_free = !w_active_q || walk_last;      // back-to-back events
+{%- if first_events %}
+    assign in_ready_o = syn && !eos_q && walk_free && !h_pend_q;
+    wire take = in_valid_i && in_ready_o && !in_eos_i;
+    // The held value arrives one clock after the event; a zero change walks nothing.
+    wire signed [PIN_W-1:0] delta = $signed({1'b0, h_val_q}) - $signed({1'b0, h_rdata});
+    wire start_walk = h_pend_q && (delta != {PIN_W{1'b0}});
+{%- else if first %}
+    assign in_ready_o = syn && !eos_q && walk_free;
+    wire take = in_valid_i && in_ready_o && !in_eos_i;
+    wire start_walk = take;
+{%- else %}
+    assign in_ready_o = syn && walk_free;
+    wire take = in_valid_i && in_ready_o;
+    wire start_walk = take;
+{%- endif %}
+    always @(posedge clk_i) begin
+        if (rst_i || !syn) begin
+            w_active_q <= 1'b0;
+        end else if (start_walk) begin
+            w_active_q <= 1'b1;
+        end else if (walk_last) begin
+            w_active_q <= 1'b0;
+        end
+    end
+    always @(posedge clk_i) begin
+        if (start_walk) begin
+{%- if first_events %}
+            src_q <= h_addr_q;
+            pay_q <= delta;
+{%- else %}
+            src_q <= in_addr_i;
+{%- if first %}
+            pay_q <= $signed({1'b0, in_payload_i});
+{%- else if has_in_payload %}
+            pay_q <= in_payload_i;
+{%- endif %}
+{%- endif %}
+            wcg_q <= CG_ZERO;
+{%- if conv %}
+            ky_q <= {WA{1'b0}};
+            kx_q <= {WA{1'b0}};
+{%- endif %}
+        end else if (w_active_q) begin
+{%- if conv %}
+            if (wcg_q == CG_LAST) begin
+                wcg_q <= CG_ZERO;
+                if (kx_q == K_L - ONE_L) begin
+                    kx_q <= {WA{1'b0}};
+                    ky_q <= ky_q + ONE_L;
+                end else begin
+                    kx_q <= kx_q + ONE_L;
+                end
+            end else begin
+                wcg_q <= wcg_q + 1'b1;
+            end
+{%- else %}
+            wcg_q <= wcg_q + 1'b1;
+{%- endif %}
+        end
+    end
+{%- if first_events %}
+    always @(posedge clk_i) begin
+        h_pend_q <= take && !rst_i;
+        if (take) begin
+            h_addr_q <= in_addr_i;
+            h_val_q <= in_payload_i;
+        end
+    end
+    always @(*) begin
+        h_we = h_pend_q;
+        h_waddr = h_addr_q;
+        h_wdata = h_val_q;
+        if (clr_h_run_q) begin
+            h_we = 1'b1;
+            h_waddr = clr_h_q;
+            h_wdata = {X_W{1'b0}};
+        end
+    end
+    // The held values are cleared with the state; the longer of the two sets the time.
+    always @(posedge clk_i) begin
+        if (rst_i || !clearing) begin
+            clr_h_run_q <= 1'b0;
+            clr_h_q <= {IN_AW{1'b0}};
+            if (!rst_i && phase_q == PH_IDLE && go_i && cmd_i == 2'd0) clr_h_run_q <= 1'b1;
+        end else if (clr_h_run_q) begin
+            clr_h_q <= clr_h_q + 1'b1;
+            if (clr_h_q == IN_LAST) clr_h_run_q <= 1'b0;
+        end
+    end
+{%- endif %}
+{%- if first %}
+    always @(posedge clk_i) begin
+        if (rst_i || !syn) eos_q <= 1'b0;
+        else if (in_valid_i && in_ready_o && in_eos_i) eos_q <= 1'b1;
+    end
+{%- endif %}
+    // The words read at a walk beat arrive one clock later: add and write back.
+    reg                   acc_v_q;
+    reg  [D_AW-1:0]       acc_addr_q;
+    reg                   acc_ok_q;
+    reg                   fwd_v_q;
+    reg  [D_AW-1:0]       fwd_addr_q;
+    reg  [LANES*A_W-1:0]  fwd_data_q;
+{%- if has_in_payload %}
+    reg  signed [PIN_W-1:0] acc_pay_q;             // the beat's payload (pay_q moves on)
+    always @(posedge clk_i) acc_pay_q <= pay_q;
+{%- endif %}
+    always @(posedge clk_i) begin
+        acc_v_q    <= syn && w_active_q && !rst_i;
+        acc_addr_q <= walk_a_addr[D_AW-1:0];
+        acc_ok_q   <= walk_ok;
+        fwd_v_q    <= a_we && syn;
+        fwd_addr_q <= a_waddr;
+        fwd_data_q <= a_wdata;
+    end
+    wire [LANES*A_W-1:0] acc_base = (fwd_v_q && fwd_addr_q == acc_addr_q) ? fwd_data_q : a_rdata;
+    wire [LANES*A_W-1:0] acc_sum;
+    genvar gl;
+    generate
+        for (gl = 0; gl < LANES; gl = gl + 1) begin : g_acc
+            wire signed [W_W-1:0] w = w_rdata[gl*W_W +: W_W];
+{%- if has_in_payload %}
+            wire signed [A_W-1:0] w_ext = {{(A_W-W_W){w[W_W-1]}}, w};
+            wire signed [A_W-1:0] p_ext = {{(A_W-PIN_W){acc_pay_q[PIN_W-1]}}, acc_pay_q};
+            wire signed [A_W-1:0] prod = w_ext * p_ext;    // exact: A_W covers the product
+{%- else %}
+            wire signed [A_W-1:0] prod = {{(A_W-W_W){w[W_W-1]}}, w};   // binary: payload 1
+{%- endif %}
+            wire signed [A_W-1:0] base = acc_base[gl*A_W +: A_W];
+            assign acc_sum[gl*A_W +: A_W] = acc_ok_q ? base + prod : base;
+        end
+    endgenerate
+
+    // ---------------------------------------------------------------- neuron sweep
+    reg  [D_AW-1:0]       k_q;
+    reg                   k_run_q;
+    reg  [CG_AW-1:0]      scg_q;
+{%- if conv %}
+    localparam integer SP_W = [[ sp_bits ]];
+    localparam [SP_W-1:0] SP_LAST = [[ sp_last ]];
+    reg  [SP_W-1:0]       sp_q;                   // position within the channel
+{%- endif %}
+    always @(posedge clk_i) begin
+        if (rst_i || !sweep) begin
+            k_q <= {D_AW{1'b0}};
+            scg_q <= CG_ZERO;
+{%- if conv %}
+            sp_q <= {SP_W{1'b0}};
+{%- endif %}
+            k_run_q <= !rst_i && phase_q == PH_IDLE && go_i && cmd_i == 2'd2;
+        end else if (k_run_q) begin
+            k_q <= k_q + 1'b1;
+{%- if conv %}
+            if (sp_q == SP_LAST) begin
+                sp_q <= {SP_W{1'b0}};
+                scg_q <= scg_q + 1'b1;
+            end else begin
+                sp_q <= sp_q + 1'b1;
+            end
+{%- else %}
+            scg_q <= scg_q + 1'b1;
+{%- endif %}
+            if (k_q == D_LAST) k_run_q <= 1'b0;
+        end
+    end
+    assign b_raddr = scg_q;
+{%- if conv %}
+    localparam integer TAG_W = D_AW + CG_AW + SP_W;
+    wire [TAG_W-1:0] tag_k = {k_q, scg_q, sp_q};
+{%- else %}
+    localparam integer TAG_W = D_AW + CG_AW;
+    wire [TAG_W-1:0] tag_k = {k_q, scg_q};
+{%- endif %}
+    reg              n_v_q;                       // memory words of k_q arrive now
+    reg [TAG_W-1:0]  n_tag_q;
+    always @(posedge clk_i) begin
+        n_v_q <= sweep && k_run_q && !rst_i;
+        n_tag_q <= tag_k;
+    end
+    wire [LANES-1:0]       o_valid;
+    wire [LANES*TAG_W-1:0] o_tag;
+    wire [LANES*ST_W-1:0]  o_state;
+    wire                   o_v = o_valid[0];
+    wire [D_AW-1:0]        o_k = o_tag[TAG_W-1 -: D_AW];
+{%- if readout %}
+    wire [LANES*B-1:0]     o_s;
+{%- else %}
+    wire [LANES-1:0]       o_spike;
+    wire [LANES*B-1:0]     o_payload;
+{%- endif %}
+    generate
+        for (gl = 0; gl < LANES; gl = gl + 1) begin : g_lane
+            wire [ST_W-1:0] st = s_rdata[gl*ST_W +: ST_W];
+{%- if readout %}
+            asnn_readout_neuron #(
+                .B(B), .A_W(A_W), .R([[ shift ]]), .FIRST([[ first_int ]]),
+                .D_BETA([[ d_beta ]]), .C_PHI([[ c_phi ]]), .D_PHI([[ d_phi ]]), .TAG_W(TAG_W)
+            ) u_neuron (
+                .clk_i(clk_i), .valid_i(n_v_q), .tag_i(n_tag_q),
+                .a_i(a_rdata[gl*A_W +: A_W]),
+                .i_i(st[B-1:0]), .sd_i(st[2*B-1:B]),
+                .bias_i(b_rdata[gl*B +: B]),
+                .valid_o(o_valid[gl]), .tag_o(o_tag[gl*TAG_W +: TAG_W]),
+                .i_o(o_state[gl*ST_W +: B]), .sd_o(o_state[gl*ST_W+B +: B]),
+                .s_o(o_s[gl*B +: B])
+            );
+{%- else %}
+            asnn_neuron #(
+                .B(B), .A_W(A_W), .R([[ shift ]]), .FIRST([[ first_int ]]),
+                .D_BETA([[ d_beta ]]), .C_PHI([[ c_phi ]]), .D_PHI([[ d_phi ]]),
+                .D_ETA([[ d_eta ]]), .D_GAMMA([[ d_gamma ]]), .M([[ m ]]),
+                .THETA0([[ theta0 ]]), .TAG_W(TAG_W)
+            ) u_neuron (
+                .clk_i(clk_i), .valid_i(n_v_q), .tag_i(n_tag_q),
+                .a_i(a_rdata[gl*A_W +: A_W]),
+                .i_i(st[B-1:0]), .sd_i(st[2*B-1:B]), .sh_i(st[3*B-1:2*B]), .td_i(st[4*B-1:3*B]),
+                .bias_i(b_rdata[gl*B +: B]),
+                .valid_o(o_valid[gl]), .tag_o(o_tag[gl*TAG_W +: TAG_W]),
+                .i_o(o_state[gl*ST_W +: B]), .sd_o(o_state[gl*ST_W+B +: B]),
+                .sh_o(o_state[gl*ST_W+2*B +: B]), .td_o(o_state[gl*ST_W+3*B +: B]),
+                .spike_o(o_spike[gl]), .payload_o(o_payload[gl*B +: B])
+            );
+{%- endif %}
+        end
+    endgenerate
+    // Reads in flight: the last write-back comes LAT clocks after the last read.
+    localparam integer LAT = [[ sweep_lat ]];
+    reg [LAT-1:0] drain_q;
+    always @(posedge clk_i) begin
+        if (rst_i || !sweep) drain_q <= {LAT{1'b0}};
+        else drain_q <= {drain_q[LAT-2:0], k_run_q};
+    end
+    wire sweep_done = sweep && !k_run_q && (drain_q == {LAT{1'b0}});
+
+    // ---------------------------------------------------------------- memory ports
+    always @(*) begin
+        a_raddr = sweep ? k_q : walk_a_addr[D_AW-1:0];
+        a_we = 1'b0;
+        a_waddr = acc_addr_q;
+        a_wdata = acc_sum;
+        s_we = 1'b0;
+        s_waddr = o_k;
+        s_wdata = o_state;
+        if (clearing) begin
+            a_we = 1'b1;
+            a_waddr = clr_q;
+            a_wdata = {(LANES*A_W){1'b0}};
+            s_we = 1'b1;
+            s_waddr = clr_q;
+            s_wdata = {(LANES*ST_W){1'b0}};
+        end else if (syn) begin
+            a_we = acc_v_q;
+        end else if (sweep) begin
+            s_we = o_v;
+{%- if !first %}
+            a_we = o_v;                           // A is consumed: zero it for the next step
+            a_waddr = o_k;
+            a_wdata = {(LANES*A_W){1'b0}};
+{%- endif %}
+        end
+    end
+{%- if first_events %}
+    wire syn_done = syn && !w_active_q && !acc_v_q && !h_pend_q && eos_q;
+    assign phase_done = (clear_done && !clr_h_run_q) || syn_done || sweep_done;
+{%- else if first %}
+    wire syn_done = syn && !w_active_q && !acc_v_q && eos_q;
+    assign phase_done = clear_done || syn_done || sweep_done;
+{%- else %}
+    wire syn_done = syn && !w_active_q && !acc_v_q && !in_valid_i;
+    assign phase_done = clear_done || syn_done || sweep_done;
+{%- endif %}
+{%- if readout %}
+
+    // ---------------------------------------------------------------- scores
+    reg [[ scores_decl ]] scores_q;
+    assign scores_o = scores_q;
+    genvar gc;
+    generate
+        for (gc = 0; gc < [[ neurons ]]; gc = gc + 1) begin : g_score
+            localparam integer GKI = gc / LANES;
+            localparam [D_AW-1:0] GK = GKI[D_AW-1:0];
+            always @(posedge clk_i) begin
+                if (clearing) scores_q[gc*B +: B] <= {B{1'b0}};
+                else if (o_v && o_k == GK) scores_q[gc*B +: B] <= o_s[(gc % LANES)*B +: B];
+            end
+        end
+    endgenerate
+    wire unused_tag = ^{o_tag, o_valid};
+{%- else %}
+
+    // ---------------------------------------------------------------- AER output
+    // One FIFO per lane (each of a lane's neurons spikes at most once per step), merged
+    // by a round-robin arbiter. Address: [[ out_addr_doc ]].
+    localparam integer EV_W = OUT_AW + B;
+    localparam [WA-1:0] LANES_L = [[ lanes_lit ]], NCH_L = [[ channels_lit ]];
+{%- if conv %}
+    localparam [WA-1:0] OHW_L = [[ hw_lit ]];
+{%- endif %}
+    wire [LANES-1:0]      f_valid, f_ready;
+    wire [LANES*EV_W-1:0] f_data;
+    generate
+        for (gl = 0; gl < LANES; gl = gl + 1) begin : g_out
+            localparam [WA-1:0] GL = gl[WA-1:0];
+            wire [TAG_W-1:0] tg = o_tag[gl*TAG_W +: TAG_W];
+            wire [WA-1:0]    o_cg = {{(WA-CG_AW){1'b0}}, tg[TAG_W-D_AW-1 -: CG_AW]};
+            wire [WA-1:0]    chan = o_cg * LANES_L + GL;
+{%- if conv %}
+            wire [WA-1:0]    o_sp = {{(WA-SP_W){1'b0}}, tg[SP_W-1:0]};
+            wire [WA-1:0]    flat = chan * OHW_L + o_sp;
+{%- else %}
+            wire [WA-1:0]    flat = chan;
+{%- endif %}
+            wire             lane_ok = (chan < NCH_L);
+            wire             push = o_valid[gl] && o_spike[gl] && lane_ok;
+            wire [EV_W-1:0]  ev = {flat[OUT_AW-1:0], o_payload[gl*B +: B]};
+            assign dbg_valid_o[gl] = push;
+            assign dbg_addr_o[gl*24 +: 24] = flat[23:0];
+            assign dbg_payload_o[gl*32 +: 32] = {{(32-B){o_payload[gl*B+B-1]}}, o_payload[gl*B +: B]};
+            wire unused_lane = ^{flat[WA-1:OUT_AW], tg[TAG_W-1 -: D_AW]};
+            wire unused_full;
+            asnn_fifo #(.WIDTH(EV_W), .DEPTH(F_DEPTH), .ADDR_W(F_AW)) u_fifo (
+                .clk_i(clk_i), .rst_i(rst_i || clearing),
+                .in_valid_i(push), .in_ready_o(unused_full), .in_data_i(ev),
+                .out_valid_o(f_valid[gl]), .out_ready_i(f_ready[gl]), .out_data_o(f_data[gl*EV_W +: EV_W])
+            );
+        end
+    endgenerate
+{%- if lanes > 1 %}
+    wire [EV_W-1:0] m_data;
+    wire [[ sel_decl ]] unused_sel;
+    asnn_rr_arbiter #(.N(LANES), .WIDTH(EV_W), .SEL_W([[ sel_bits ]])) u_arb (
+        .clk_i(clk_i), .rst_i(rst_i || clearing),
+        .in_valid_i(f_valid), .in_ready_o(f_ready), .in_data_i(f_data),
+        .out_valid_o(out_valid_o), .out_ready_i(out_ready_i), .out_data_o(m_data), .out_sel_o(unused_sel)
+    );
+{%- else %}
+    wire [EV_W-1:0] m_data = f_data;
+    assign out_valid_o = f_valid[0];
+    assign f_ready[0] = out_ready_i;
+{%- endif %}
+    assign out_addr_o = m_data[EV_W-1 -: OUT_AW];
+    assign out_payload_o = m_data[B-1:0];
+{%- endif %}
+endmodule
+

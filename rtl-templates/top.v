@@ -1,0 +1,198 @@
+// [[ header ]]
+// Top of '[[ name ]]': step controller, [[ n_layers ]] layer(s), readout argmax, early exit.
+// Per step the controller runs each layer's synaptic phase then its neuron sweep, in
+// [[ order_doc ]] (delay = [[ delay ]], docs/numerics.md section 5).
+`default_nettype none
+
+module [[ module ]] (
+    input  wire                  clk_i,
+    input  wire                  rst_i,
+    input  wire                  start_i,      // start a sample (clears all state first)
+    output wire                  busy_o,
+    output reg                   done_o,       // one clock: the sample is finished
+    // AER input ([[ input_doc ]]): addr = input index, value = new raw value;
+    // a beat with in_eos_i ends the step's input and carries no event.
+    input  wire                  in_valid_i,
+    output wire                  in_ready_o,
+    input  wire [[ in_aw_decl ]] in_addr_i,
+    input  wire [[ x_decl ]] in_value_i,
+    input  wire                  in_eos_i,
+    // AER output: the last spiking layer's events as the readout consumes them.
+    output wire                  out_valid_o,
+    output wire [[ out_aw_decl ]] out_addr_o,
+    output wire [[ out_pay_decl ]] out_payload_o,
+    // After every step: its index, the readout scores and their argmax (ties: lowest).
+    output reg                   step_valid_o,
+    output reg  [15:0]           step_o,
+    output wire [[ scores_decl ]] scores_o,
+    output wire [[ cls_decl ]] pred_o,
+    // At done: the last step run, whether early exit stopped it, clocks since start.
+    output reg  [15:0]           exit_step_o,
+    output reg                   early_o,
+    output reg  [31:0]           cycles_o,
+    // Debug: every hidden spike as its layer's sweep emits it, per lane.
+    output wire [[ dbg_valid_decl ]] dbg_valid_o,
+    output wire [[ dbg_addr_decl ]] dbg_addr_o,
+    output wire [[ dbg_pay_decl ]] dbg_payload_o
+{%- for l in layers %}{% if l.load_port %},
+    // Weight load port of layer [[ l.index ]] ([[ l.name ]], SPRAM)
+    input  wire                  load[[ l.index ]]_we_i,
+    input  wire [[ l.w_aw_decl ]] load[[ l.index ]]_addr_i,
+    input  wire [[ l.w_word_decl ]] load[[ l.index ]]_data_i
+{%- endif %}{% endfor %}
+);
+    localparam integer L = [[ n_layers ]];
+    localparam integer B_RO = [[ ro_bits ]];             // readout state width
+    localparam integer N_CLS = [[ n_classes ]];
+    localparam [15:0] T_LAST = 16'd[[ steps_last ]];        // steps - 1
+    localparam [15:0] EXIT_W = 16'd[[ early_exit ]];        // early exit after this many stable steps (0: off)
+    localparam integer FRAME_INPUT = [[ frame_int ]];     // 1: input only at step 0
+
+    // ---------------------------------------------------------------- layers
+    reg  [L-1:0] go_q;
+    reg  [1:0]   cmd_q;
+    wire [L-1:0] busy;
+{%- for l in layers %}
+    // Layer [[ l.index ]]: [[ l.name ]]
+{%- if !l.first %}
+    wire                  ev[[ l.index ]]_valid;
+    wire                  ev[[ l.index ]]_ready;
+    wire [[ l.in_aw_decl ]] ev[[ l.index ]]_addr;
+    wire [[ l.prev_b_decl ]] ev[[ l.index ]]_payload;
+{%- endif %}
+{%- endfor %}
+{%- for l in layers %}
+    [[ l.module ]] u_l[[ l.index ]] (
+        .clk_i(clk_i), .rst_i(rst_i), .go_i(go_q[[ l.go_sel ]]), .cmd_i(cmd_q), .busy_o(busy[[ l.go_sel ]]),
+{%- if l.first %}
+        .in_valid_i(in_valid_i), .in_ready_o(in_ready_o), .in_addr_i(in_addr_i),
+        .in_payload_i(in_value_i), .in_eos_i(in_eos_i),
+{%- else %}
+        .in_valid_i(ev[[ l.index ]]_valid), .in_ready_o(ev[[ l.index ]]_ready), .in_addr_i(ev[[ l.index ]]_addr),
+{%- if l.has_in_payload %}
+        .in_payload_i(ev[[ l.index ]]_payload),
+{%- endif %}
+{%- endif %}
+{%- if l.readout %}
+        .scores_o(scores_o)
+{%- else %}
+        .out_valid_o(ev[[ l.next ]]_valid), .out_ready_i(ev[[ l.next ]]_ready), .out_addr_o(ev[[ l.next ]]_addr),
+        .out_payload_o(ev[[ l.next ]]_payload),
+        .dbg_valid_o(dbg_valid_o[[ l.dbg_valid_sel ]]), .dbg_addr_o(dbg_addr_o[[ l.dbg_addr_sel ]]),
+        .dbg_payload_o(dbg_payload_o[[ l.dbg_pay_sel ]])
+{%- endif %}
+{%- if l.load_port %},
+        .load_we_i(load[[ l.index ]]_we_i), .load_addr_i(load[[ l.index ]]_addr_i), .load_data_i(load[[ l.index ]]_data_i)
+{%- endif %}
+    );
+{%- endfor %}
+{%- if binary %}
+    wire unused_binary_payloads = ^{[[ binary_payloads ]]};
+{%- endif %}
+    assign out_valid_o = ev[[ last_ev ]]_valid && ev[[ last_ev ]]_ready;
+    assign out_addr_o = ev[[ last_ev ]]_addr;
+    assign out_payload_o = ev[[ last_ev ]]_payload;
+
+    // ---------------------------------------------------------------- argmax
+    reg [[ cls_decl ]] best;
+    integer c;
+    always @(*) begin
+        best = [[ cls_zero ]];
+        for (c = 1; c < N_CLS; c = c + 1) begin
+            if ($signed(scores_o[c*B_RO +: B_RO]) > $signed(scores_o[best*B_RO +: B_RO])) best = c[[ cls_slice ]];
+        end
+    end
+    assign pred_o = best;
+
+    // ---------------------------------------------------------------- step controller
+    localparam [2:0] C_IDLE = 3'd0, C_WAIT = 3'd1, C_LAYER = 3'd2, C_STEP_END = 3'd3, C_DONE = 3'd4;
+    localparam [1:0] CMD_CLEAR = 2'd0, CMD_SYN = 2'd1, CMD_SWEEP = 2'd2;
+    reg [2:0]  st_q;
+    reg [2:0]  after_q;                                // state after C_WAIT
+    reg [[ pos_decl ]] pos_q;                            // position in this step's layer order
+    reg        sweep_next_q;                           // the synaptic phase is done: sweep next
+    reg [[ cls_decl ]] prev_q;
+    reg [15:0] run_q;
+    reg [15:0] t_q;                                    // the step being run
+    wire [[ pos_decl ]] li = [[ li_expr ]];                // layer index at this position
+    wire       layer0_syn = (FRAME_INPUT == 0) || (t_q == 16'd0);
+    wire [15:0] run_d = (t_q == 16'd0 || best != prev_q) ? 16'd1 : run_q + 16'd1;
+    assign busy_o = (st_q != C_IDLE);
+    always @(posedge clk_i) begin
+        go_q <= {L{1'b0}};
+        done_o <= 1'b0;
+        step_valid_o <= 1'b0;
+        if (rst_i) begin
+            st_q <= C_IDLE;
+            step_o <= 16'd0;
+            t_q <= 16'd0;
+            cycles_o <= 32'd0;
+            exit_step_o <= 16'd0;
+            early_o <= 1'b0;
+            pos_q <= [[ pos_zero ]];
+            sweep_next_q <= 1'b0;
+            after_q <= C_IDLE;
+            run_q <= 16'd0;
+            prev_q <= [[ cls_zero ]];
+            cmd_q <= CMD_CLEAR;
+        end else begin
+            if (st_q != C_IDLE) cycles_o <= cycles_o + 32'd1;
+            case (st_q)
+                C_IDLE: if (start_i) begin
+                    go_q <= {L{1'b1}};
+                    cmd_q <= CMD_CLEAR;
+                    cycles_o <= 32'd0;
+                    t_q <= 16'd0;
+                    early_o <= 1'b0;
+                    pos_q <= [[ pos_zero ]];
+                    sweep_next_q <= 1'b0;
+                    after_q <= C_LAYER;
+                    st_q <= C_WAIT;
+                end
+                C_WAIT: if (busy == {L{1'b0}} && go_q == {L{1'b0}}) st_q <= after_q;
+                C_LAYER: begin
+                    if (!sweep_next_q && li == [[ pos_zero ]] && !layer0_syn) begin
+                        sweep_next_q <= 1'b1;          // frame input: no input after step 0
+                    end else begin
+                        go_q[li] <= 1'b1;
+                        cmd_q <= sweep_next_q ? CMD_SWEEP : CMD_SYN;
+                        st_q <= C_WAIT;
+                        if (!sweep_next_q) begin
+                            sweep_next_q <= 1'b1;
+                            after_q <= C_LAYER;
+                        end else begin
+                            sweep_next_q <= 1'b0;
+                            if (pos_q == [[ pos_last ]]) begin
+                                pos_q <= [[ pos_zero ]];
+                                after_q <= C_STEP_END;
+                            end else begin
+                                pos_q <= pos_q + 1'b1;
+                                after_q <= C_LAYER;
+                            end
+                        end
+                    end
+                end
+                C_STEP_END: begin
+                    step_valid_o <= 1'b1;
+                    step_o <= t_q;
+                    t_q <= t_q + 16'd1;
+                    prev_q <= best;
+                    run_q <= run_d;
+                    if ((EXIT_W != 16'd0 && run_d >= EXIT_W) || t_q == T_LAST) begin
+                        early_o <= (EXIT_W != 16'd0 && run_d >= EXIT_W);
+                        exit_step_o <= t_q;
+                        st_q <= C_DONE;
+                    end else begin
+                        st_q <= C_LAYER;
+                    end
+                end
+                C_DONE: begin
+                    done_o <= 1'b1;
+                    st_q <= C_IDLE;
+                end
+                default: st_q <= C_IDLE;
+            endcase
+        end
+    end
+endmodule
+

@@ -1,0 +1,331 @@
+//! Co-simulation plumbing: stimulus files for the generated testbench, building and
+//! running Verilator or Icarus with `std::process`, parsing the testbench's log, and the
+//! bit-exact diff against the golden model.
+
+use anyhow::{bail, Context, Result};
+use asnn_numerics::{GoldenTrace, RawInput, Spike};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+/// Which simulator runs the testbench.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Simulator {
+    Verilator,
+    Iverilog,
+}
+
+impl Simulator {
+    pub fn name(self) -> &'static str {
+        match self {
+            Simulator::Verilator => "verilator",
+            Simulator::Iverilog => "iverilog",
+        }
+    }
+}
+
+/// Stimulus lines for one sample (see the testbench header): start, the input as AER
+/// beats (frame: the nonzero values, then one end-of-step beat; events: each step's
+/// changes and an end-of-step beat), then wait for done.
+pub fn stimulus(x: &RawInput, steps: u32, out: &mut String) {
+    out.push_str("0 0 0\n");
+    match x {
+        RawInput::Frame(v) => {
+            for (i, &val) in v.iter().enumerate() {
+                if val != 0 {
+                    let _ = writeln!(out, "1 {i} {val}");
+                }
+            }
+            out.push_str("2 0 0\n");
+        }
+        RawInput::Events(ev) => {
+            let mut k = 0;
+            for t in 0..steps {
+                while k < ev.len() && ev[k].step == t {
+                    let _ = writeln!(out, "1 {} {}", ev[k].index, ev[k].value);
+                    k += 1;
+                }
+                out.push_str("2 0 0\n");
+            }
+        }
+    }
+    out.push_str("3 0 0\n");
+}
+
+/// What the hardware did for one sample.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HwTrace {
+    pub spikes: Vec<Spike>,
+    /// (prediction, scores) after each step.
+    pub steps: Vec<(u16, Vec<i64>)>,
+    pub last_step: u32,
+    pub early: bool,
+    pub cycles: u64,
+}
+
+/// Parses the testbench log into one trace per sample.
+pub fn parse_log(text: &str) -> Result<Vec<HwTrace>> {
+    let mut out = Vec::new();
+    let mut cur = HwTrace::default();
+    for (n, line) in text.lines().enumerate() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let num = |k: usize| -> Result<i64> {
+            f.get(k)
+                .and_then(|s| s.parse::<i64>().ok())
+                .with_context(|| format!("testbench log line {}: '{line}'", n + 1))
+        };
+        match f.first().copied() {
+            Some("spike") => cur.spikes.push(Spike {
+                step: num(1)? as u32,
+                layer: num(2)? as u16,
+                neuron: num(3)? as u32,
+                payload: num(4)?,
+            }),
+            Some("step") => {
+                let scores = (3..f.len()).map(num).collect::<Result<Vec<_>>>()?;
+                cur.steps.push((num(2)? as u16, scores));
+            }
+            Some("done") => {
+                cur.last_step = num(1)? as u32;
+                cur.early = num(2)? != 0;
+                cur.cycles = num(3)? as u64;
+                out.push(std::mem::take(&mut cur));
+            }
+            Some("x-event") => bail!("testbench log line {}: an AER event carried X bits", n + 1),
+            _ => bail!("testbench log line {}: unexpected '{line}'", n + 1),
+        }
+    }
+    Ok(out)
+}
+
+/// The first divergence between the golden model and the hardware, if any.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Divergence {
+    pub step: u32,
+    pub what: String,
+    /// The layer and neuron, when a spike differs.
+    pub at: Option<(u16, u32)>,
+}
+
+/// Compares one sample bit-exactly: spikes (sorted within a step), readout scores and
+/// prediction after every step, and the last step (early exit).
+pub fn diff(g: &GoldenTrace, h: &HwTrace, payloads: bool) -> Option<Divergence> {
+    let steps_run = g.predictions.len() as u32;
+    let key = |s: &Spike| {
+        (
+            s.step,
+            s.layer,
+            s.neuron,
+            if payloads { s.payload } else { 1 },
+        )
+    };
+    let mut gs: Vec<_> = g.spikes.iter().map(key).collect();
+    let mut hs: Vec<_> = h.spikes.iter().map(key).collect();
+    gs.sort_unstable();
+    hs.sort_unstable();
+    for t in 0..steps_run.max(h.steps.len() as u32) {
+        let a: Vec<_> = gs.iter().filter(|s| s.0 == t).collect();
+        let b: Vec<_> = hs.iter().filter(|s| s.0 == t).collect();
+        if a != b {
+            let ga: std::collections::BTreeSet<_> = a.iter().copied().collect();
+            let hb: std::collections::BTreeSet<_> = b.iter().copied().collect();
+            let only_g = ga.difference(&hb).next();
+            let only_h = hb.difference(&ga).next();
+            let (what, at) = match (only_g, only_h) {
+                (Some(s), _) if only_h.is_none_or(|o| (s.1, s.2) <= (o.1, o.2)) => (
+                    format!(
+                        "layer {} neuron {}: golden spikes with payload {}, hardware {}",
+                        s.1,
+                        s.2,
+                        s.3,
+                        b.iter()
+                            .find(|x| x.1 == s.1 && x.2 == s.2)
+                            .map_or("does not spike".to_string(), |x| format!("spikes with payload {}", x.3))
+                    ),
+                    Some((s.1, s.2)),
+                ),
+                (_, Some(s)) => (
+                    format!(
+                        "layer {} neuron {}: hardware spikes with payload {}, golden does not (at this payload)",
+                        s.1, s.2, s.3
+                    ),
+                    Some((s.1, s.2)),
+                ),
+                _ => (
+                    format!("spike multiset differs ({} golden, {} hardware)", a.len(), b.len()),
+                    None,
+                ),
+            };
+            return Some(Divergence { step: t, what, at });
+        }
+        let gr = g.readout.get(t as usize);
+        let hr = h.steps.get(t as usize);
+        match (gr, hr) {
+            (Some(gr), Some((hp, hsc))) => {
+                if gr != hsc {
+                    let k = gr.iter().zip(hsc).position(|(a, b)| a != b).unwrap_or(0);
+                    return Some(Divergence {
+                        step: t,
+                        what: format!(
+                            "readout class {k}: golden {}, hardware {}",
+                            gr.get(k).copied().unwrap_or_default(),
+                            hsc.get(k).copied().unwrap_or_default()
+                        ),
+                        at: None,
+                    });
+                }
+                if g.predictions[t as usize] != *hp {
+                    return Some(Divergence {
+                        step: t,
+                        what: format!(
+                            "prediction: golden {}, hardware {hp}",
+                            g.predictions[t as usize]
+                        ),
+                        at: None,
+                    });
+                }
+            }
+            (Some(_), None) => {
+                return Some(Divergence {
+                    step: t,
+                    what: "the hardware stopped before this step".into(),
+                    at: None,
+                })
+            }
+            (None, Some(_)) => {
+                return Some(Divergence {
+                    step: t,
+                    what: "the hardware ran a step the golden model did not".into(),
+                    at: None,
+                })
+            }
+            (None, None) => {}
+        }
+    }
+    let (g_last, g_early) = match g.exit_step {
+        Some(t) => (t, true),
+        None => (steps_run.saturating_sub(1), false),
+    };
+    if (g_last, g_early) != (h.last_step, h.early) {
+        return Some(Divergence {
+            step: h.last_step,
+            what: format!(
+                "last step: golden {g_last} (early exit {g_early}), hardware {} (early exit {})",
+                h.last_step, h.early
+            ),
+            at: None,
+        });
+    }
+    None
+}
+
+/// A built simulation of one design folder.
+pub struct Built {
+    pub dir: PathBuf,
+    pub sim: Simulator,
+    pub exe: PathBuf,
+    pub build_seconds: f64,
+}
+
+fn run_tool(cmd: &mut Command, what: &str) -> Result<String> {
+    let out = cmd.output().with_context(|| {
+        format!("cannot run {what}: is it installed? (bash scripts/test.sh installs it)")
+    })?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if !out.status.success() {
+        bail!(
+            "{what} failed:\n{}",
+            text.lines().take(40).collect::<Vec<_>>().join("\n")
+        );
+    }
+    Ok(text)
+}
+
+/// Compiles the testbench and design in `dir` (files.f, tb_TOP.sv).
+pub fn build(dir: &Path, top: &str, sim: Simulator, defines: &[&str]) -> Result<Built> {
+    let t0 = Instant::now();
+    let tb = format!("tb_{top}.sv");
+    let exe = match sim {
+        Simulator::Iverilog => {
+            let mut c = Command::new("iverilog");
+            c.current_dir(dir).args([
+                "-g2012",
+                "-Wall",
+                "-Wno-timescale",
+                "-s",
+                "tb",
+                "-o",
+                "sim.vvp",
+                "-f",
+                "files.f",
+            ]);
+            for d in defines {
+                c.arg(format!("-D{d}"));
+            }
+            c.arg(&tb);
+            run_tool(&mut c, "iverilog")?;
+            dir.join("sim.vvp")
+        }
+        Simulator::Verilator => {
+            let mut c = Command::new("verilator");
+            c.current_dir(dir).args([
+                "--binary",
+                "-j",
+                "2",
+                "--top-module",
+                "tb",
+                "-Wno-fatal",
+                "-Wno-lint",
+                "-Wno-style",
+                "--Mdir",
+                "obj_dir",
+                "-o",
+                "Vtb",
+                "-f",
+                "files.f",
+            ]);
+            for d in defines {
+                c.arg(format!("-D{d}"));
+            }
+            c.arg(&tb);
+            run_tool(&mut c, "verilator")?;
+            dir.join("obj_dir").join("Vtb")
+        }
+    };
+    Ok(Built {
+        dir: dir.to_path_buf(),
+        sim,
+        exe,
+        build_seconds: t0.elapsed().as_secs_f64(),
+    })
+}
+
+/// Runs the built testbench on a stimulus file; returns the log text.
+pub fn run(b: &Built, stim: &Path, log: &Path) -> Result<String> {
+    let stim_arg = format!("+stim={}", stim.display());
+    let out_arg = format!("+out={}", log.display());
+    match b.sim {
+        Simulator::Iverilog => {
+            run_tool(
+                Command::new("vvp")
+                    .current_dir(&b.dir)
+                    .args(["-n", "sim.vvp", &stim_arg, &out_arg]),
+                "vvp",
+            )?;
+        }
+        Simulator::Verilator => {
+            run_tool(
+                Command::new(&b.exe)
+                    .current_dir(&b.dir)
+                    .args([&stim_arg, &out_arg]),
+                "the Verilator model",
+            )?;
+        }
+    }
+    std::fs::read_to_string(log).with_context(|| format!("no testbench log {}", log.display()))
+}
