@@ -104,7 +104,7 @@ module [[ module ]] (
     reg  [D_AW-1:0]       a_waddr, a_raddr;
     reg  [LANES*A_W-1:0]  a_wdata;
     wire [LANES*A_W-1:0]  a_rdata;
-    asnn_ram #(.WIDTH(LANES*A_W), .DEPTH(DEPTH), .ADDR_W(D_AW), .INIT_FILE("")) u_acc (
+    asnn_ram #(.WIDTH(LANES*A_W), .DEPTH(DEPTH), .ADDR_W(D_AW), .LOGIC([[ a_logic ]]), .INIT_FILE("")) u_acc (
         .clk_i(clk_i), .we_i(a_we), .waddr_i(a_waddr), .wdata_i(a_wdata),
         .raddr_i(a_raddr), .rdata_o(a_rdata)
     );
@@ -113,14 +113,14 @@ module [[ module ]] (
     reg  [D_AW-1:0]       s_waddr;
     reg  [LANES*ST_W-1:0] s_wdata;
     wire [LANES*ST_W-1:0] s_rdata;
-    asnn_ram #(.WIDTH(LANES*ST_W), .DEPTH(DEPTH), .ADDR_W(D_AW), .INIT_FILE("")) u_state (
+    asnn_ram #(.WIDTH(LANES*ST_W), .DEPTH(DEPTH), .ADDR_W(D_AW), .LOGIC([[ s_logic ]]), .INIT_FILE("")) u_state (
         .clk_i(clk_i), .we_i(s_we), .waddr_i(s_waddr), .wdata_i(s_wdata),
         .raddr_i(a_raddr), .rdata_o(s_rdata)
     );
     // Weights ([[ w_kind ]]).
     wire [W_AW-1:0]       w_raddr;
     wire [LANES*W_W-1:0]  w_rdata;
-    asnn_ram #(.WIDTH(LANES*W_W), .DEPTH(W_DEPTH), .ADDR_W(W_AW), .INIT_FILE([[ w_init ]])) u_weights (
+    asnn_ram #(.WIDTH(LANES*W_W), .DEPTH(W_DEPTH), .ADDR_W(W_AW), .LOGIC([[ w_logic ]]), .INIT_FILE([[ w_init ]])) u_weights (
         .clk_i(clk_i),
 {%- if load_port %}
         .we_i(load_we_i), .waddr_i(load_addr_i), .wdata_i(load_data_i),
@@ -132,7 +132,7 @@ module [[ module ]] (
     // Biases, lane-packed per channel group.
     wire [CG_AW-1:0]      b_raddr;
     wire [LANES*B-1:0]    b_rdata;
-    asnn_ram #(.WIDTH(LANES*B), .DEPTH(CG), .ADDR_W(CG_AW), .INIT_FILE([[ b_init ]])) u_bias (
+    asnn_ram #(.WIDTH(LANES*B), .DEPTH(CG), .ADDR_W(CG_AW), .LOGIC([[ b_logic ]]), .INIT_FILE([[ b_init ]])) u_bias (
         .clk_i(clk_i), .we_i(1'b0), .waddr_i({CG_AW{1'b0}}), .wdata_i({(LANES*B){1'b0}}),
         .raddr_i(b_raddr), .rdata_o(b_rdata)
     );
@@ -159,7 +159,7 @@ module [[ module ]] (
     reg                   h_we;
     reg  [IN_AW-1:0]      h_waddr;
     reg  [X_W-1:0]        h_wdata;
-    asnn_ram #(.WIDTH(X_W), .DEPTH(N_IN), .ADDR_W(IN_AW), .INIT_FILE("")) u_held (
+    asnn_ram #(.WIDTH(X_W), .DEPTH(N_IN), .ADDR_W(IN_AW), .LOGIC([[ h_logic ]]), .INIT_FILE("")) u_held (
         .clk_i(clk_i), .we_i(h_we), .waddr_i(h_waddr), .wdata_i(h_wdata),
         .raddr_i(in_addr_i), .rdata_o(h_rdata)
     );

@@ -2,8 +2,9 @@
 // Testbench for [[ module ]], accepted by Verilator (--binary) and Icarus (-g2012).
 // Reads stimulus lines "kind addr value" from +stim=FILE (0: start a sample, 1: input
 // event, 2: end of step, 3: wait for the sample to finish) and writes one line per
-// hidden spike ("spike step layer neuron payload"), per step ("step t pred scores...")
-// and per sample ("done last_step early cycles") to +out=FILE.
+// hidden spike ("spike step layer neuron payload"), per step
+// ("step t pred cycles_so_far scores...") and per sample ("done last_step early cycles")
+// to +out=FILE.
 `timescale 1ns/1ps
 `default_nettype none
 
@@ -63,7 +64,7 @@ module tb;
         if (dbg_valid[[ s.bit ]]) $fwrite(fout, "spike %0d [[ s.layer ]] %0d %0d\n", cur_step, dbg_addr[[ s.addr ]], $signed(dbg_payload[[ s.pay ]]));
 {%- endfor %}
         if (step_valid) begin
-            $fwrite(fout, "step %0d %0d", step, pred);
+            $fwrite(fout, "step %0d %0d %0d", step, pred, cycles);
             for (c = 0; c < [[ n_classes ]]; c = c + 1) $fwrite(fout, " %0d", $signed(scores[c*[[ ro_bits ]] +: [[ ro_bits ]]]));
             $fwrite(fout, "\n");
             cur_step = cur_step + 1;

@@ -59,6 +59,8 @@ pub struct HwTrace {
     pub spikes: Vec<Spike>,
     /// (prediction, scores) after each step.
     pub steps: Vec<(u16, Vec<i64>)>,
+    /// Clocks since start at the end of each step.
+    pub step_cycles: Vec<u64>,
     pub last_step: u32,
     pub early: bool,
     pub cycles: u64,
@@ -83,8 +85,9 @@ pub fn parse_log(text: &str) -> Result<Vec<HwTrace>> {
                 payload: num(4)?,
             }),
             Some("step") => {
-                let scores = (3..f.len()).map(num).collect::<Result<Vec<_>>>()?;
+                let scores = (4..f.len()).map(num).collect::<Result<Vec<_>>>()?;
                 cur.steps.push((num(2)? as u16, scores));
+                cur.step_cycles.push(num(3)? as u64);
             }
             Some("done") => {
                 cur.last_step = num(1)? as u32;

@@ -124,6 +124,11 @@ struct LayerCtx {
     channels_lit: String,
     sel_decl: String,
     sel_bits: u32,
+    w_logic: u32,
+    b_logic: u32,
+    a_logic: u32,
+    s_logic: u32,
+    h_logic: u32,
     // For the top.
     go_sel: String,
     next: usize,
@@ -445,6 +450,11 @@ pub fn emit(net: &QNetwork, plan: &Plan, input_hash: &str) -> Result<Vec<OutFile
             channels_lit: lit(wa, lp.channels as u64),
             sel_decl: decl(u64::from(addr_bits(p as usize))),
             sel_bits: addr_bits(p as usize),
+            w_logic: logic(lp, "weights"),
+            b_logic: logic(lp, "bias"),
+            a_logic: logic(lp, "accumulator"),
+            s_logic: logic(lp, "state"),
+            h_logic: logic(lp, "held_input"),
             go_sel: format!("[{}]", lp.index),
             next: lp.index + 1,
             prev_b_decl: if first {
@@ -586,6 +596,11 @@ pub fn emit(net: &QNetwork, plan: &Plan, input_hash: &str) -> Result<Vec<OutFile
         contents: json + "\n",
     });
     Ok(files)
+}
+
+/// 1 when the plan puts memory `name` of the layer in logic.
+fn logic(lp: &LayerPlan, name: &str) -> u32 {
+    u32::from(lp.memories.iter().any(|m| m.name == name && m.kind == MemKind::Regs))
 }
 
 /// Keeps a user string safe inside a `//` comment.

@@ -18,6 +18,9 @@ pub const READOUT_LATENCY: u64 = 2;
 pub const PHASE_OVERHEAD: u64 = 3;
 /// Controller cycles at the end of every step (`top.v`, C_STEP_END).
 pub const STEP_OVERHEAD: u64 = 1;
+/// Controller cycle spent deciding to skip the first layer's synaptic phase (frame
+/// input, steps after 0: `top.v`, C_LAYER).
+pub const SKIP_OVERHEAD: u64 = 1;
 /// Synaptic phase cycles besides the walk: the first accept, the last write-back and
 /// the clock that sees the phase empty (`layer.v`, synapse unit).
 pub const SYN_OVERHEAD: u64 = 3;
@@ -144,7 +147,9 @@ impl Plan {
     /// that reached the layer's synapse unit (for the first layer: input events whose
     /// value changed; `zero_events` those that did not, events mode only).
     pub fn predict_cycles(&self, events: &[Vec<u64>], zero_events: &[u64]) -> u64 {
-        let mut total = 1 + self.cycle_model.clear_cycles + PHASE_OVERHEAD;
+        // Clear: the clock the layers take the command, the longest clear, the clock
+        // the controller sees them idle.
+        let mut total = self.cycle_model.clear_cycles + 2;
         for (t, ev) in events.iter().enumerate() {
             for l in &self.layers {
                 let e = ev.get(l.index).copied().unwrap_or(0);
@@ -152,6 +157,8 @@ impl Plan {
                 if runs_syn {
                     total += PHASE_OVERHEAD
                         + self.syn_cycles(l, e, zero_events.get(t).copied().unwrap_or(0));
+                } else {
+                    total += SKIP_OVERHEAD;
                 }
                 total += PHASE_OVERHEAD + l.sweep_cycles;
             }
@@ -442,10 +449,18 @@ pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan,
         }
     }
     check_capacity(&dev, &layers, bram_blocks, spram_blocks)?;
-    let clear = layers.iter().map(|l| l.clear_cycles).max().unwrap_or(0) + 1;
+    let clear = layers.iter().map(|l| l.clear_cycles).max().unwrap_or(0);
     let floor: u64 = layers
         .iter()
-        .map(|l| PHASE_OVERHEAD + l.sweep_cycles + if l.index > 0 { PHASE_OVERHEAD + 1 } else { 0 })
+        .map(|l| {
+            PHASE_OVERHEAD
+                + l.sweep_cycles
+                + match (l.index, frame_input) {
+                    (0, true) => SKIP_OVERHEAD,
+                    (0, false) => PHASE_OVERHEAD + 2,
+                    _ => PHASE_OVERHEAD + 1,
+                }
+        })
         .sum::<u64>()
         + STEP_OVERHEAD;
     Ok(Plan {
@@ -465,7 +480,7 @@ pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan,
         layers,
         estimated_cycles_per_step: floor,
         cycle_model: CycleModel {
-            formula: "sample = 1 + clear + 3 + sum over steps [ sum over layers ( 3 + syn(E) if the layer has a synaptic phase; 3 + sweep ) + 1 ] + 1; syn(E) = E x walk + 3 (E > 0), 1 (E = 0; first layer, frame input: 2); sweep = depth + latency + 1",
+            formula: "sample = clear + 2 + sum over steps [ sum over layers ( 3 + syn(E) if the layer has a synaptic phase, else 1; 3 + sweep ) + 1 ] + 1; syn(E) = E x walk + 3 (E > 0), 1 (E = 0; first layer, frame input: 2); sweep = depth + latency + 1",
             phase_overhead: PHASE_OVERHEAD,
             step_overhead: STEP_OVERHEAD,
             syn_overhead: SYN_OVERHEAD,
@@ -517,8 +532,17 @@ fn check_capacity(
     Ok(())
 }
 
+/// Memories this small or shallow go to logic: a block RAM would be mostly empty.
+pub const LOGIC_MAX_BITS: u64 = 1024;
+pub const LOGIC_MAX_DEPTH: u64 = 32;
+
 fn mem(dev: &Device, name: &'static str, kind: MemKind, width: u32, depth: u64) -> MemPlan {
     let bits = u64::from(width) * depth;
+    let kind = if kind == MemKind::Bram && (bits <= LOGIC_MAX_BITS || depth <= LOGIC_MAX_DEPTH) {
+        MemKind::Regs
+    } else {
+        kind
+    };
     let blocks = match kind {
         MemKind::Regs => 0,
         MemKind::Spram => u64::from(width).div_ceil(16) * depth.div_ceil(16384),
