@@ -104,6 +104,25 @@ enum Cmd {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Co-simulate seeded random networks with random hardware choices (lanes, early
+    /// exit), each against the golden model.
+    CosimRandom {
+        /// First seed.
+        #[arg(long, default_value_t = 0)]
+        first: u64,
+        /// Number of seeds.
+        #[arg(long, default_value_t = 20)]
+        count: u64,
+        #[arg(long, value_enum, default_value_t = cosim::Simulator::Verilator)]
+        sim: cosim::Simulator,
+        /// Networks built and simulated at once.
+        #[arg(long, default_value_t = 2)]
+        jobs: usize,
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
     /// Generate the hardware: plan, Verilog (core library, layers, top), $readmemh
     /// memory images, a file list and plan.json, into a folder.
     Generate {
@@ -249,6 +268,21 @@ fn run(cli: Cli) -> Result<()> {
                 dir: dir.as_deref(),
             },
         ),
+        Cmd::CosimRandom {
+            first,
+            count,
+            sim,
+            jobs,
+            dir,
+            json,
+        } => cmd::cosim::run_random(&cmd::cosim::RandomArgs {
+            first,
+            count,
+            sim,
+            jobs,
+            dir: dir.as_deref(),
+            json: json.as_deref(),
+        }),
         Cmd::Generate {
             net,
             hw,

@@ -600,7 +600,11 @@ pub fn emit(net: &QNetwork, plan: &Plan, input_hash: &str) -> Result<Vec<OutFile
 
 /// 1 when the plan puts memory `name` of the layer in logic.
 fn logic(lp: &LayerPlan, name: &str) -> u32 {
-    u32::from(lp.memories.iter().any(|m| m.name == name && m.kind == MemKind::Regs))
+    u32::from(
+        lp.memories
+            .iter()
+            .any(|m| m.name == name && m.kind == MemKind::Regs),
+    )
 }
 
 /// Keeps a user string safe inside a `//` comment.

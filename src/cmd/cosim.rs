@@ -193,3 +193,257 @@ pub fn run(p: &Path, a: &CosimArgs) -> Result<()> {
     }
     Ok(())
 }
+
+/// `asnn cosim-random`: random networks and hardware choices, each co-simulated.
+pub struct RandomArgs<'a> {
+    pub first: u64,
+    pub count: u64,
+    pub sim: Simulator,
+    pub jobs: usize,
+    pub dir: Option<&'a Path>,
+    pub json: Option<&'a Path>,
+}
+
+/// One random network's outcome.
+struct RandomOutcome {
+    seed: u64,
+    line: String,
+    skipped: bool,
+    all_layers_spike: bool,
+    saturated: bool,
+    graded: bool,
+    mismatch: Option<String>,
+}
+
+impl RandomOutcome {
+    fn skipped(seed: u64, why: String) -> Self {
+        RandomOutcome {
+            seed,
+            line: format!("seed {seed}: skipped, the random network cannot be calibrated: {why}"),
+            skipped: true,
+            all_layers_spike: false,
+            saturated: false,
+            graded: false,
+            mismatch: None,
+        }
+    }
+}
+
+/// The hardware choices for a random network (seeded like the network).
+pub fn random_hw(seed: u64) -> HwSpec {
+    use rand::{RngExt, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x4857_4857);
+    HwSpec {
+        device: "ecp5-85f".into(),
+        lanes: [1, 2, 3, 4, 8][rng.random_range(0..5)],
+        early_exit: if rng.random_bool(0.3) {
+            rng.random_range(2..=8)
+        } else {
+            0
+        },
+        ..HwSpec::default()
+    }
+}
+
+fn one_random(seed: u64, sim: Simulator, root: &Path) -> Result<RandomOutcome> {
+    let cfg = asnn_sim::random::RandomConfig {
+        allow_maxpool: false,
+        ..Default::default()
+    };
+    let case = asnn_sim::random::random_case(seed, &cfg)
+        .map_err(|e| anyhow::anyhow!("seed {seed}: {e}"))?;
+    let mut cal = match asnn_sim::calibrate(&case.network, &case.inputs[..4]) {
+        Ok(c) => c,
+        // A random layer that never activates cannot be calibrated: not a hardware case.
+        Err(e) => return Ok(RandomOutcome::skipped(seed, format!("{e}"))),
+    };
+    // 40% of the networks get 2-4 more fraction bits in one layer than calibration
+    // chose, so that values clamp: saturation must be bit-exact too.
+    {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x5a7);
+        if rng.random_bool(0.4) {
+            let l = rng.random_range(0..cal.network.layers.len());
+            for extra in [4, 3, 2] {
+                let mut net = cal.network.clone();
+                net.layers[l].quant.state_frac = Some(cal.qnet.layers[l].q.state_frac + extra);
+                if let Ok(c2) = asnn_sim::calibrate(&net, &case.inputs[..4]) {
+                    cal = c2;
+                    break;
+                }
+            }
+        }
+    }
+    let qnet = &cal.qnet;
+    let hw = random_hw(seed);
+    let frame = case.network.input.kind == InputKind::Frame;
+    let design =
+        asnn_generator::generate(qnet, &hw, frame).with_context(|| format!("seed {seed}"))?;
+    let dir = root.join(format!("seed-{seed}"));
+    std::fs::create_dir_all(&dir)?;
+    for f in &design.files {
+        write_file(&dir.join(&f.name), &f.contents)?;
+    }
+    let built =
+        cosim::build(&dir, &design.plan.top, sim, &[]).with_context(|| format!("seed {seed}"))?;
+    let mut stim = String::new();
+    for x in &case.inputs {
+        cosim::stimulus(x, qnet.steps, &mut stim);
+    }
+    let stim_path = dir.join("stim.txt");
+    write_file(&stim_path, &stim)?;
+    let log = cosim::run(&built, &stim_path, &dir.join("out.txt"))
+        .with_context(|| format!("seed {seed}"))?;
+    let hws = cosim::parse_log(&log).with_context(|| format!("seed {seed}"))?;
+    let golden = Golden::new(qnet).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let opts = RunOptions {
+        record_spikes: true,
+        record_readout: true,
+        early_exit: (hw.early_exit > 0).then_some(hw.early_exit),
+    };
+    let mut spikes = vec![0u64; qnet.layers.len() - 1];
+    let mut sat = 0u64;
+    let mut mismatch = None;
+    if hws.len() != case.inputs.len() {
+        mismatch = Some(format!(
+            "the testbench finished {} of {} samples",
+            hws.len(),
+            case.inputs.len()
+        ));
+    }
+    for (i, (x, h)) in case.inputs.iter().zip(&hws).enumerate() {
+        let g = golden
+            .run(x, None, opts)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        for (a, b) in spikes.iter_mut().zip(&g.spikes_per_layer) {
+            *a += b;
+        }
+        sat += g.saturations.iter().map(|s| s.total()).sum::<u64>();
+        if mismatch.is_none() {
+            if let Some(d) = cosim::diff(&g, h, qnet.coding == Coding::Graded) {
+                mismatch = Some(format!("sample {i}, step {}: {}", d.step, d.what));
+            }
+        }
+    }
+    let kinds: Vec<&str> = design.plan.layers.iter().map(|l| l.kind).collect();
+    let line = format!(
+        "seed {seed}: {} {:?}, {} coding, delay {}, {} input, lanes {}, early exit {}, {} steps; spikes per layer {:?}, saturations {sat}: {}",
+        qnet.name,
+        kinds,
+        if qnet.coding == Coding::Graded { "graded" } else { "binary" },
+        qnet.delay,
+        if frame { "frame" } else { "events" },
+        hw.lanes,
+        hw.early_exit,
+        qnet.steps,
+        spikes,
+        mismatch.as_deref().unwrap_or("bit-exact")
+    );
+    Ok(RandomOutcome {
+        seed,
+        line,
+        skipped: false,
+        all_layers_spike: spikes.iter().all(|&s| s > 0),
+        saturated: sat > 0,
+        graded: qnet.coding == Coding::Graded,
+        mismatch,
+    })
+}
+
+pub fn run_random(a: &RandomArgs) -> Result<()> {
+    let root = match a.dir {
+        Some(d) => d.to_path_buf(),
+        None => std::env::temp_dir().join(format!("asnn-cosim-random-{}", a.sim.name())),
+    };
+    std::fs::create_dir_all(&root).with_context(|| format!("cannot create {}", root.display()))?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(a.jobs.max(1))
+        .build()
+        .context("thread pool")?;
+    let pb = progress(
+        a.count as usize,
+        &format!("random cosim ({})", a.sim.name()),
+    );
+    let t0 = Instant::now();
+    let seeds: Vec<u64> = (a.first..a.first + a.count).collect();
+    let outcomes: Vec<Result<RandomOutcome>> = pool.install(|| {
+        seeds
+            .par_iter()
+            .map(|&s| {
+                let r = one_random(s, a.sim, &root);
+                pb.inc(1);
+                r
+            })
+            .collect()
+    });
+    pb.finish_and_clear();
+    let mut ok = Vec::new();
+    let mut errors = Vec::new();
+    let mut skipped = 0;
+    for o in outcomes {
+        match o {
+            Ok(o) => {
+                println!("{}", o.line);
+                if o.skipped {
+                    skipped += 1;
+                } else {
+                    ok.push(o);
+                }
+            }
+            Err(e) => errors.push(format!("{e:#}")),
+        }
+    }
+    for e in &errors {
+        println!("error: {e}");
+    }
+    let mism: Vec<u64> = ok
+        .iter()
+        .filter(|o| o.mismatch.is_some())
+        .map(|o| o.seed)
+        .collect();
+    let spiking = ok.iter().filter(|o| o.all_layers_spike).count();
+    let saturating = ok.iter().filter(|o| o.saturated).count();
+    let graded = ok.iter().filter(|o| o.graded).count();
+    println!(
+        "random cosim ({}), seeds {}..{}: {} networks ({} skipped), {} mismatching {:?}, {} errors; {} spike in every spiking layer, {} saturate, {} graded / {} binary; {:.0} s",
+        a.sim.name(),
+        a.first,
+        a.first + a.count,
+        ok.len(),
+        skipped,
+        mism.len(),
+        mism,
+        errors.len(),
+        spiking,
+        saturating,
+        graded,
+        ok.len() - graded,
+        t0.elapsed().as_secs_f64()
+    );
+    if let Some(out) = a.json {
+        write_json(
+            out,
+            &json!({
+                "simulator": a.sim.name(),
+                "seeds": [a.first, a.first + a.count],
+                "networks": ok.len(),
+                "skipped": skipped,
+                "mismatching_seeds": mism,
+                "errors": errors,
+                "spiking_in_every_layer": spiking,
+                "saturating": saturating,
+                "graded": graded,
+                "binary": ok.len() - graded,
+            }),
+        )?;
+    }
+    if !mism.is_empty() || !errors.is_empty() {
+        bail!(
+            "{} of {} random networks mismatched or failed; rerun one with `asnn cosim-random --first SEED --count 1 --sim {}`",
+            mism.len() + errors.len(),
+            a.count,
+            a.sim.name()
+        );
+    }
+    Ok(())
+}
