@@ -495,7 +495,7 @@ module [[ module ]] (
             end
         end
     endgenerate
-    wire unused_tag = ^{o_tag, o_valid};
+    wire unused_tag = ^{o_tag, o_valid, o_s};   // lanes past the last class are idle
 {%- else %}
 
     // ---------------------------------------------------------------- AER output

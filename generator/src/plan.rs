@@ -501,7 +501,7 @@ fn check_capacity(
             .iter()
             .flat_map(|l| l.memories.iter().map(move |m| (l, m)))
             .filter(|(_, m)| m.kind == kind)
-            .max_by_key(|(_, m)| m.blocks)
+            .max_by_key(|(_, m)| (m.blocks, m.bits))
             .map(|(l, m)| {
                 format!(
                     "the largest is layer '{}' {} ({} x {} bits, {} blocks)",
@@ -518,6 +518,13 @@ fn check_capacity(
             dev.bram_blocks,
             worst(MemKind::Bram),
             if dev.spram_blocks > 0 { "weights = \"spram\"" } else { "or a larger device" }
+        )));
+    }
+    if spram > 0 && dev.spram_blocks == 0 {
+        return Err(GenError::Capacity(format!(
+            "weights are planned in SPRAM (weights = \"spram\") but device {} has no SPRAM: {}; use weights = \"bram\" or \"auto\"",
+            dev.name,
+            worst(MemKind::Spram)
         )));
     }
     if spram > u64::from(dev.spram_blocks) {

@@ -1,0 +1,567 @@
+//! The RTL generator and its core library, with the real tools: lint (Verilator -Wall,
+//! yosys check + generic synth, iverilog), byte-stable output, the plan's refusals,
+//! library benches (FIFO, arbiter, neuron pipeline against the golden model) and
+//! co-simulation of the digits example and of random networks against the golden model.
+//!
+//! Tool-backed tests skip with a notice when a tool is missing, except under `CI`,
+//! where a missing tool is a failure (`bash scripts/test.sh` installs them).
+
+mod common;
+
+use asnn_generator::{generate, HwSpec};
+use asnn_numerics::golden::{neuron_update, NeuronState};
+use asnn_numerics::{QNetwork, QParams};
+use rand::{RngExt, SeedableRng};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// True if `tool` runs; under CI a missing tool fails the test.
+fn have(tool: &str) -> bool {
+    let ok = Command::new(tool).arg("-V").output().is_ok()
+        || Command::new(tool).arg("--version").output().is_ok();
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{tool} is missing under CI: bash scripts/test.sh installs it"
+        );
+        eprintln!("SKIPPED: {tool} is not installed (bash scripts/test.sh installs it)");
+    }
+    ok
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("asnn-rtl-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+/// The digits example, calibrated on its bundled calibration slice.
+fn digits() -> QNetwork {
+    let loaded = asnn_import::load_network(&Path::new(ROOT).join("examples/digits/network.toml"))
+        .expect("digits loads");
+    let calib = asnn_import::load_dataset(&format!("idx:{ROOT}/examples/digits:calib"))
+        .expect("calib slice");
+    asnn_sim::calibrate(&loaded.network, &calib.inputs)
+        .expect("calibrates")
+        .qnet
+}
+
+/// Small random test networks: the first dense-only and the first conv one.
+fn small_nets() -> Vec<(String, QNetwork, bool)> {
+    let cfg = asnn_sim::random::RandomConfig {
+        allow_maxpool: false,
+        allow_events: true,
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    let (mut dense, mut conv) = (false, false);
+    for seed in 0..200u64 {
+        let Ok(case) = asnn_sim::random::random_case(seed, &cfg) else {
+            continue;
+        };
+        let Ok(cal) = asnn_sim::calibrate(&case.network, &case.inputs[..4]) else {
+            continue;
+        };
+        let is_conv = cal
+            .qnet
+            .layers
+            .iter()
+            .any(|l| matches!(l.conn, asnn_numerics::Conn::Conv(_)));
+        let frame = case.network.input.kind == asnn_ir::InputKind::Frame;
+        if is_conv && !conv {
+            conv = true;
+            out.push((format!("conv-seed{seed}"), cal.qnet, frame));
+        } else if !is_conv && !dense {
+            dense = true;
+            out.push((format!("dense-seed{seed}"), cal.qnet, frame));
+        }
+        if dense && conv {
+            break;
+        }
+    }
+    assert_eq!(out.len(), 2, "found a dense and a conv random network");
+    out
+}
+
+fn write(dir: &Path, net: &QNetwork, hw: &HwSpec, frame: bool) -> String {
+    let d = generate(net, hw, frame).expect("generates");
+    for f in &d.files {
+        std::fs::write(dir.join(&f.name), &f.contents).expect("write");
+    }
+    d.plan.top
+}
+
+fn run(cmd: &mut Command) -> (bool, String) {
+    let o = cmd.output().expect("tool runs");
+    (
+        o.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        ),
+    )
+}
+
+fn lanes(n: u32) -> HwSpec {
+    HwSpec {
+        device: "ecp5-85f".into(),
+        lanes: n,
+        ..HwSpec::default()
+    }
+}
+
+#[test]
+fn generated_designs_lint_clean_in_verilator_yosys_and_iverilog() {
+    if !(have("verilator") && have("yosys") && have("iverilog")) {
+        return;
+    }
+    let mut nets = vec![("digits".to_string(), digits(), true)];
+    nets.extend(small_nets());
+    let mut jobs = Vec::new();
+    for (name, net, frame) in &nets {
+        for p in [1u32, 2, 4, 8] {
+            jobs.push((format!("{name}-lanes{p}"), net.clone(), *frame, p));
+        }
+    }
+    let failures: Vec<String> = std::thread::scope(|s| {
+        let chunks: Vec<_> = jobs.chunks(jobs.len().div_ceil(2)).collect();
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                s.spawn(move || {
+                    let mut bad = Vec::new();
+                    for (name, net, frame, p) in chunk {
+                        let dir = tmp(&format!("lint-{name}"));
+                        let top = write(&dir, net, &lanes(*p), *frame);
+                        let files: Vec<String> = std::fs::read_to_string(dir.join("files.f"))
+                            .unwrap()
+                            .lines()
+                            .map(String::from)
+                            .collect();
+                        let (ok, out) = run(Command::new("verilator")
+                            .current_dir(&dir)
+                            .args(["--lint-only", "-Wall", "--top-module", &top, "-f", "files.f"]));
+                        if !ok || !out.trim().is_empty() {
+                            bad.push(format!("{name}: verilator -Wall:\n{out}"));
+                        }
+                        let script = format!(
+                            "read_verilog -sv {}; hierarchy -check -top {top}; proc; check -assert; synth -top {top}",
+                            files.join(" ")
+                        );
+                        let (ok, out) = run(Command::new("yosys").current_dir(&dir).args(["-q", "-p", &script]));
+                        if !ok {
+                            bad.push(format!("{name}: yosys:\n{out}"));
+                        }
+                        let (ok, out) = run(Command::new("iverilog")
+                            .current_dir(&dir)
+                            .args(["-g2012", "-Wall", "-o", "/dev/null", "-s", &top, "-f", "files.f"]));
+                        if !ok || !out.trim().is_empty() {
+                            bad.push(format!("{name}: iverilog:\n{out}"));
+                        }
+                        eprintln!("{name}: lint, yosys synth and iverilog done");
+                    }
+                    bad
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("thread"))
+            .collect()
+    });
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn generate_is_byte_stable_across_runs_and_folders() {
+    let a = tmp("stable-a");
+    let b = tmp("stable-b");
+    for d in [&a, &b] {
+        common::ok(&[
+            "generate",
+            "examples/digits",
+            "--calib",
+            "idx:examples/digits:calib",
+            "-o",
+            d.to_str().unwrap(),
+        ]);
+    }
+    let mut names: Vec<_> = std::fs::read_dir(&a)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 12, "{names:?}");
+    for n in &names {
+        let x = std::fs::read(a.join(n)).unwrap();
+        let y = std::fs::read(b.join(n)).unwrap();
+        assert!(x == y, "{n:?} differs between two runs");
+        let text = String::from_utf8_lossy(&x);
+        assert!(
+            !text.contains(a.to_str().unwrap()),
+            "{n:?} contains its output path"
+        );
+    }
+}
+
+#[test]
+fn lanes_change_the_design_and_lower_the_cycle_model() {
+    let net = digits();
+    let one = generate(&net, &lanes(1), true).unwrap();
+    let four = generate(&net, &lanes(4), true).unwrap();
+    let layer = |d: &asnn_generator::Design| {
+        d.files
+            .iter()
+            .find(|f| f.name.ends_with("_l0.v"))
+            .unwrap()
+            .contents
+            .clone()
+    };
+    assert_ne!(layer(&one), layer(&four));
+    assert!(layer(&four).contains("localparam integer LANES   = 4;"));
+    assert!(four.plan.estimated_cycles_per_step < one.plan.estimated_cycles_per_step);
+    // The same activity costs fewer cycles with more lanes.
+    let ev = vec![vec![40, 5]; 1]
+        .into_iter()
+        .chain(std::iter::repeat_n(vec![0, 5], 299))
+        .collect::<Vec<_>>();
+    let zero = vec![0; 300];
+    assert!(four.plan.predict_cycles(&ev, &zero) < one.plan.predict_cycles(&ev, &zero));
+}
+
+#[test]
+fn a_plan_above_the_device_is_refused_with_layer_resource_and_numbers() {
+    // The MNIST CNN's neuron state alone needs more block RAM than the UP5K has.
+    let o = common::asnn(&[
+        "generate",
+        "examples/mnist-cnn-graded/calibrated.toml",
+        "-o",
+        tmp("refuse").to_str().unwrap(),
+    ]);
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        e.contains("block RAMs") && e.contains("up5k has 30") && e.contains("layer 'conv0' state"),
+        "{e}"
+    );
+    let net = digits();
+    let hw = HwSpec {
+        device: "hx8k".into(),
+        weights: asnn_generator::hw::MemKindChoice::Spram,
+        ..HwSpec::default()
+    };
+    let e = generate(&net, &hw, true)
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        e.contains("hx8k has no SPRAM") && e.contains("layer 'fc0' weights"),
+        "{e}"
+    );
+    let hw = HwSpec {
+        device: "nosuch".into(),
+        ..HwSpec::default()
+    };
+    let e = generate(&net, &hw, true)
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(e.contains("nosuch") && e.contains("up5k"), "{e}");
+    let hw = HwSpec {
+        cores: 2,
+        ..HwSpec::default()
+    };
+    let e = generate(&net, &hw, true)
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(e.contains("cores = 2"), "{e}");
+}
+
+#[test]
+fn malformed_hw_toml_is_an_error_naming_the_key() {
+    let e = asnn_import::parse_hw_toml("[hardware]\nlanez = 4\n").unwrap_err();
+    assert!(e.contains("lanez"), "{e}");
+    let e = asnn_import::parse_hw_toml("[hardware]\nlanes = \"four\"\n").unwrap_err();
+    assert!(e.contains("lanes"), "{e}");
+    let hw = asnn_import::parse_hw_toml(
+        "[hardware]\nlanes = 4\nearly_exit = 20\n[[hardware.layer]]\nname = \"fc0\"\nlanes = 2\n",
+    )
+    .unwrap();
+    assert_eq!(
+        (hw.lanes, hw.early_exit, hw.layer[0].lanes),
+        (4, 20, Some(2))
+    );
+}
+
+fn bench(name: &str, lib: &[&str]) {
+    if !have("iverilog") {
+        return;
+    }
+    let dir = tmp(name);
+    let mut args = vec![
+        "-g2012".to_string(),
+        "-o".into(),
+        "b.vvp".into(),
+        "-s".into(),
+        name.into(),
+    ];
+    args.push(format!("{ROOT}/rtl-templates/bench/{name}.sv"));
+    for l in lib {
+        args.push(format!("{ROOT}/rtl-templates/lib/{l}.v"));
+    }
+    let (ok, out) = run(Command::new("iverilog").current_dir(&dir).args(&args));
+    assert!(ok, "{out}");
+    let (ok, out) = run(Command::new("vvp").current_dir(&dir).args(["-n", "b.vvp"]));
+    assert!(ok && out.contains("PASS") && !out.contains("FAIL"), "{out}");
+}
+
+#[test]
+fn fifo_bench_matches_a_behavioural_queue() {
+    bench("tb_asnn_fifo", &["asnn_fifo"]);
+}
+
+#[test]
+fn arbiter_bench_delivers_every_word_fairly() {
+    bench("tb_asnn_rr_arbiter", &["asnn_rr_arbiter"]);
+}
+
+fn hex(v: i64) -> String {
+    format!("{:016x}", v as u64)
+}
+
+fn from_hex(s: &str, bits: u32) -> i64 {
+    let v = u64::from_str_radix(s, 16).expect("hex");
+    let shift = 64 - bits;
+    ((v << shift) as i64) >> shift
+}
+
+#[test]
+fn neuron_pipeline_matches_the_golden_single_neuron_step() {
+    if !have("iverilog") {
+        return;
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    for (case, (b, shift, first)) in [
+        (24u32, 0i32, false),
+        (16, 5, true),
+        (8, -3, false),
+        (32, 9, false),
+        (12, -1, true),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let a_w = 44u32;
+        let q = QParams {
+            weight_bits: 8,
+            weight_frac: 0,
+            state_bits: b,
+            state_frac: 0,
+            shift,
+            d_beta: rng.random_range(40000..65535),
+            d_phi: rng.random_range(10000..65535),
+            d_eta: rng.random_range(40000..65535),
+            d_gamma: rng.random_range(40000..65535),
+            m: rng.random_range(1..=(1 << 18)),
+            theta0: rng.random_range(1..(1i64 << (b - 2))),
+        };
+        let (lo, hi) = asnn_numerics::fixed::range(b);
+        let alim = 1i64 << (a_w - 2);
+        let mut vec = String::new();
+        let mut expect = Vec::new();
+        for k in 0..3000 {
+            // Mostly moderate values, some at the limits so that every clamp is exercised.
+            let st = |rng: &mut rand_chacha::ChaCha8Rng| {
+                if rng.random_bool(0.1) {
+                    if rng.random_bool(0.5) {
+                        hi
+                    } else {
+                        lo
+                    }
+                } else {
+                    rng.random_range(lo / 4..=hi / 4)
+                }
+            };
+            let mut s = NeuronState {
+                i: st(&mut rng),
+                sd: st(&mut rng),
+                sh: st(&mut rng),
+                td: st(&mut rng),
+            };
+            if k % 7 == 0 {
+                s.td = rng.random_range(-(q.theta0)..=q.theta0);
+            }
+            let a = if rng.random_bool(0.1) {
+                rng.random_range(-alim..alim)
+            } else {
+                rng.random_range(-(1i64 << (b + 2))..(1i64 << (b + 2)))
+            };
+            let bias = st(&mut rng) / 8;
+            vec.push_str(&format!(
+                "{} {} {} {} {} {}\n",
+                hex(a),
+                hex(s.i),
+                hex(s.sd),
+                hex(s.sh),
+                hex(s.td),
+                hex(bias)
+            ));
+            let spike = neuron_update(&q, first, a, bias, &mut s);
+            expect.push((s, spike));
+        }
+        let dir = tmp(&format!("neuron-{case}"));
+        std::fs::write(dir.join("vec.txt"), vec).unwrap();
+        let p = |n: &str, v: String| format!("-Ptb_asnn_neuron.{n}={v}");
+        let (ok, out) = run(Command::new("iverilog").current_dir(&dir).args([
+            "-g2012".to_string(),
+            "-o".into(),
+            "n.vvp".into(),
+            "-s".into(),
+            "tb_asnn_neuron".into(),
+            p("B", b.to_string()),
+            p("A_W", a_w.to_string()),
+            p("R", shift.to_string()),
+            p("FIRST", u32::from(first).to_string()),
+            p("D_BETA", q.d_beta.to_string()),
+            p("C_PHI", (65536 - q.d_phi).to_string()),
+            p("D_PHI", q.d_phi.to_string()),
+            p("D_ETA", q.d_eta.to_string()),
+            p("D_GAMMA", q.d_gamma.to_string()),
+            p("M", q.m.to_string()),
+            p("THETA0", q.theta0.to_string()),
+            format!("{ROOT}/rtl-templates/bench/tb_asnn_neuron.sv"),
+            format!("{ROOT}/rtl-templates/lib/asnn_neuron.v"),
+        ]));
+        assert!(ok, "{out}");
+        let (ok, out) = run(Command::new("vvp").current_dir(&dir).args(["-n", "n.vvp"]));
+        assert!(ok, "{out}");
+        let got = std::fs::read_to_string(dir.join("out.txt")).unwrap();
+        let lines: Vec<&str> = got.lines().collect();
+        assert_eq!(
+            lines.len(),
+            expect.len(),
+            "case {case}: one result per vector"
+        );
+        let mut spikes = 0;
+        for (k, (line, (s, spike))) in lines.iter().zip(&expect).enumerate() {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            let hw = NeuronState {
+                i: from_hex(f[0], b),
+                sd: from_hex(f[1], b),
+                sh: from_hex(f[2], b),
+                td: from_hex(f[3], b),
+            };
+            let hw_spike = (f[4] == "1").then(|| from_hex(f[5], b));
+            assert_eq!(
+                (hw, hw_spike),
+                (*s, *spike),
+                "case {case} (B={b}, R={shift}, first={first}) vector {k}"
+            );
+            spikes += usize::from(spike.is_some());
+        }
+        assert!(
+            spikes > 100 && spikes < 2900,
+            "case {case}: {spikes} spikes: the vectors must exercise both outcomes"
+        );
+    }
+}
+
+#[test]
+fn digits_cosim_is_bit_exact_in_verilator_with_an_exact_cycle_model() {
+    if !have("verilator") {
+        return;
+    }
+    let dir = tmp("cosim-digits-v");
+    let json = dir.join("r.json");
+    common::ok(&[
+        "cosim",
+        "examples/digits",
+        "--calib",
+        "idx:examples/digits:calib",
+        "--sim",
+        "verilator",
+        "--dir",
+        dir.join("w").to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    let r = common::read_json(&json);
+    assert_eq!(r["samples"], 200);
+    assert_eq!(r["mismatches"], 0);
+    assert!(
+        r["model_cycle_error_pct"].as_f64().unwrap().abs() < 0.5,
+        "{r}"
+    );
+}
+
+#[test]
+fn digits_cosim_is_bit_exact_in_icarus_with_lanes_and_early_exit() {
+    if !have("iverilog") {
+        return;
+    }
+    let dir = tmp("cosim-digits-i");
+    let hw = dir.join("hw.toml");
+    std::fs::write(
+        &hw,
+        "[hardware]\ndevice = \"ecp5-25f\"\nlanes = 4\nearly_exit = 20\n",
+    )
+    .unwrap();
+    let json = dir.join("r.json");
+    common::ok(&[
+        "cosim",
+        "examples/digits",
+        "--calib",
+        "idx:examples/digits:calib",
+        "--hw",
+        hw.to_str().unwrap(),
+        "--samples",
+        "40",
+        "--sim",
+        "iverilog",
+        "--dir",
+        dir.join("w").to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    let r = common::read_json(&json);
+    assert_eq!(r["samples"], 40);
+    assert_eq!(r["mismatches"], 0);
+    // Early exit after 20 stable steps: far fewer cycles than 300 steps.
+    assert!(
+        r["cycles_per_inference"]["mean"].as_f64().unwrap() < 6000.0,
+        "{r}"
+    );
+}
+
+#[test]
+fn random_networks_cosim_bit_exact() {
+    if !have("iverilog") {
+        return;
+    }
+    let dir = tmp("cosim-random");
+    let json = dir.join("r.json");
+    common::ok(&[
+        "cosim-random",
+        "--count",
+        "20",
+        "--sim",
+        "iverilog",
+        "--dir",
+        dir.join("w").to_str().unwrap(),
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    let r = common::read_json(&json);
+    assert_eq!(r["mismatching_seeds"].as_array().unwrap().len(), 0, "{r}");
+    assert!(r["networks"].as_u64().unwrap() >= 18, "{r}");
+    assert!(r["saturating"].as_u64().unwrap() >= 1, "{r}");
+    assert!(
+        r["graded"].as_u64().unwrap() >= 1 && r["binary"].as_u64().unwrap() >= 1,
+        "{r}"
+    );
+}
