@@ -99,15 +99,11 @@ module [[ module ]] (
     wire clear_done = clearing && (clr_q == D_LAST);
 
     // ---------------------------------------------------------------- memories
-    // A: exact synaptic sums (numerics.md section 4), one lane-packed word per group.
-    reg                   a_we;
-    reg  [D_AW-1:0]       a_waddr, a_raddr;
-    reg  [LANES*A_W-1:0]  a_wdata;
+    // A: exact synaptic sums (numerics.md section 4) in the synapse unit's bank below.
+    reg  [D_AW-1:0]       a_raddr;
     wire [LANES*A_W-1:0]  a_rdata;
-    asnn_ram #(.WIDTH(LANES*A_W), .DEPTH(DEPTH), .ADDR_W(D_AW), .LOGIC([[ a_logic ]]), .INIT_FILE("")) u_acc (
-        .clk_i(clk_i), .we_i(a_we), .waddr_i(a_waddr), .wdata_i(a_wdata),
-        .raddr_i(a_raddr), .rdata_o(a_rdata)
-    );
+    reg                   a_wr;
+    reg  [D_AW-1:0]       a_waddr;
     // Neuron state, read with A.
     reg                   s_we;
     reg  [D_AW-1:0]       s_waddr;
@@ -304,44 +300,17 @@ module [[ module ]] (
         else if (in_valid_i && in_ready_o && in_eos_i) eos_q <= 1'b1;
     end
 {%- endif %}
-    // The words read at a walk beat arrive one clock later: add and write back.
-    reg                   acc_v_q;
-    reg  [D_AW-1:0]       acc_addr_q;
-    reg                   acc_ok_q;
-    reg                   fwd_v_q;
-    reg  [D_AW-1:0]       fwd_addr_q;
-    reg  [LANES*A_W-1:0]  fwd_data_q;
-{%- if has_in_payload %}
-    reg  signed [PIN_W-1:0] acc_pay_q;             // the beat's payload (pay_q moves on)
-    always @(posedge clk_i) acc_pay_q <= pay_q;
-{%- endif %}
-    always @(posedge clk_i) begin
-        acc_v_q    <= syn && w_active_q && !rst_i;
-        acc_addr_q <= walk_a_addr[D_AW-1:0];
-        acc_ok_q   <= walk_ok;
-        fwd_v_q    <= a_we && syn;
-        fwd_addr_q <= a_waddr;
-        fwd_data_q <= a_wdata;
-    end
-    wire [LANES*A_W-1:0] acc_base = (fwd_v_q && fwd_addr_q == acc_addr_q) ? fwd_data_q : a_rdata;
-    wire [LANES*A_W-1:0] acc_sum;
-    genvar gl;
-    generate
-        for (gl = 0; gl < LANES; gl = gl + 1) begin : g_acc
-            wire signed [W_W-1:0] w = w_rdata[gl*W_W +: W_W];
-{%- if has_in_payload %}
-            wire signed [A_W-1:0] w_ext = {{(A_W-W_W){w[W_W-1]}}, w};
-            wire signed [A_W-1:0] p_ext = {{(A_W-PIN_W){acc_pay_q[PIN_W-1]}}, acc_pay_q};
-            wire signed [A_W-1:0] prod = w_ext * p_ext;    // exact: A_W covers the product
-{%- else %}
-            wire signed [A_W-1:0] prod = {{(A_W-W_W){w[W_W-1]}}, w};   // binary: payload 1
-{%- endif %}
-            wire signed [A_W-1:0] base = acc_base[gl*A_W +: A_W];
-            assign acc_sum[gl*A_W +: A_W] = acc_ok_q ? base + prod : base;
-        end
-    endgenerate
+    // The accumulator bank: beats read at clock c, add and write back at c+1.
+    wire acc_busy;
+    asnn_accum #(.LANES(LANES), .A_W(A_W), .W_W(W_W), .PIN_W([[ acc_pin ]]), .GRADED([[ acc_graded ]]),
+        .DEPTH(DEPTH), .ADDR_W(D_AW), .LOGIC([[ a_logic ]])) u_acc (
+        .clk_i(clk_i), .rst_i(rst_i), .raddr_i(a_raddr), .rdata_o(a_rdata),
+        .acc_i(syn && w_active_q), .acc_ok_i(walk_ok), .pay_i([[ acc_pay ]]), .w_i(w_rdata),
+        .wr_i(a_wr), .wr_addr_i(a_waddr), .wr_data_i({(LANES*A_W){1'b0}}), .busy_o(acc_busy)
+    );
 
     // ---------------------------------------------------------------- neuron sweep
+    genvar gl;
     reg  [D_AW-1:0]       k_q;
     reg                   k_run_q;
     reg  [CG_AW-1:0]      scg_q;
@@ -445,38 +414,32 @@ module [[ module ]] (
     // ---------------------------------------------------------------- memory ports
     always @(*) begin
         a_raddr = sweep ? k_q : walk_a_addr[D_AW-1:0];
-        a_we = 1'b0;
-        a_waddr = acc_addr_q;
-        a_wdata = acc_sum;
+        a_wr = 1'b0;
+        a_waddr = o_k;
         s_we = 1'b0;
         s_waddr = o_k;
         s_wdata = o_state;
         if (clearing) begin
-            a_we = 1'b1;
+            a_wr = 1'b1;
             a_waddr = clr_q;
-            a_wdata = {(LANES*A_W){1'b0}};
             s_we = 1'b1;
             s_waddr = clr_q;
             s_wdata = {(LANES*ST_W){1'b0}};
-        end else if (syn) begin
-            a_we = acc_v_q;
         end else if (sweep) begin
             s_we = o_v;
 {%- if !first %}
-            a_we = o_v;                           // A is consumed: zero it for the next step
-            a_waddr = o_k;
-            a_wdata = {(LANES*A_W){1'b0}};
+            a_wr = o_v;                           // A is consumed: zero it for the next step
 {%- endif %}
         end
     end
 {%- if first_events %}
-    wire syn_done = syn && !w_active_q && !acc_v_q && !h_pend_q && eos_q;
+    wire syn_done = syn && !w_active_q && !acc_busy && !h_pend_q && eos_q;
     assign phase_done = (clear_done && !clr_h_run_q) || syn_done || sweep_done;
 {%- else if first %}
-    wire syn_done = syn && !w_active_q && !acc_v_q && eos_q;
+    wire syn_done = syn && !w_active_q && !acc_busy && eos_q;
     assign phase_done = clear_done || syn_done || sweep_done;
 {%- else %}
-    wire syn_done = syn && !w_active_q && !acc_v_q && !in_valid_i;
+    wire syn_done = syn && !w_active_q && !acc_busy && !in_valid_i;
     assign phase_done = clear_done || syn_done || sweep_done;
 {%- endif %}
 {%- if readout %}

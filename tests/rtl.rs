@@ -322,12 +322,18 @@ fn bench(name: &str, lib: &[&str]) {
 
 #[test]
 fn fifo_bench_matches_a_behavioural_queue() {
-    bench("tb_asnn_fifo", &["asnn_fifo"]);
+    bench("tb_asnn_fifo", &["asnn_fifo"], &[]);
 }
 
 #[test]
 fn arbiter_bench_delivers_every_word_fairly() {
-    bench("tb_asnn_rr_arbiter", &["asnn_rr_arbiter"]);
+    bench("tb_asnn_rr_arbiter", &["asnn_rr_arbiter"], &[]);
+}
+
+#[test]
+fn synapse_accumulator_bench_handles_back_to_back_hazards() {
+    bench("tb_asnn_accum", &["asnn_accum", "asnn_ram"], &["GRADED=1"]);
+    bench("tb_asnn_accum", &["asnn_accum", "asnn_ram"], &["GRADED=0"]);
 }
 
 fn hex(v: i64) -> String {

@@ -9,7 +9,7 @@ use asnn_numerics::fixed::bits_for;
 use asnn_numerics::{Coding, Conn, QNetwork};
 
 /// The hand-written core library, shipped inside the binary.
-pub const LIBRARY: [(&str, &str); 5] = [
+pub const LIBRARY: [(&str, &str); 6] = [
     (
         "asnn_ram.v",
         include_str!("../../rtl-templates/lib/asnn_ram.v"),
@@ -21,6 +21,10 @@ pub const LIBRARY: [(&str, &str); 5] = [
     (
         "asnn_rr_arbiter.v",
         include_str!("../../rtl-templates/lib/asnn_rr_arbiter.v"),
+    ),
+    (
+        "asnn_accum.v",
+        include_str!("../../rtl-templates/lib/asnn_accum.v"),
     ),
     (
         "asnn_neuron.v",
@@ -124,6 +128,9 @@ struct LayerCtx {
     channels_lit: String,
     sel_decl: String,
     sel_bits: u32,
+    acc_pin: u32,
+    acc_graded: u32,
+    acc_pay: &'static str,
     w_logic: u32,
     b_logic: u32,
     a_logic: u32,
@@ -450,6 +457,9 @@ pub fn emit(net: &QNetwork, plan: &Plan, input_hash: &str) -> Result<Vec<OutFile
             channels_lit: lit(wa, lp.channels as u64),
             sel_decl: decl(u64::from(addr_bits(p as usize))),
             sel_bits: addr_bits(p as usize),
+            acc_pin: if has_in_payload { pin_bits } else { 1 },
+            acc_graded: u32::from(has_in_payload),
+            acc_pay: if has_in_payload { "pay_q" } else { "1'b0" },
             w_logic: logic(lp, "weights"),
             b_logic: logic(lp, "bias"),
             a_logic: logic(lp, "accumulator"),
