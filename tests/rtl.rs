@@ -298,11 +298,11 @@ fn malformed_hw_toml_is_an_error_naming_the_key() {
     );
 }
 
-fn bench(name: &str, lib: &[&str]) {
+fn bench(name: &str, lib: &[&str], params: &[&str]) {
     if !have("iverilog") {
         return;
     }
-    let dir = tmp(name);
+    let dir = tmp(&format!("{name}{}", params.join("")));
     let mut args = vec![
         "-g2012".to_string(),
         "-o".into(),
@@ -310,6 +310,7 @@ fn bench(name: &str, lib: &[&str]) {
         "-s".into(),
         name.into(),
     ];
+    args.extend(params.iter().map(|p| format!("-P{name}.{p}")));
     args.push(format!("{ROOT}/rtl-templates/bench/{name}.sv"));
     for l in lib {
         args.push(format!("{ROOT}/rtl-templates/lib/{l}.v"));
