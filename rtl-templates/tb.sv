@@ -74,6 +74,7 @@ module tb;
     end
 
     integer fd, r, kind, a, v;
+    reg at_neg;
     reg [1023:0] stim_name, out_name;
     initial begin
         if (!$value$plusargs("stim=%s", stim_name)) stim_name = "stim.txt";
@@ -86,18 +87,22 @@ module tb;
         end
         repeat (4) @(negedge clk);
         rst = 1'b0;
+        // at_neg: the bench already stands at a falling edge, so a beat can follow the
+        // previous one in the very next clock (one beat per clock when the DUT is ready).
+        at_neg = 1'b1;
         while (!$feof(fd)) begin
             r = $fscanf(fd, "%d %d %d\n", kind, a, v);
             if (r == 3) begin
                 if (kind == 0) begin
-                    @(negedge clk);
+                    if (!at_neg) @(negedge clk);
                     start = 1'b1;
                     cur_step = 0;
                     @(negedge clk);
                     start = 1'b0;
+                    at_neg = 1'b1;
                 end else if ((kind == 1 || kind == 2) && busy) begin
                     // Beats after an early exit are dropped: nobody takes them.
-                    @(negedge clk);
+                    if (!at_neg) @(negedge clk);
                     in_valid = 1'b1;
                     in_addr = a[[ in_slice ]];
                     in_value = v[[ x_slice ]];
@@ -106,10 +111,12 @@ module tb;
                     while (!fired && busy) @(negedge clk);
                     in_valid = 1'b0;
                     in_eos = 1'b0;
+                    at_neg = 1'b1;
                 end else if (kind == 3) begin
-                    @(negedge clk);
+                    if (!at_neg) @(negedge clk);
                     while (busy) @(negedge clk);
                     repeat (2) @(negedge clk);   // let the logger see done
+                    at_neg = 1'b1;
                 end
             end
         end

@@ -142,11 +142,22 @@ pub struct CycleModel {
     pub clear_cycles: u64,
 }
 
+/// One step's input as the first layer's synapse unit sees it (event input only).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StepInput {
+    /// Input events whose value did not change (they walk nothing).
+    pub unchanged: u64,
+    /// The step's last input event changed its value (its walk overlaps the end-of-step
+    /// beat); false when the step had no input event or ended with an unchanged one.
+    pub last_changed: bool,
+}
+
 impl Plan {
     /// Predicted cycles of one sample, given per step and layer the number of events
-    /// that reached the layer's synapse unit (for the first layer: input events whose
-    /// value changed; `zero_events` those that did not, events mode only).
-    pub fn predict_cycles(&self, events: &[Vec<u64>], zero_events: &[u64]) -> u64 {
+    /// that reached the layer's synapse unit (for the first layer: input values that
+    /// changed) and, for event input, per step the rest of the input (`input`; ignored
+    /// for frame input, may be empty).
+    pub fn predict_cycles(&self, events: &[Vec<u64>], input: &[StepInput]) -> u64 {
         // Clear: the clock the layers take the command, the longest clear, the clock
         // the controller sees them idle.
         let mut total = self.cycle_model.clear_cycles + 2;
@@ -155,8 +166,11 @@ impl Plan {
                 let e = ev.get(l.index).copied().unwrap_or(0);
                 let runs_syn = l.index > 0 || !self.frame_input || t == 0;
                 if runs_syn {
-                    total += PHASE_OVERHEAD
-                        + self.syn_cycles(l, e, zero_events.get(t).copied().unwrap_or(0));
+                    let inp = input.get(t).copied().unwrap_or(StepInput {
+                        unchanged: 0,
+                        last_changed: e > 0,
+                    });
+                    total += PHASE_OVERHEAD + self.syn_cycles(l, e, inp);
                 } else {
                     total += SKIP_OVERHEAD;
                 }
@@ -167,19 +181,23 @@ impl Plan {
         total + 1
     }
 
-    /// Synaptic phase cycles of layer `l` for `e` events.
-    pub fn syn_cycles(&self, l: &LayerPlan, e: u64, zero: u64) -> u64 {
+    /// Busy clocks of layer `l`'s synaptic phase for `e` events.
+    pub fn syn_cycles(&self, l: &LayerPlan, e: u64, input: StepInput) -> u64 {
         if l.index == 0 {
             if self.frame_input {
-                // Events back to back, the end-of-step beat overlapping the last walk beat.
+                // Events back to back, the end-of-step beat taken on the last walk beat,
+                // then the last write-back and the clock that sees the phase done.
                 if e == 0 {
                     2
                 } else {
                     e * l.walk_cycles + SYN_OVERHEAD
                 }
             } else {
-                // Each event waits one clock for its held value; unchanged ones walk nothing.
-                e * (l.walk_cycles + 1) + zero * 2 + SYN_OVERHEAD
+                // Each event waits one clock for its held value; an unchanged one walks
+                // nothing (2 clocks). The end-of-step beat overlaps the last walk beat
+                // only if the last event changed.
+                let tail = if input.last_changed { SYN_OVERHEAD } else { 2 };
+                e * (l.walk_cycles + 1) + input.unchanged * 2 + tail
             }
         } else if e == 0 {
             1

@@ -4,6 +4,7 @@
 use crate::common::{calibrate_for, check_inputs, dataset, load, progress, write_file, write_json};
 use crate::cosim::{self, Simulator};
 use anyhow::{bail, Context, Result};
+use asnn_generator::plan::StepInput;
 use asnn_generator::{HwSpec, Plan};
 use asnn_ir::InputKind;
 use asnn_numerics::{Coding, Golden, GoldenTrace, RawInput, RunOptions};
@@ -23,19 +24,40 @@ pub struct CosimArgs<'a> {
     pub dir: Option<&'a Path>,
 }
 
-/// Per step and layer, the events reaching each layer's synapse unit in the golden run.
-pub fn golden_events(plan: &Plan, x: &RawInput, g: &GoldenTrace) -> Vec<Vec<u64>> {
+/// Per step and layer, the events reaching each layer's synapse unit in the golden run,
+/// and per step the rest of the input as the first layer sees it (event input).
+pub fn golden_events(
+    plan: &Plan,
+    x: &RawInput,
+    g: &GoldenTrace,
+) -> (Vec<Vec<u64>>, Vec<StepInput>) {
     let steps = g.predictions.len();
     let nl = plan.layers.len();
     let mut ev = vec![vec![0u64; nl]; steps];
+    let mut zero = vec![StepInput::default(); steps];
     match x {
         RawInput::Frame(v) => {
             if steps > 0 {
                 ev[0][0] = v.iter().filter(|&&x| x != 0).count() as u64;
             }
         }
-        RawInput::Events(_) => {
-            // Events mode: the model is fed the changed-value count per step below.
+        RawInput::Events(list) => {
+            let mut held = vec![0u32; plan.layers[0].inputs];
+            for e in list {
+                let t = e.step as usize;
+                if t >= steps {
+                    break;
+                }
+                let h = &mut held[e.index as usize];
+                if *h == e.value {
+                    zero[t].unchanged += 1;
+                    zero[t].last_changed = false;
+                } else {
+                    ev[t][0] += 1;
+                    zero[t].last_changed = true;
+                    *h = e.value;
+                }
+            }
         }
     }
     for s in &g.spikes {
@@ -45,7 +67,7 @@ pub fn golden_events(plan: &Plan, x: &RawInput, g: &GoldenTrace) -> Vec<Vec<u64>
             ev[t][l] += 1;
         }
     }
-    ev
+    (ev, zero)
 }
 
 pub fn run(p: &Path, a: &CosimArgs) -> Result<()> {
@@ -139,8 +161,7 @@ pub fn run(p: &Path, a: &CosimArgs) -> Result<()> {
                 first_bad = Some((i, d));
             }
         }
-        let ev = golden_events(plan, &data.inputs[i], g);
-        let zero = vec![0u64; ev.len()];
+        let (ev, zero) = golden_events(plan, &data.inputs[i], g);
         let pred = plan.predict_cycles(&ev, &zero) as f64;
         cyc.push(h.cycles);
         model_err.push((pred - h.cycles as f64) / h.cycles as f64 * 100.0);
@@ -212,6 +233,7 @@ struct RandomOutcome {
     all_layers_spike: bool,
     saturated: bool,
     graded: bool,
+    model_err: f64,
     mismatch: Option<String>,
 }
 
@@ -224,6 +246,7 @@ impl RandomOutcome {
             all_layers_spike: false,
             saturated: false,
             graded: false,
+            model_err: 0.0,
             mismatch: None,
         }
     }
@@ -304,6 +327,7 @@ fn one_random(seed: u64, sim: Simulator, root: &Path) -> Result<RandomOutcome> {
     let mut spikes = vec![0u64; qnet.layers.len() - 1];
     let mut sat = 0u64;
     let mut mismatch = None;
+    let mut model_err = 0.0f64;
     if hws.len() != case.inputs.len() {
         mismatch = Some(format!(
             "the testbench finished {} of {} samples",
@@ -324,10 +348,16 @@ fn one_random(seed: u64, sim: Simulator, root: &Path) -> Result<RandomOutcome> {
                 mismatch = Some(format!("sample {i}, step {}: {}", d.step, d.what));
             }
         }
+        let (ev, zero) = golden_events(&design.plan, x, &g);
+        let pred = design.plan.predict_cycles(&ev, &zero);
+        let err = (pred as f64 - h.cycles as f64) / h.cycles as f64 * 100.0;
+        if err.abs() > model_err.abs() {
+            model_err = err;
+        }
     }
     let kinds: Vec<&str> = design.plan.layers.iter().map(|l| l.kind).collect();
     let line = format!(
-        "seed {seed}: {} {:?}, {} coding, delay {}, {} input, lanes {}, early exit {}, {} steps; spikes per layer {:?}, saturations {sat}: {}",
+        "seed {seed}: {} {:?}, {} coding, delay {}, {} input, lanes {}, early exit {}, {} steps; spikes per layer {:?}, saturations {sat}, cycle model {model_err:+.2}%: {}",
         qnet.name,
         kinds,
         if qnet.coding == Coding::Graded { "graded" } else { "binary" },
@@ -346,6 +376,7 @@ fn one_random(seed: u64, sim: Simulator, root: &Path) -> Result<RandomOutcome> {
         all_layers_spike: spikes.iter().all(|&s| s > 0),
         saturated: sat > 0,
         graded: qnet.coding == Coding::Graded,
+        model_err,
         mismatch,
     })
 }
@@ -404,8 +435,9 @@ pub fn run_random(a: &RandomArgs) -> Result<()> {
     let spiking = ok.iter().filter(|o| o.all_layers_spike).count();
     let saturating = ok.iter().filter(|o| o.saturated).count();
     let graded = ok.iter().filter(|o| o.graded).count();
+    let worst_model = ok.iter().map(|o| o.model_err.abs()).fold(0.0f64, f64::max);
     println!(
-        "random cosim ({}), seeds {}..{}: {} networks ({} skipped), {} mismatching {:?}, {} errors; {} spike in every spiking layer, {} saturate, {} graded / {} binary; {:.0} s",
+        "random cosim ({}), seeds {}..{}: {} networks ({} skipped), {} mismatching {:?}, {} errors; {} spike in every spiking layer, {} saturate, {} graded / {} binary; cycle model worst error {:.2}%; {:.0} s",
         a.sim.name(),
         a.first,
         a.first + a.count,
@@ -418,6 +450,7 @@ pub fn run_random(a: &RandomArgs) -> Result<()> {
         saturating,
         graded,
         ok.len() - graded,
+        worst_model,
         t0.elapsed().as_secs_f64()
     );
     if let Some(out) = a.json {
@@ -434,6 +467,7 @@ pub fn run_random(a: &RandomArgs) -> Result<()> {
                 "saturating": saturating,
                 "graded": graded,
                 "binary": ok.len() - graded,
+                "worst_cycle_model_error_pct": worst_model,
             }),
         )?;
     }
