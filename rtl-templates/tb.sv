@@ -73,6 +73,13 @@ module tb;
         if (out_valid && (^out_addr === 1'bx || ^out_payload === 1'bx)) $fwrite(fout, "x-event\n");
     end
 
+`ifdef ASNN_VCD
+    initial begin
+        $dumpfile("wave.vcd");
+        $dumpvars(0, tb);
+    end
+`endif
+
     integer fd, r, kind, a, v;
     reg at_neg;
     reg [1023:0] stim_name, out_name;

@@ -66,19 +66,26 @@ pub struct HwTrace {
     pub cycles: u64,
 }
 
-/// Parses the testbench log into one trace per sample.
-pub fn parse_log(text: &str) -> Result<Vec<HwTrace>> {
-    let mut out = Vec::new();
-    let mut cur = HwTrace::default();
-    for (n, line) in text.lines().enumerate() {
+/// Reads the testbench log line by line into per-sample traces.
+#[derive(Default)]
+struct LogParser {
+    cur: HwTrace,
+    line_no: usize,
+}
+
+impl LogParser {
+    /// Feeds one line; returns a finished sample at its `done` line.
+    fn line(&mut self, line: &str) -> Result<Option<HwTrace>> {
+        self.line_no += 1;
+        let n = self.line_no;
         let f: Vec<&str> = line.split_whitespace().collect();
         let num = |k: usize| -> Result<i64> {
             f.get(k)
                 .and_then(|s| s.parse::<i64>().ok())
-                .with_context(|| format!("testbench log line {}: '{line}'", n + 1))
+                .with_context(|| format!("testbench log line {n}: '{line}'"))
         };
         match f.first().copied() {
-            Some("spike") => cur.spikes.push(Spike {
+            Some("spike") => self.cur.spikes.push(Spike {
                 step: num(1)? as u32,
                 layer: num(2)? as u16,
                 neuron: num(3)? as u32,
@@ -86,20 +93,67 @@ pub fn parse_log(text: &str) -> Result<Vec<HwTrace>> {
             }),
             Some("step") => {
                 let scores = (4..f.len()).map(num).collect::<Result<Vec<_>>>()?;
-                cur.steps.push((num(2)? as u16, scores));
-                cur.step_cycles.push(num(3)? as u64);
+                self.cur.steps.push((num(2)? as u16, scores));
+                self.cur.step_cycles.push(num(3)? as u64);
             }
             Some("done") => {
-                cur.last_step = num(1)? as u32;
-                cur.early = num(2)? != 0;
-                cur.cycles = num(3)? as u64;
-                out.push(std::mem::take(&mut cur));
+                self.cur.last_step = num(1)? as u32;
+                self.cur.early = num(2)? != 0;
+                self.cur.cycles = num(3)? as u64;
+                return Ok(Some(std::mem::take(&mut self.cur)));
             }
-            Some("x-event") => bail!("testbench log line {}: an AER event carried X bits", n + 1),
-            _ => bail!("testbench log line {}: unexpected '{line}'", n + 1),
+            Some("x-event") => bail!("testbench log line {n}: an AER event carried X bits"),
+            None => {}
+            _ => bail!("testbench log line {n}: unexpected '{line}'"),
+        }
+        Ok(None)
+    }
+}
+
+/// Parses a whole testbench log into one trace per sample.
+pub fn parse_log(text: &str) -> Result<Vec<HwTrace>> {
+    let mut p = LogParser::default();
+    let mut out = Vec::new();
+    for line in text.lines() {
+        if let Some(t) = p.line(line)? {
+            out.push(t);
         }
     }
     Ok(out)
+}
+
+/// Streams a testbench log, a few samples at a time.
+pub struct LogReader {
+    lines: std::io::Lines<std::io::BufReader<std::fs::File>>,
+    parser: LogParser,
+}
+
+impl LogReader {
+    pub fn open(path: &Path) -> Result<Self> {
+        use std::io::BufRead;
+        let f = std::fs::File::open(path)
+            .with_context(|| format!("no testbench log {}", path.display()))?;
+        Ok(LogReader {
+            lines: std::io::BufReader::new(f).lines(),
+            parser: LogParser::default(),
+        })
+    }
+
+    /// Up to `n` finished samples (empty at the end of the log).
+    pub fn next_samples(&mut self, n: usize) -> Result<Vec<HwTrace>> {
+        let mut out = Vec::new();
+        while out.len() < n {
+            match self.lines.next() {
+                Some(line) => {
+                    if let Some(t) = self.parser.line(&line?)? {
+                        out.push(t);
+                    }
+                }
+                None => break,
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// The first divergence between the golden model and the hardware, if any.
@@ -113,7 +167,12 @@ pub struct Divergence {
 
 /// Compares one sample bit-exactly: spikes (sorted within a step), readout scores and
 /// prediction after every step, and the last step (early exit).
-pub fn diff(g: &GoldenTrace, h: &HwTrace, payloads: bool) -> Option<Divergence> {
+pub fn diff(
+    g: &GoldenTrace,
+    h: &HwTrace,
+    payloads: bool,
+    readout_layer: u16,
+) -> Option<Divergence> {
     let steps_run = g.predictions.len() as u32;
     let key = |s: &Spike| {
         (
@@ -175,7 +234,7 @@ pub fn diff(g: &GoldenTrace, h: &HwTrace, payloads: bool) -> Option<Divergence> 
                             gr.get(k).copied().unwrap_or_default(),
                             hsc.get(k).copied().unwrap_or_default()
                         ),
-                        at: None,
+                        at: Some((readout_layer, k as u32)),
                     });
                 }
                 if g.predictions[t as usize] != *hp {
@@ -249,6 +308,25 @@ fn run_tool(cmd: &mut Command, what: &str) -> Result<String> {
     Ok(text)
 }
 
+/// Applies a one-place text mutation `FILE:FROM:TO` to a generated file (to prove that
+/// the diff catches a wrong design); `FROM` must occur exactly once.
+pub fn mutate(files: &mut [asnn_generator::OutFile], spec: &str) -> Result<()> {
+    let mut it = spec.splitn(3, ':');
+    let (Some(name), Some(from), Some(to)) = (it.next(), it.next(), it.next()) else {
+        bail!("--mutate '{spec}': expected FILE:FROM:TO");
+    };
+    let f = files
+        .iter_mut()
+        .find(|f| f.name == name)
+        .with_context(|| format!("--mutate '{spec}': no generated file {name}"))?;
+    let n = f.contents.matches(from).count();
+    if n != 1 {
+        bail!("--mutate '{spec}': '{from}' occurs {n} times in {name}, expected once");
+    }
+    f.contents = f.contents.replacen(from, to, 1);
+    Ok(())
+}
+
 /// Compiles the testbench and design in `dir` (files.f, tb_TOP.sv).
 pub fn build(dir: &Path, top: &str, sim: Simulator, defines: &[&str]) -> Result<Built> {
     let t0 = Instant::now();
@@ -295,6 +373,9 @@ pub fn build(dir: &Path, top: &str, sim: Simulator, defines: &[&str]) -> Result<
             for d in defines {
                 c.arg(format!("-D{d}"));
             }
+            if defines.contains(&"ASNN_VCD") {
+                c.arg("--trace");
+            }
             c.arg(&tb);
             run_tool(&mut c, "verilator")?;
             dir.join("obj_dir").join("Vtb")
@@ -308,27 +389,74 @@ pub fn build(dir: &Path, top: &str, sim: Simulator, defines: &[&str]) -> Result<
     })
 }
 
-/// Runs the built testbench on a stimulus file; returns the log text.
-pub fn run(b: &Built, stim: &Path, log: &Path) -> Result<String> {
+fn sim_command(b: &Built, stim: &Path, log: &Path) -> Command {
     let stim_arg = format!("+stim={}", stim.display());
     let out_arg = format!("+out={}", log.display());
-    match b.sim {
+    let mut c = match b.sim {
         Simulator::Iverilog => {
-            run_tool(
-                Command::new("vvp")
-                    .current_dir(&b.dir)
-                    .args(["-n", "sim.vvp", &stim_arg, &out_arg]),
-                "vvp",
-            )?;
+            let mut c = Command::new("vvp");
+            c.args(["-n", "sim.vvp"]);
+            c
         }
-        Simulator::Verilator => {
-            run_tool(
-                Command::new(&b.exe)
-                    .current_dir(&b.dir)
-                    .args([&stim_arg, &out_arg]),
-                "the Verilator model",
-            )?;
-        }
-    }
+        Simulator::Verilator => Command::new(&b.exe),
+    };
+    c.current_dir(&b.dir).args([stim_arg, out_arg]);
+    c
+}
+
+/// Runs the built testbench on a stimulus file; returns the log text.
+pub fn run(b: &Built, stim: &Path, log: &Path) -> Result<String> {
+    run_tool(&mut sim_command(b, stim, log), b.sim.name())?;
     std::fs::read_to_string(log).with_context(|| format!("no testbench log {}", log.display()))
+}
+
+/// Runs the built testbench, reporting the number of finished samples as it goes.
+pub fn run_watched(
+    b: &Built,
+    stim: &Path,
+    log: &Path,
+    mut progress: impl FnMut(usize),
+) -> Result<()> {
+    use std::io::Read;
+    let _ = std::fs::remove_file(log);
+    let mut child = sim_command(b, stim, log)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .with_context(|| {
+            format!(
+                "cannot run {}: is it installed? (bash scripts/test.sh installs it)",
+                b.sim.name()
+            )
+        })?;
+    let (mut done, mut offset) = (0usize, 0u64);
+    let mut tail = Vec::new();
+    loop {
+        let finished = child.try_wait()?;
+        if let Ok(mut f) = std::fs::File::open(log) {
+            use std::io::Seek;
+            if f.seek(std::io::SeekFrom::Start(offset)).is_ok() {
+                tail.clear();
+                let _ = f.read_to_end(&mut tail);
+                offset += tail.len() as u64;
+                done += tail.windows(5).filter(|w| w == b"done ").count();
+                progress(done);
+            }
+        }
+        if let Some(status) = finished {
+            if !status.success() {
+                let mut err = String::new();
+                if let Some(mut e) = child.stderr.take() {
+                    let _ = e.read_to_string(&mut err);
+                }
+                bail!(
+                    "{} failed: {}",
+                    b.sim.name(),
+                    err.lines().take(20).collect::<Vec<_>>().join("\n")
+                );
+            }
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
 }

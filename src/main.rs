@@ -103,6 +103,17 @@ enum Cmd {
         /// Work folder for the design and simulator build (default: a temp folder).
         #[arg(long)]
         dir: Option<PathBuf>,
+        /// Dump a VCD of the whole run (DIR/wave.vcd); without it, a failing sample's VCD
+        /// is written on its own (DIR/failing-sample/wave.vcd).
+        #[arg(long)]
+        vcd: bool,
+        /// Write a JUnit XML report: one test case per sample.
+        #[arg(long)]
+        junit: Option<PathBuf>,
+        /// Apply a one-place text mutation FILE:FROM:TO to the generated design before
+        /// simulating (to check that the diff catches a wrong design). Repeatable.
+        #[arg(long)]
+        mutate: Vec<String>,
     },
     /// Co-simulate seeded random networks with random hardware choices (lanes, early
     /// exit), each against the golden model.
@@ -255,6 +266,9 @@ fn run(cli: Cli) -> Result<()> {
             cal,
             json,
             dir,
+            vcd,
+            junit,
+            mutate,
         } => cmd::cosim::run(
             &net,
             &cmd::cosim::CosimArgs {
@@ -266,6 +280,9 @@ fn run(cli: Cli) -> Result<()> {
                 calib_samples: cal.calib_samples,
                 json: json.as_deref(),
                 dir: dir.as_deref(),
+                vcd,
+                junit: junit.as_deref(),
+                mutate: &mutate,
             },
         ),
         Cmd::CosimRandom {

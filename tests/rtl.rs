@@ -576,3 +576,97 @@ fn random_networks_cosim_bit_exact() {
         "{r}"
     );
 }
+
+/// One-character mutants of the RTL: each must build, and cosim must report the
+/// divergence at the layer the mutant lives in.
+#[test]
+fn cosim_catches_one_character_rtl_mutants_at_their_layer() {
+    if !have("verilator") {
+        return;
+    }
+    let cases = [
+        // Threshold compare `>` to `>=` (equality is rare: it needs the long tail of some samples).
+        (
+            "asnn_neuron.v:(diff > half_th):(diff >= half_th)",
+            "(layer 0 'fc0', neuron",
+        ),
+        // Off-by-one in the decay shift.
+        (
+            "asnn_neuron.v:decay = (ext(x) * d + HALF) >>> 16;:decay = (ext(x) * d + HALF) >>> 17;",
+            "(layer 0 'fc0', neuron",
+        ),
+        // The readout's filter shift: only the readout may diverge.
+        (
+            "asnn_readout_neuron.v:D_PHI_W + HALF) >>> 16:D_PHI_W + HALF) >>> 17",
+            "(layer 1 'readout', neuron",
+        ),
+        // Forwarding of the synapse unit's read-modify-write inverted.
+        (
+            "asnn_accum.v:fwd_addr_q == acc_addr_q:fwd_addr_q != acc_addr_q",
+            "(layer 0 'fc0', neuron",
+        ),
+    ];
+    for (k, (m, expect)) in cases.iter().enumerate() {
+        let dir = tmp(&format!("mutant-{k}"));
+        let o = common::asnn(&[
+            "cosim",
+            "examples/digits",
+            "--calib",
+            "idx:examples/digits:calib",
+            "--sim",
+            "verilator",
+            "--dir",
+            dir.to_str().unwrap(),
+            "--mutate",
+            m,
+        ]);
+        let out = String::from_utf8_lossy(&o.stdout);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "mutant {m} went unnoticed:\n{out}");
+        assert!(
+            out.contains("verilator: 200 samples"),
+            "mutant {m} did not build and run:\n{out}\n{err}"
+        );
+        assert!(
+            err.contains(expect),
+            "mutant {m}: expected the divergence at {expect}:\n{err}"
+        );
+        assert!(err.contains("golden state of layer"), "{err}");
+        assert!(
+            dir.join("failing-sample/wave.vcd").exists(),
+            "mutant {m}: no VCD of the failing sample"
+        );
+    }
+}
+
+#[test]
+fn junit_report_has_one_case_per_sample() {
+    if !have("iverilog") {
+        return;
+    }
+    let dir = tmp("junit");
+    let xml = dir.join("r.xml");
+    let o = common::asnn(&[
+        "cosim",
+        "examples/digits",
+        "--calib",
+        "idx:examples/digits:calib",
+        "--sim",
+        "iverilog",
+        "--samples",
+        "3",
+        "--dir",
+        dir.join("w").to_str().unwrap(),
+        "--junit",
+        xml.to_str().unwrap(),
+        "--mutate",
+        "asnn_accum.v:fwd_addr_q == acc_addr_q:fwd_addr_q != acc_addr_q",
+    ]);
+    assert!(!o.status.success());
+    let x = std::fs::read_to_string(&xml).unwrap();
+    assert_eq!(x.matches("<testcase ").count(), 3, "{x}");
+    assert!(
+        x.contains("failures=\"3\"") && x.contains("<failure message=\"layer 0 neuron"),
+        "{x}"
+    );
+}

@@ -51,6 +51,21 @@ pub struct RunOptions {
     /// Early exit (docs/numerics.md section 10): stop after the first step at which the
     /// prediction has been the same for `W` consecutive steps. `None` runs every step.
     pub early_exit: Option<u32>,
+    /// Record this (layer, neuron)'s state after every step (`GoldenTrace::watch`).
+    pub watch: Option<(u16, u32)>,
+}
+
+/// One neuron's state after one step (docs/numerics.md section 3; `s` is S of step 4,
+/// recorded for the readout only, 0 for spiking layers).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WatchRow {
+    pub step: u32,
+    pub i: i64,
+    pub sd: i64,
+    pub sh: i64,
+    pub td: i64,
+    pub theta: i64,
+    pub s: i64,
 }
 
 /// Everything one sample's run produced.
@@ -58,6 +73,8 @@ pub struct RunOptions {
 pub struct GoldenTrace {
     /// The step after which an early exit stopped the run (`None`: ran every step).
     pub exit_step: Option<u32>,
+    /// The watched neuron's state after every step (`RunOptions::watch`).
+    pub watch: Vec<WatchRow>,
     /// Prediction (argmax of the readout, ties to the lowest index) after each step.
     pub predictions: Vec<u16>,
     /// Hidden-layer spikes emitted in each step.
@@ -402,6 +419,20 @@ impl<'a> Golden<'a> {
                     }
                 }
                 sat_c.add(&sc);
+                if let Some((wl, wn)) = opts.watch {
+                    let n = wn as usize;
+                    if usize::from(wl) == l && n < s.s.len() {
+                        tr.watch.push(WatchRow {
+                            step: t,
+                            i: s.i.get(n).copied().unwrap_or(0),
+                            sd: s.sd.get(n).copied().unwrap_or(0),
+                            sh: s.sh[n],
+                            td: s.td[n],
+                            theta: s.theta[n],
+                            s: s.s[n],
+                        });
+                    }
+                }
                 if !layer.readout {
                     step_spikes += out.len() as u32;
                     tr.spikes_per_layer[l] += out.len() as u64;

@@ -39,6 +39,7 @@ fn a_frame_equals_its_events_at_step_zero() {
                 record_spikes: true,
                 record_readout: true,
                 early_exit: None,
+                watch: None,
             };
             assert_eq!(
                 g.run(x, None, opts).unwrap(),
@@ -79,6 +80,7 @@ fn delay_one_holds_each_boundary_one_step() {
                     record_spikes: true,
                     record_readout: true,
                     early_exit: None,
+                    watch: None,
                 },
             )
             .unwrap();

@@ -22,6 +22,9 @@ pub struct CosimArgs<'a> {
     pub calib_samples: usize,
     pub json: Option<&'a Path>,
     pub dir: Option<&'a Path>,
+    pub vcd: bool,
+    pub junit: Option<&'a Path>,
+    pub mutate: &'a [String],
 }
 
 /// Per step and layer, the events reaching each layer's synapse unit in the golden run,
@@ -97,7 +100,10 @@ pub fn run(p: &Path, a: &CosimArgs) -> Result<()> {
     let qnet = &cal.qnet;
     check_inputs(&loaded.network, &data, qnet.steps)?;
     let frame = loaded.network.input.kind == InputKind::Frame;
-    let design = asnn_generator::generate(qnet, &hw, frame)?;
+    let mut design = asnn_generator::generate(qnet, &hw, frame)?;
+    for m in a.mutate {
+        cosim::mutate(&mut design.files, m)?;
+    }
     let plan = &design.plan;
     let dir: PathBuf = match a.dir {
         Some(d) => d.to_path_buf(),
@@ -113,7 +119,8 @@ pub fn run(p: &Path, a: &CosimArgs) -> Result<()> {
         a.sim.name(),
         dir.display()
     );
-    let built = cosim::build(&dir, &plan.top, a.sim, &[])?;
+    let defines: &[&str] = if a.vcd { &["ASNN_VCD"] } else { &[] };
+    let built = cosim::build(&dir, &plan.top, a.sim, defines)?;
     let mut stim = String::new();
     for x in &data.inputs {
         cosim::stimulus(x, qnet.steps, &mut stim);
@@ -122,59 +129,86 @@ pub fn run(p: &Path, a: &CosimArgs) -> Result<()> {
     write_file(&stim_path, &stim)?;
     let pb = progress(data.len(), &format!("{} cosim", a.sim.name()));
     let t0 = Instant::now();
-    let log = cosim::run(&built, &stim_path, &dir.join("out.txt"))?;
+    let log_path = dir.join("out.txt");
+    cosim::run_watched(&built, &stim_path, &log_path, |done| {
+        pb.set_position(done as u64)
+    })?;
     let sim_seconds = t0.elapsed().as_secs_f64();
-    let hw_traces = cosim::parse_log(&log)?;
     pb.finish_and_clear();
-    if hw_traces.len() != data.len() {
-        bail!(
-            "the testbench finished {} of {} samples (see {})",
-            hw_traces.len(),
-            data.len(),
-            dir.join("out.txt").display()
-        );
-    }
+
+    // Diff sample by sample as the log is read, a chunk at a time (a 10k-sample log is
+    // too big to hold with every golden trace beside it).
     let golden = Golden::new(qnet).map_err(|e| anyhow::anyhow!("{e}"))?;
     let opts = RunOptions {
         record_spikes: true,
         record_readout: true,
         early_exit: (hw.early_exit > 0).then_some(hw.early_exit),
+        watch: None,
     };
-    let gtraces: Vec<GoldenTrace> = data
-        .inputs
-        .par_iter()
-        .map(|x| {
-            golden
-                .run(x, None, opts)
-                .map_err(|e| anyhow::anyhow!("{e}"))
-        })
-        .collect::<Result<_>>()?;
     let payloads = qnet.coding == Coding::Graded;
-    let mut mismatches = 0usize;
-    let mut first_bad: Option<(usize, cosim::Divergence)> = None;
-    let mut cyc = Vec::new();
-    let mut model_err = Vec::new();
-    for (i, (g, h)) in gtraces.iter().zip(&hw_traces).enumerate() {
-        if let Some(d) = cosim::diff(g, h, payloads) {
-            mismatches += 1;
-            if first_bad.is_none() {
-                first_bad = Some((i, d));
-            }
+    let readout_layer = (qnet.layers.len() - 1) as u16;
+    let mut results: Vec<SampleResult> = Vec::with_capacity(data.len());
+    let mut reader = cosim::LogReader::open(&log_path)?;
+    let t1 = Instant::now();
+    loop {
+        let chunk = reader.next_samples(256)?;
+        if chunk.is_empty() {
+            break;
         }
-        let (ev, zero) = golden_events(plan, &data.inputs[i], g);
-        let pred = plan.predict_cycles(&ev, &zero) as f64;
-        cyc.push(h.cycles);
-        model_err.push((pred - h.cycles as f64) / h.cycles as f64 * 100.0);
+        let base = results.len();
+        if base + chunk.len() > data.len() {
+            bail!("the testbench reported more samples than it was given");
+        }
+        let part: Vec<SampleResult> = chunk
+            .par_iter()
+            .enumerate()
+            .map(|(k, h)| {
+                let x = &data.inputs[base + k];
+                let g = golden
+                    .run(x, None, opts)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                let (ev, inp) = golden_events(plan, x, &g);
+                Ok(SampleResult {
+                    divergence: cosim::diff(&g, h, payloads, readout_layer),
+                    cycles: h.cycles,
+                    predicted: plan.predict_cycles(&ev, &inp),
+                    correct: data
+                        .labels
+                        .as_ref()
+                        .map(|l| g.predictions.last().copied() == Some(l[base + k])),
+                })
+            })
+            .collect::<Result<_>>()?;
+        results.extend(part);
     }
+    if results.len() != data.len() {
+        bail!(
+            "the testbench finished {} of {} samples (see {})",
+            results.len(),
+            data.len(),
+            log_path.display()
+        );
+    }
+    let diff_seconds = t1.elapsed().as_secs_f64();
+    let mismatches = results.iter().filter(|r| r.divergence.is_some()).count();
+    let cyc: Vec<u64> = results.iter().map(|r| r.cycles).collect();
+    let errs: Vec<f64> = results
+        .iter()
+        .map(|r| (r.predicted as f64 - r.cycles as f64) / r.cycles as f64 * 100.0)
+        .collect();
     let mean = cyc.iter().sum::<u64>() as f64 / cyc.len() as f64;
     let max = cyc.iter().copied().max().unwrap_or(0);
-    let worst_err = model_err
+    let worst_err = errs
         .iter()
         .copied()
         .fold(0.0f64, |m, e| if e.abs() > m.abs() { e } else { m });
-    let mean_err = model_err.iter().sum::<f64>() / model_err.len() as f64;
+    let mean_err = errs.iter().sum::<f64>() / errs.len() as f64;
+    let total_cycles: u64 = cyc.iter().sum();
+    let accuracy = results.iter().filter_map(|r| r.correct).collect::<Vec<_>>();
+    let acc = (!accuracy.is_empty())
+        .then(|| accuracy.iter().filter(|&&c| c).count() as f64 / accuracy.len() as f64 * 100.0);
     println!(
-        "{}: {} samples, {} mismatches; cycles per inference mean {:.0}, max {}; cycle model error mean {:+.2}%, worst {:+.2}%; build {:.1} s, simulation {:.1} s",
+        "{}: {} samples, {} mismatches; cycles per inference mean {:.0}, max {}; cycle model error mean {:+.2}%, worst {:+.2}%{}",
         a.sim.name(),
         data.len(),
         mismatches,
@@ -182,9 +216,84 @@ pub fn run(p: &Path, a: &CosimArgs) -> Result<()> {
         max,
         mean_err,
         worst_err,
-        built.build_seconds,
-        sim_seconds
+        acc.map(|x| format!("; accuracy {x:.2}%")).unwrap_or_default()
     );
+    println!(
+        "build {:.1} s, simulation {:.1} s ({:.0} simulated cycles/s, {:.1} samples/s), diff {:.1} s",
+        built.build_seconds,
+        sim_seconds,
+        total_cycles as f64 / sim_seconds.max(1e-9),
+        data.len() as f64 / sim_seconds.max(1e-9),
+        diff_seconds
+    );
+    let first_bad = results
+        .iter()
+        .enumerate()
+        .find_map(|(i, r)| r.divergence.clone().map(|d| (i, d)));
+    let mut vcd_path = a.vcd.then(|| dir.join("wave.vcd"));
+    let mut first_json = serde_json::Value::Null;
+    let mut report = String::new();
+    if let Some((i, d)) = &first_bad {
+        let (layer, neuron) = d.at.unzip();
+        report = format!(
+            "sample {i}: first divergence at step {}: {}{}",
+            d.step,
+            d.what,
+            d.at.map(|(l, n)| format!(
+                " (layer {l} '{}', neuron {n})",
+                qnet.layers[l as usize].name
+            ))
+            .unwrap_or_default()
+        );
+        first_json =
+            json!({"sample": i, "step": d.step, "layer": layer, "neuron": neuron, "what": d.what});
+        // The neuron's golden-model state up to the divergence.
+        if let Some((l, n)) = d.at {
+            let w = golden
+                .run(
+                    &data.inputs[*i],
+                    None,
+                    RunOptions {
+                        watch: Some((l, n)),
+                        ..opts
+                    },
+                )
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            report.push_str(&format!(
+                "\ngolden state of layer {l} neuron {n} after each step (numerics.md section 3):\n  step            I           Sd           Sh           Td        theta            S\n"
+            ));
+            for r in w
+                .watch
+                .iter()
+                .filter(|r| r.step + 8 >= d.step && r.step <= d.step)
+            {
+                report.push_str(&format!(
+                    "  {:>4} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}\n",
+                    r.step, r.i, r.sd, r.sh, r.td, r.theta, r.s
+                ));
+            }
+        }
+        // A waveform of the failing sample alone.
+        if !a.vcd {
+            let fdir = dir.join("failing-sample");
+            std::fs::create_dir_all(&fdir)?;
+            for f in &design.files {
+                write_file(&fdir.join(&f.name), &f.contents)?;
+            }
+            let mut one = String::new();
+            cosim::stimulus(&data.inputs[*i], qnet.steps, &mut one);
+            write_file(&fdir.join("stim.txt"), &one)?;
+            match cosim::build(&fdir, &plan.top, a.sim, &["ASNN_VCD"])
+                .and_then(|b| cosim::run(&b, &fdir.join("stim.txt"), &fdir.join("out.txt")))
+            {
+                Ok(_) => vcd_path = Some(fdir.join("wave.vcd")),
+                Err(e) => eprintln!("could not write the failing sample's VCD: {e:#}"),
+            }
+        }
+        if let Some(v) = &vcd_path {
+            report.push_str(&format!("waveform: {}", v.display()));
+        }
+    }
     if let Some(out) = a.json {
         write_json(
             out,
@@ -197,22 +306,60 @@ pub fn run(p: &Path, a: &CosimArgs) -> Result<()> {
                 "model_cycle_error_mean_pct": mean_err,
                 "sim_seconds": sim_seconds,
                 "build_seconds": built.build_seconds,
+                "simulated_cycles_per_second": total_cycles as f64 / sim_seconds.max(1e-9),
+                "accuracy": acc,
+                "first_divergence": first_json,
+                "vcd": vcd_path.as_ref().map(|v| v.display().to_string()),
             }),
         )?;
     }
-    if let Some((i, d)) = first_bad {
-        bail!(
-            "sample {i}: first divergence at step {}: {}{}",
-            d.step,
-            d.what,
-            d.at.map(|(l, n)| format!(
-                " (layer {l} '{}', neuron {n})",
-                qnet.layers[l as usize].name
-            ))
-            .unwrap_or_default()
-        );
+    if let Some(out) = a.junit {
+        write_file(out, &junit(&plan.top, a.sim, &results))?;
+    }
+    if first_bad.is_some() {
+        bail!("{mismatches} of {} samples diverge; {report}", data.len());
     }
     Ok(())
+}
+
+/// One sample's verdict.
+struct SampleResult {
+    divergence: Option<cosim::Divergence>,
+    cycles: u64,
+    predicted: u64,
+    correct: Option<bool>,
+}
+
+/// JUnit XML: one test case per sample, the failure text its first divergence.
+fn junit(top: &str, sim: Simulator, results: &[SampleResult]) -> String {
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let failures = results.iter().filter(|r| r.divergence.is_some()).count();
+    let mut x = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n<testsuite name=\"asnn cosim {top} ({})\" tests=\"{}\" failures=\"{failures}\">\n",
+        sim.name(),
+        results.len()
+    );
+    for (i, r) in results.iter().enumerate() {
+        x.push_str(&format!(
+            "  <testcase classname=\"{top}\" name=\"sample {i}\">"
+        ));
+        if let Some(d) = &r.divergence {
+            x.push_str(&format!(
+                "<failure message=\"{}\">step {}: {}</failure>",
+                esc(&d.what),
+                d.step,
+                esc(&d.what)
+            ));
+        }
+        x.push_str("</testcase>\n");
+    }
+    x.push_str("</testsuite>\n</testsuites>\n");
+    x
 }
 
 /// `asnn cosim-random`: random networks and hardware choices, each co-simulated.
@@ -323,6 +470,7 @@ fn one_random(seed: u64, sim: Simulator, root: &Path) -> Result<RandomOutcome> {
         record_spikes: true,
         record_readout: true,
         early_exit: (hw.early_exit > 0).then_some(hw.early_exit),
+        watch: None,
     };
     let mut spikes = vec![0u64; qnet.layers.len() - 1];
     let mut sat = 0u64;
@@ -344,7 +492,12 @@ fn one_random(seed: u64, sim: Simulator, root: &Path) -> Result<RandomOutcome> {
         }
         sat += g.saturations.iter().map(|s| s.total()).sum::<u64>();
         if mismatch.is_none() {
-            if let Some(d) = cosim::diff(&g, h, qnet.coding == Coding::Graded) {
+            if let Some(d) = cosim::diff(
+                &g,
+                h,
+                qnet.coding == Coding::Graded,
+                (qnet.layers.len() - 1) as u16,
+            ) {
                 mismatch = Some(format!("sample {i}, step {}: {}", d.step, d.what));
             }
         }

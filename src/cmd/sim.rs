@@ -95,6 +95,7 @@ pub fn run(p: &Path, input: &str, model: Model, a: &SimArgs) -> Result<()> {
                             record_readout: true,
                             record_spikes: spikes,
                             early_exit: None,
+                            watch: None,
                         },
                     )
                     .map_err(|e| anyhow::anyhow!("sample {i}: {e}"))?;
