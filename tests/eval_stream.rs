@@ -5,7 +5,6 @@
 mod common;
 
 use common::{ok as asnn_ok, read_json};
-use std::path::Path;
 
 #[test]
 fn eval_writes_every_model_with_the_documented_schema_and_plots() {
@@ -166,24 +165,9 @@ fn stream_counts_updates_for_several_hold_times() {
     assert!(syn[0] < syn[1] && syn[1] < syn[2], "{syn:?}");
 }
 
-/// MNIST from ../shared, or None with a notice (a failure under CI).
-fn mnist() -> Option<String> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/mnist");
-    if p.join("t10k-images-idx3-ubyte.gz").is_file() {
-        return Some(p.display().to_string());
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI is set but {} is missing",
-        p.display()
-    );
-    eprintln!("notice: {} not found; skipping the MNIST test", p.display());
-    None
-}
-
 #[test]
 fn mnist_mlp_integer_asnn_tracks_the_ann() {
-    let Some(d) = mnist() else { return };
+    let Some(d) = common::mnist() else { return };
     let dir = tempfile::tempdir().unwrap();
     let js = dir.path().join("m.json");
     asnn_ok(&[

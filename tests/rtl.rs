@@ -670,3 +670,40 @@ fn junit_report_has_one_case_per_sample() {
         "{x}"
     );
 }
+
+/// A few MNIST test images through the generated MLP and CNN (needs ../shared).
+#[test]
+fn mnist_mlp_and_cnn_cosim_bit_exact() {
+    let Some(d) = common::mnist() else { return };
+    if !have("verilator") {
+        return;
+    }
+    let dir = tmp("mnist");
+    let hw = dir.join("hw.toml");
+    std::fs::write(&hw, "[hardware]\ndevice = \"ecp5-85f\"\nlanes = 8\n").unwrap();
+    for (net, n) in [("mlp256", "10"), ("cnn", "2")] {
+        let json = dir.join(format!("{net}.json"));
+        common::ok(&[
+            "cosim",
+            &format!("examples/mnist-{net}-graded/calibrated.toml"),
+            "--hw",
+            hw.to_str().unwrap(),
+            "--dataset",
+            &format!("idx:{d}:t10k"),
+            "--samples",
+            n,
+            "--sim",
+            "verilator",
+            "--dir",
+            dir.join(net).to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ]);
+        let r = common::read_json(&json);
+        assert_eq!(r["mismatches"], 0, "{net}: {r}");
+        assert!(
+            r["model_cycle_error_pct"].as_f64().unwrap().abs() < 0.01,
+            "{net}: {r}"
+        );
+    }
+}

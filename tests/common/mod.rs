@@ -29,3 +29,18 @@ pub fn ok(args: &[&str]) -> String {
 pub fn read_json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("json written")).expect("valid json")
 }
+
+/// MNIST from ../shared, or None with a notice (a failure under CI).
+pub fn mnist() -> Option<String> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/mnist");
+    if p.join("t10k-images-idx3-ubyte.gz").is_file() {
+        return Some(p.display().to_string());
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI is set but {} is missing",
+        p.display()
+    );
+    eprintln!("notice: {} not found; skipping the MNIST test", p.display());
+    None
+}
