@@ -109,9 +109,10 @@ module [[ module ]] (
     reg  [D_AW-1:0]       s_waddr;
     reg  [LANES*ST_W-1:0] s_wdata;
     wire [LANES*ST_W-1:0] s_rdata;
+    reg  [D_AW-1:0]       s_raddr;
     asnn_ram #(.WIDTH(LANES*ST_W), .DEPTH(DEPTH), .ADDR_W(D_AW), .LOGIC([[ s_logic ]]), .INIT_FILE("")) u_state (
         .clk_i(clk_i), .we_i(s_we), .waddr_i(s_waddr), .wdata_i(s_wdata),
-        .raddr_i(a_raddr), .rdata_o(s_rdata)
+        .raddr_i(s_raddr), .rdata_o(s_rdata)
     );
     // Weights ([[ w_kind ]]).
     wire [W_AW-1:0]       w_raddr;
@@ -342,7 +343,7 @@ module [[ module ]] (
             if (k_q == D_LAST) k_run_q <= 1'b0;
         end
     end
-    assign b_raddr = scg_q;
+
 {%- if conv %}
     localparam integer TAG_W = D_AW + CG_AW + SP_W;
     wire [TAG_W-1:0] tag_k = {k_q, scg_q, sp_q};
@@ -361,7 +362,7 @@ module [[ module ]] (
     wire [LANES*ST_W-1:0]  o_state;
     wire                   o_v = o_valid[0];
     wire [D_AW-1:0]        o_k = o_tag[TAG_W-1 -: D_AW];
-{%- if readout %}
+{%- if readout_like %}
     wire [LANES*B-1:0]     o_s;
 {%- else %}
     wire [LANES-1:0]       o_spike;
@@ -370,7 +371,7 @@ module [[ module ]] (
     generate
         for (gl = 0; gl < LANES; gl = gl + 1) begin : g_lane
             wire [ST_W-1:0] st = s_rdata[gl*ST_W +: ST_W];
-{%- if readout %}
+{%- if readout_like %}
             asnn_readout_neuron #(
                 .B(B), .A_W(A_W), .R([[ shift ]]), .FIRST([[ first_int ]]),
                 .D_BETA([[ d_beta ]]), .C_PHI([[ c_phi ]]), .D_PHI([[ d_phi ]]), .TAG_W(TAG_W)
@@ -378,7 +379,7 @@ module [[ module ]] (
                 .clk_i(clk_i), .valid_i(n_v_q), .tag_i(n_tag_q),
                 .a_i(a_rdata[gl*A_W +: A_W]),
                 .i_i(st[B-1:0]), .sd_i(st[2*B-1:B]),
-                .bias_i(b_rdata[gl*B +: B]),
+                .bias_i({%- if maxpool %}{B{1'b0}}{%- else %}b_rdata[gl*B +: B]{%- endif %}),
                 .valid_o(o_valid[gl]), .tag_o(o_tag[gl*TAG_W +: TAG_W]),
                 .i_o(o_state[gl*ST_W +: B]), .sd_o(o_state[gl*ST_W+B +: B]),
                 .s_o(o_s[gl*B +: B])
@@ -409,11 +410,159 @@ module [[ module ]] (
         if (rst_i || !sweep) drain_q <= {LAT{1'b0}};
         else drain_q <= {drain_q[LAT-2:0], k_run_q};
     end
+{%- if maxpool %}
+    wire pass1_done = sweep && !k_run_q && (drain_q == {LAT{1'b0}}) && !p2_started_q;
+    wire unused_pass1_s = ^o_s;
+
+    // ---------------------------------------------------------------- max pool (pass 2)
+    // For each pooled unit: read the Sd of its PK x PK window of conv outputs (one word a
+    // clock, all lanes), keep the running max (numerics.md section 5, step 3), then run
+    // steps 4-9 on the pooled neuron's {Td, Sh}.
+    localparam integer DN = [[ dn ]], DN_AW = [[ dn_aw ]], PSP_W = [[ psp_bits ]], KW_W = [[ kw_bits ]];
+    localparam [WA-1:0] MP_K_L = [[ mp_k_lit ]], MP_S_L = [[ mp_s_lit ]], MP_CW_L = [[ mp_cw_lit ]], MP_CHW_L = [[ mp_chw_lit ]];
+    localparam [KW_W-1:0] MP_KLAST = [[ mp_klast ]];
+    localparam [PSP_W-1:0] MP_PW_LAST = [[ mp_pw_last ]], MP_PH_LAST = [[ mp_ph_last ]];
+    localparam [DN_AW-1:0] DN_LAST = [[ dn_last ]];
+    localparam integer ST2_W = 2 * B;                 // {Td, Sh} of a pooled neuron
+    reg                   p2_run_q, p2_started_q;
+    reg  [CG_AW-1:0]      pcg_q;
+    reg  [PSP_W-1:0]      ppy_q, ppx_q, psp_q;
+    reg  [KW_W-1:0]       dy_q, dx_q;
+    reg  [DN_AW-1:0]      pn_q;
+    wire                  win_last = (dy_q == MP_KLAST) && (dx_q == MP_KLAST);
+    wire [WA-1:0]         row = {{(WA-PSP_W){1'b0}}, ppy_q} * MP_S_L + {{(WA-KW_W){1'b0}}, dy_q};
+    wire [WA-1:0]         col = {{(WA-PSP_W){1'b0}}, ppx_q} * MP_S_L + {{(WA-KW_W){1'b0}}, dx_q};
+    wire [WA-1:0]         win_addr = {{(WA-CG_AW){1'b0}}, pcg_q} * MP_CHW_L + row * MP_CW_L + col;
+    wire unused_win = ^{win_addr[WA-1:D_AW], MP_K_L};
+    always @(posedge clk_i) begin
+        if (rst_i || !sweep) begin
+            p2_run_q <= 1'b0;
+            p2_started_q <= 1'b0;
+            pcg_q <= CG_ZERO;
+            ppy_q <= {PSP_W{1'b0}};
+            ppx_q <= {PSP_W{1'b0}};
+            psp_q <= {PSP_W{1'b0}};
+            dy_q <= {KW_W{1'b0}};
+            dx_q <= {KW_W{1'b0}};
+            pn_q <= {DN_AW{1'b0}};
+        end else if (pass1_done) begin
+            p2_run_q <= 1'b1;
+            p2_started_q <= 1'b1;
+        end else if (p2_run_q) begin
+            if (dx_q == MP_KLAST) begin
+                dx_q <= {KW_W{1'b0}};
+                dy_q <= (dy_q == MP_KLAST) ? {KW_W{1'b0}} : dy_q + 1'b1;
+            end else begin
+                dx_q <= dx_q + 1'b1;
+            end
+            if (win_last) begin
+                pn_q <= pn_q + 1'b1;
+                if (ppx_q == MP_PW_LAST) begin
+                    ppx_q <= {PSP_W{1'b0}};
+                    if (ppy_q == MP_PH_LAST) begin
+                        ppy_q <= {PSP_W{1'b0}};
+                        psp_q <= {PSP_W{1'b0}};
+                        pcg_q <= pcg_q + 1'b1;
+                    end else begin
+                        ppy_q <= ppy_q + 1'b1;
+                        psp_q <= psp_q + 1'b1;
+                    end
+                end else begin
+                    ppx_q <= ppx_q + 1'b1;
+                    psp_q <= psp_q + 1'b1;
+                end
+                if (pn_q == DN_LAST) p2_run_q <= 1'b0;
+            end
+        end
+    end
+    // Pooled neuron state: read with the window's last word.
+    reg                   n2_we;
+    reg  [DN_AW-1:0]      n2_waddr;
+    reg  [LANES*ST2_W-1:0] n2_wdata;
+    wire [LANES*ST2_W-1:0] n2_rdata;
+    asnn_ram #(.WIDTH(LANES*ST2_W), .DEPTH(DN), .ADDR_W(DN_AW), .LOGIC([[ n_logic ]]), .INIT_FILE("")) u_nstate (
+        .clk_i(clk_i), .we_i(n2_we), .waddr_i(n2_waddr), .wdata_i(n2_wdata),
+        .raddr_i(pn_q), .rdata_o(n2_rdata)
+    );
+    // The window's words arrive one clock after their read.
+    localparam integer TAG2_W = DN_AW + CG_AW + PSP_W;
+    reg                   r_v_q, r_first_q, r_last_q;
+    reg  [TAG2_W-1:0]     r_tag_q;
+    always @(posedge clk_i) begin
+        r_v_q <= p2_run_q && !rst_i && sweep;
+        r_first_q <= (dy_q == {KW_W{1'b0}}) && (dx_q == {KW_W{1'b0}});
+        r_last_q <= win_last;
+        r_tag_q <= {pn_q, pcg_q, psp_q};
+    end
+    wire [LANES-1:0]        o2_valid;
+    wire [LANES*TAG2_W-1:0] o2_tag;
+    wire [LANES*ST2_W-1:0]  o2_state;
+    wire [LANES-1:0]        o_spike;
+    wire [LANES*B-1:0]      o_payload;
+    wire [LANES*B-1:0]      unused_i2;
+    generate
+        for (gl = 0; gl < LANES; gl = gl + 1) begin : g_pool
+            wire signed [B-1:0] sdw = s_rdata[gl*ST_W+B +: B];
+            reg  signed [B-1:0] mx_q;
+            wire signed [B-1:0] mx = (r_first_q || sdw > mx_q) ? sdw : mx_q;
+            always @(posedge clk_i) if (r_v_q) mx_q <= mx;
+            wire [ST2_W-1:0] st2 = n2_rdata[gl*ST2_W +: ST2_W];
+            asnn_neuron #(
+                .B(B), .A_W(A_W), .R([[ shift ]]), .FIRST([[ first_int ]]),
+                .D_BETA([[ d_beta ]]), .C_PHI([[ c_phi ]]), .D_PHI([[ d_phi ]]),
+                .D_ETA([[ d_eta ]]), .D_GAMMA([[ d_gamma ]]), .M([[ m ]]),
+                .THETA0([[ theta0 ]]), .POOLED(1), .TAG_W(TAG2_W)
+            ) u_pooled (
+                .clk_i(clk_i), .valid_i(r_v_q && r_last_q), .tag_i(r_tag_q),
+                .a_i({A_W{1'b0}}),
+                .i_i({B{1'b0}}), .sd_i(mx), .sh_i(st2[B-1:0]), .td_i(st2[2*B-1:B]),
+                .bias_i(b_rdata[gl*B +: B]),
+                .valid_o(o2_valid[gl]), .tag_o(o2_tag[gl*TAG2_W +: TAG2_W]),
+                .i_o(unused_i2[gl*B +: B]), .sd_o(),
+                .sh_o(o2_state[gl*ST2_W +: B]), .td_o(o2_state[gl*ST2_W+B +: B]),
+                .spike_o(o_spike[gl]), .payload_o(o_payload[gl*B +: B])
+            );
+        end
+    endgenerate
+    wire unused_pool = ^{unused_i2, o2_tag, o2_valid};
+    wire o2_v = o2_valid[0];
+    wire [DN_AW-1:0] o2_k = o2_tag[TAG2_W-1 -: DN_AW];
+    // Window reads in flight: one clock to the data, three neuron stages.
+    reg [3:0] drain2_q;
+    always @(posedge clk_i) begin
+        if (rst_i || !sweep) drain2_q <= 4'd0;
+        else drain2_q <= {drain2_q[2:0], p2_run_q};
+    end
+    wire sweep_done = sweep && p2_started_q && !p2_run_q && (drain2_q == 4'd0);
+    always @(*) begin
+        n2_we = 1'b0;
+        n2_waddr = o2_k;
+        n2_wdata = o2_state;
+        if (clearing) begin
+            n2_we = (clr_q <= {{(D_AW-DN_AW){1'b0}}, DN_LAST});
+            n2_waddr = clr_q[DN_AW-1:0];
+            n2_wdata = {(LANES*ST2_W){1'b0}};
+        end else if (sweep) begin
+            n2_we = o2_v;
+        end
+    end
+{%- else %}
     wire sweep_done = sweep && !k_run_q && (drain_q == {LAT{1'b0}});
+{%- endif %}
 
     // ---------------------------------------------------------------- memory ports
+{%- if maxpool %}
+    assign b_raddr = p2_run_q ? pcg_q : scg_q;
+{%- else %}
+    assign b_raddr = scg_q;
+{%- endif %}
     always @(*) begin
         a_raddr = sweep ? k_q : walk_a_addr[D_AW-1:0];
+{%- if maxpool %}
+        s_raddr = p2_run_q ? win_addr[D_AW-1:0] : a_raddr;
+{%- else %}
+        s_raddr = a_raddr;
+{%- endif %}
         a_wr = 1'b0;
         a_waddr = o_k;
         s_we = 1'b0;
@@ -467,29 +616,42 @@ module [[ module ]] (
     localparam integer EV_W = OUT_AW + B;
     localparam [WA-1:0] LANES_L = [[ lanes_lit ]], NCH_L = [[ channels_lit ]];
 {%- if conv %}
-    localparam [WA-1:0] OHW_L = [[ hw_lit ]];
+    localparam [WA-1:0] OHW_L = [[ ohw_lit ]];
+{%- endif %}
+{%- if maxpool %}
+    // Spikes come from the pooled neurons (pass 2).
+    localparam integer E_TAG_W = TAG2_W, E_K_W = DN_AW, E_SP_W = PSP_W;
+    wire [LANES-1:0]        e_valid = o2_valid;
+    wire [LANES*E_TAG_W-1:0] e_tag = o2_tag;
+{%- else %}
+    localparam integer E_TAG_W = TAG_W, E_K_W = D_AW;
+{%- if conv %}
+    localparam integer E_SP_W = SP_W;
+{%- endif %}
+    wire [LANES-1:0]        e_valid = o_valid;
+    wire [LANES*E_TAG_W-1:0] e_tag = o_tag;
 {%- endif %}
     wire [LANES-1:0]      f_valid, f_ready;
     wire [LANES*EV_W-1:0] f_data;
     generate
         for (gl = 0; gl < LANES; gl = gl + 1) begin : g_out
             localparam [WA-1:0] GL = gl[WA-1:0];
-            wire [TAG_W-1:0] tg = o_tag[gl*TAG_W +: TAG_W];
-            wire [WA-1:0]    o_cg = {{(WA-CG_AW){1'b0}}, tg[TAG_W-D_AW-1 -: CG_AW]};
+            wire [E_TAG_W-1:0] tg = e_tag[gl*E_TAG_W +: E_TAG_W];
+            wire [WA-1:0]    o_cg = {{(WA-CG_AW){1'b0}}, tg[E_TAG_W-E_K_W-1 -: CG_AW]};
             wire [WA-1:0]    chan = o_cg * LANES_L + GL;
 {%- if conv %}
-            wire [WA-1:0]    o_sp = {{(WA-SP_W){1'b0}}, tg[SP_W-1:0]};
+            wire [WA-1:0]    o_sp = {{(WA-E_SP_W){1'b0}}, tg[E_SP_W-1:0]};
             wire [WA-1:0]    flat = chan * OHW_L + o_sp;
 {%- else %}
             wire [WA-1:0]    flat = chan;
 {%- endif %}
             wire             lane_ok = (chan < NCH_L);
-            wire             push = o_valid[gl] && o_spike[gl] && lane_ok;
+            wire             push = e_valid[gl] && o_spike[gl] && lane_ok;
             wire [EV_W-1:0]  ev = {flat[OUT_AW-1:0], o_payload[gl*B +: B]};
             assign dbg_valid_o[gl] = push;
             assign dbg_addr_o[gl*24 +: 24] = flat[23:0];
-            assign dbg_payload_o[gl*32 +: 32] = {{(32-B){o_payload[gl*B+B-1]}}, o_payload[gl*B +: B]};
-            wire unused_lane = ^{flat[WA-1:OUT_AW], tg[TAG_W-1 -: D_AW]};
+            assign dbg_payload_o[gl*32 +: 32] = {{(33-B){o_payload[gl*B+B-1]}}, o_payload[gl*B +: B-1]};
+            wire unused_lane = ^{flat[WA-1:OUT_AW], tg[E_TAG_W-1 -: E_K_W]};
             wire unused_full;
             asnn_fifo #(.WIDTH(EV_W), .DEPTH(F_DEPTH), .ADDR_W(F_AW)) u_fifo (
                 .clk_i(clk_i), .rst_i(rst_i || clearing),

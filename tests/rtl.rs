@@ -49,15 +49,15 @@ fn digits() -> QNetwork {
         .qnet
 }
 
-/// Small random test networks: the first dense-only and the first conv one.
+/// Small random test networks: the first dense-only one, the first conv one with an
+/// average pool and the first with a max pool.
 fn small_nets() -> Vec<(String, QNetwork, bool)> {
     let cfg = asnn_sim::random::RandomConfig {
-        allow_maxpool: false,
         allow_events: true,
         ..Default::default()
     };
     let mut out = Vec::new();
-    let (mut dense, mut conv) = (false, false);
+    let mut found = [false; 3];
     for seed in 0..200u64 {
         let Ok(case) = asnn_sim::random::random_case(seed, &cfg) else {
             continue;
@@ -65,24 +65,40 @@ fn small_nets() -> Vec<(String, QNetwork, bool)> {
         let Ok(cal) = asnn_sim::calibrate(&case.network, &case.inputs[..4]) else {
             continue;
         };
+        let pool = |k: asnn_numerics::PoolKind| {
+            cal.qnet.layers.iter().any(|l| {
+                matches!(l.conn, asnn_numerics::Conn::Conv(g) if g.pool.is_some_and(|p| p.kind == k))
+            })
+        };
         let is_conv = cal
             .qnet
             .layers
             .iter()
             .any(|l| matches!(l.conn, asnn_numerics::Conn::Conv(_)));
-        let frame = case.network.input.kind == asnn_ir::InputKind::Frame;
-        if is_conv && !conv {
-            conv = true;
-            out.push((format!("conv-seed{seed}"), cal.qnet, frame));
-        } else if !is_conv && !dense {
-            dense = true;
-            out.push((format!("dense-seed{seed}"), cal.qnet, frame));
+        let kind = if pool(asnn_numerics::PoolKind::Max) {
+            2
+        } else if is_conv && pool(asnn_numerics::PoolKind::Avg) {
+            1
+        } else if !is_conv {
+            0
+        } else {
+            continue;
+        };
+        if !found[kind] {
+            found[kind] = true;
+            let frame = case.network.input.kind == asnn_ir::InputKind::Frame;
+            let name = ["dense", "conv-avgpool", "conv-maxpool"][kind];
+            out.push((format!("{name}-seed{seed}"), cal.qnet, frame));
         }
-        if dense && conv {
+        if found.iter().all(|&f| f) {
             break;
         }
     }
-    assert_eq!(out.len(), 2, "found a dense and a conv random network");
+    assert_eq!(
+        out.len(),
+        3,
+        "found dense, avg-pool and max-pool random networks"
+    );
     out
 }
 

@@ -56,6 +56,8 @@ struct LayerCtx {
     first_int: u32,
     first_events: bool,
     readout: bool,
+    readout_like: bool,
+    maxpool: bool,
     conv: bool,
     has_in_payload: bool,
     load_port: bool,
@@ -136,6 +138,20 @@ struct LayerCtx {
     a_logic: u32,
     s_logic: u32,
     h_logic: u32,
+    dn: usize,
+    dn_aw: u32,
+    psp_bits: u32,
+    kw_bits: u32,
+    mp_k_lit: String,
+    mp_s_lit: String,
+    mp_cw_lit: String,
+    mp_chw_lit: String,
+    mp_klast: String,
+    mp_pw_last: String,
+    mp_ph_last: String,
+    dn_last: String,
+    n_logic: u32,
+    ohw_lit: String,
     // For the top.
     go_sel: String,
     next: usize,
@@ -248,7 +264,8 @@ pub fn emit(net: &QNetwork, plan: &Plan, input_hash: &str) -> Result<Vec<OutFile
         let cg_aw = addr_bits(lp.channel_groups);
         let w_depth = lp.memories[0].depth;
         let w_aw = addr_bits(w_depth as usize);
-        let sp_bits = addr_bits(lp.positions);
+        let target_positions = lp.depth / lp.channel_groups;
+        let sp_bits = addr_bits(target_positions);
         let fifo_aw = bits_for(lp.fifo_depth - 1).max(1);
         // Address arithmetic width: every address and product, plus one spare bit, and
         // at least the 24 bits of the debug address.
@@ -332,7 +349,11 @@ pub fn emit(net: &QNetwork, plan: &Plan, input_hash: &str) -> Result<Vec<OutFile
             Some(_) => "word ((group * C_in + ci) * K + ky) * K + kx, lane p holds out channel group * LANES + p".to_string(),
             None => "word src * CG + group, lane p holds output group * LANES + p".to_string(),
         };
-        let st_w = if lp.readout { 2 * b } else { 4 * b };
+        let st_w = if lp.readout || lp.conv.as_ref().is_some_and(|c| c.max_pool.is_some()) {
+            2 * b
+        } else {
+            4 * b
+        };
         let (dbg_valid_sel, dbg_addr_sel, dbg_pay_sel) = if lp.readout {
             (String::new(), String::new(), String::new())
         } else {
@@ -354,9 +375,23 @@ pub fn emit(net: &QNetwork, plan: &Plan, input_hash: &str) -> Result<Vec<OutFile
             conv_h: 1,
             conv_w: 1,
             pool: 1,
+            max_pool: None,
             out_h: 1,
             out_w: 1,
         });
+        let max_pool = c.max_pool;
+        // The walk and pass 1 address conv outputs when a max pool follows; the AER
+        // output numbers pooled neurons.
+        let (walk_h, walk_w) = if max_pool.is_some() {
+            (c.conv_h, c.conv_w)
+        } else {
+            (c.out_h, c.out_w)
+        };
+        let (mp_k, mp_s) = max_pool.unwrap_or((1, 1));
+        let dn = lp.channel_groups * lp.positions;
+        let dn_aw = addr_bits(dn);
+        let psp_bits = addr_bits(lp.positions.max(c.out_h).max(c.out_w));
+        let kw_bits = addr_bits(mp_k.max(2));
         let q = &l.q;
         let u32lit = |v: u64| lit(32, v);
         ctxs.push(LayerCtx {
@@ -370,6 +405,8 @@ pub fn emit(net: &QNetwork, plan: &Plan, input_hash: &str) -> Result<Vec<OutFile
             first_int: u32::from(first),
             first_events: first && !plan.frame_input,
             readout: lp.readout,
+            readout_like: lp.readout || conv.as_ref().is_some_and(|c| c.max_pool.is_some()),
+            maxpool: conv.as_ref().is_some_and(|c| c.max_pool.is_some()),
             conv: conv.is_some(),
             has_in_payload,
             load_port,
@@ -410,7 +447,7 @@ pub fn emit(net: &QNetwork, plan: &Plan, input_hash: &str) -> Result<Vec<OutFile
             cg: lp.channel_groups,
             cg_aw,
             st_w,
-            st_doc: if lp.readout {
+            st_doc: if st_w == 2 * b {
                 "{Sd, I}".to_string()
             } else {
                 "{Td, Sh, Sd, I}".to_string()
@@ -429,16 +466,17 @@ pub fn emit(net: &QNetwork, plan: &Plan, input_hash: &str) -> Result<Vec<OutFile
             pad_lit: lit(wa, c.padding as u64),
             stride_lit: lit(wa, c.stride as u64),
             pk_lit: lit(wa, c.pool as u64),
-            ph_lit: lit(wa, c.out_h as u64),
-            pw_lit: lit(wa, c.out_w as u64),
-            hw_lit: lit(wa, (c.out_h * c.out_w) as u64),
+            ph_lit: lit(wa, walk_h as u64),
+            pw_lit: lit(wa, walk_w as u64),
+            hw_lit: lit(wa, (walk_h * walk_w) as u64),
+            ohw_lit: lit(wa, (c.out_h * c.out_w) as u64),
             cin_lit: lit(wa, c.in_c as u64),
             inhw_lit: lit(wa, (c.in_h * c.in_w) as u64),
             inw_lit: lit(wa, c.in_w as u64),
             one_lit: lit(wa, 1),
             cg_lit: lit(wa, lp.channel_groups as u64),
             sp_bits,
-            sp_last: lit(sp_bits, lp.positions as u64 - 1),
+            sp_last: lit(sp_bits, target_positions as u64 - 1),
             shift: q.shift,
             d_beta: u32lit(u64::from(q.d_beta)),
             c_phi: u32lit(u64::from(asnn_numerics::fixed::DECAY_ONE - q.d_phi)),
@@ -447,7 +485,7 @@ pub fn emit(net: &QNetwork, plan: &Plan, input_hash: &str) -> Result<Vec<OutFile
             d_gamma: u32lit(u64::from(q.d_gamma)),
             m: u32lit(u64::from(q.m)),
             theta0: u32lit(q.theta0.max(1) as u64),
-            sweep_lat: if lp.readout {
+            sweep_lat: if lp.readout || max_pool.is_some() {
                 crate::plan::READOUT_LATENCY
             } else {
                 crate::plan::NEURON_LATENCY
@@ -460,6 +498,19 @@ pub fn emit(net: &QNetwork, plan: &Plan, input_hash: &str) -> Result<Vec<OutFile
             acc_pin: if has_in_payload { pin_bits } else { 1 },
             acc_graded: u32::from(has_in_payload),
             acc_pay: if has_in_payload { "pay_q" } else { "1'b0" },
+            dn,
+            dn_aw,
+            psp_bits,
+            kw_bits,
+            mp_k_lit: lit(wa, mp_k as u64),
+            mp_s_lit: lit(wa, mp_s as u64),
+            mp_cw_lit: lit(wa, c.conv_w as u64),
+            mp_chw_lit: lit(wa, (c.conv_h * c.conv_w) as u64),
+            mp_klast: lit(kw_bits, mp_k as u64 - 1),
+            mp_pw_last: lit(psp_bits, c.out_w as u64 - 1),
+            mp_ph_last: lit(psp_bits, c.out_h as u64 - 1),
+            dn_last: lit(dn_aw, dn as u64 - 1),
+            n_logic: logic(lp, "pooled_state"),
             w_logic: logic(lp, "weights"),
             b_logic: logic(lp, "bias"),
             a_logic: logic(lp, "accumulator"),

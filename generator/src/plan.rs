@@ -62,6 +62,8 @@ pub struct ConvPlan {
     pub conv_w: usize,
     /// Fused average pool (kernel = stride), 1 if none.
     pub pool: usize,
+    /// Fused max pool: (kernel, stride); its targets are the conv outputs.
+    pub max_pool: Option<(usize, usize)>,
     pub out_h: usize,
     pub out_w: usize,
 }
@@ -277,21 +279,16 @@ pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan,
         let (kind, channels, positions, conv) = match l.conn {
             Conn::Dense { n_out, .. } => ("dense", n_out, 1, None),
             Conn::Conv(g) => {
-                let pool = match g.pool {
-                    None => 1,
-                    Some(p) if p.kind == PoolKind::Max => {
-                        return Err(GenError::Unsupported(format!(
-                            "layer '{}': max pooling is not implemented in hardware (average pooling is)",
-                            l.name
-                        )))
-                    }
+                let (pool, max_pool) = match g.pool {
+                    None => (1, None),
+                    Some(p) if p.kind == PoolKind::Max => (1, Some((p.kernel, p.stride))),
                     Some(p) if p.stride != p.kernel => {
                         return Err(GenError::Unsupported(format!(
                             "layer '{}': average pool with stride {} != kernel {} (overlapping windows) is not implemented in hardware",
                             l.name, p.stride, p.kernel
                         )))
                     }
-                    Some(p) => p.kernel,
+                    Some(p) => (p.kernel, None),
                 };
                 let (ch, cw) = g.conv_hw();
                 let (oh, ow) = g.out_hw();
@@ -309,6 +306,7 @@ pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan,
                         conv_h: ch,
                         conv_w: cw,
                         pool,
+                        max_pool,
                         out_h: oh,
                         out_w: ow,
                     }),
@@ -316,7 +314,14 @@ pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan,
             }
         };
         let cg = channels.div_ceil(lanes as usize);
-        let depth = cg * positions;
+        // With a max pool the accumulator and {I, Sd} live per conv output (targets),
+        // {Sh, Td} per pooled neuron.
+        let max_pool = conv.as_ref().and_then(|c| c.max_pool);
+        let target_positions = match (&conv, max_pool) {
+            (Some(c), Some(_)) => c.conv_h * c.conv_w,
+            _ => positions,
+        };
+        let depth = cg * target_positions;
         let b = l.q.state_bits;
         let acc_bits = net.acc_bits(i);
         let payload_in_bits = if i == 0 {
@@ -342,7 +347,11 @@ pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan,
         let lane_neurons = (cg * positions) as u64;
         let fifo_depth = lane_neurons.next_power_of_two().max(2);
         let p = u64::from(lanes);
-        let st_w = if l.readout { 2 * b } else { 4 * b };
+        let st_w = if l.readout || max_pool.is_some() {
+            2 * b
+        } else {
+            4 * b
+        };
         let weights_kind = match o.and_then(|o| o.weights).unwrap_or(hw.weights) {
             MemKindChoice::Spram => MemKind::Spram,
             _ => MemKind::Bram,
@@ -365,6 +374,15 @@ pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan,
             ),
             mem(&dev, "state", MemKind::Bram, lanes * st_w, depth as u64),
         ];
+        if max_pool.is_some() {
+            memories.push(mem(
+                &dev,
+                "pooled_state",
+                MemKind::Bram,
+                lanes * 2 * b,
+                (cg * positions) as u64,
+            ));
+        }
         if !l.readout {
             let out_aw = addr_bits(l.conn.n_out());
             memories.push(MemPlan {
@@ -410,7 +428,16 @@ pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan,
             fifo_depth,
             memories,
             walk_cycles,
-            sweep_cycles: depth as u64 + lat + 1,
+            // Max pool: pass 1 (targets, readout-like pipeline) then pass 2 (K² window
+            // reads per pooled neuron, one clock to the data, the neuron's 3 stages).
+            sweep_cycles: match max_pool {
+                None => depth as u64 + lat + 1,
+                Some((k, _)) => {
+                    // pass 1: reads, drain, hand-over; pass 2: reads, data, neuron, done
+                    (depth as u64 + READOUT_LATENCY + 1)
+                        + ((cg * positions * k * k) as u64 + 1 + NEURON_LATENCY + 1)
+                }
+            },
             clear_cycles,
         });
     }
@@ -498,7 +525,7 @@ pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan,
         layers,
         estimated_cycles_per_step: floor,
         cycle_model: CycleModel {
-            formula: "sample = clear + 2 + sum over steps [ sum over layers ( 3 + syn(E) if the layer has a synaptic phase, else 1; 3 + sweep ) + 1 ] + 1; syn(E) = E x walk + 3 (E > 0), 1 (E = 0; first layer, frame input: 2); sweep = depth + latency + 1",
+            formula: "sample = clear + 2 + sum over steps [ sum over layers ( 3 + syn(E) if the layer has a synaptic phase, else 1; 3 + sweep ) + 1 ] + 1; syn(E) = E x walk + 3 (E > 0), 1 (E = 0; first layer, frame input: 2); sweep = depth + latency + 1 (max pool: depth + 3 + pooled x K² + 5)",
             phase_overhead: PHASE_OVERHEAD,
             step_overhead: STEP_OVERHEAD,
             syn_overhead: SYN_OVERHEAD,

@@ -16,6 +16,7 @@ module asnn_neuron #(
     parameter [31:0] D_GAMMA = 32'd0,       // round(exp(-1/tau_gamma) * 2^16)
     parameter [31:0] M       = 32'd1,       // round(m_f * 2^16)
     parameter [31:0] THETA0  = 32'd1,       // round(theta0 * 2^F)
+    parameter integer POOLED  = 0,       // 1: sd_i is the max-pooled Sd (step 3); skip steps 1-2
     parameter integer TAG_W   = 1        // side data carried alongside (address, lane valid)
 ) (
     input  wire                  clk_i,
@@ -74,18 +75,21 @@ module asnn_neuron #(
     endfunction
 
     // cur = sat_B(rescale(A, R)) (numerics.md section 4).
-    localparam integer X_W = (R < 0) ? A_W - R : A_W + 1;
+    // Wide enough for the shifted sum and for a B-bit state (then no clamp can fire).
+    localparam integer X_N = (R < 0) ? A_W - R : A_W + 1;
+    localparam integer X_W = (X_N > B + 1) ? X_N : B + 1;
     localparam signed [X_W-1:0] XMAX = {{(X_W-B+1){1'b0}}, {(B-1){1'b1}}};
     localparam signed [X_W-1:0] XMIN = ~XMAX;
+    wire signed [X_W-1:0] a_ext = {{(X_W-A_W){a_i[A_W-1]}}, a_i};
     wire signed [X_W-1:0] a_scaled;
     generate
         if (R > 0) begin : g_rshr
             localparam signed [X_W-1:0] RHALF = {{(X_W-1){1'b0}}, 1'b1} <<< (R - 1);
-            assign a_scaled = ($signed({a_i[A_W-1], a_i}) + RHALF) >>> R;
+            assign a_scaled = (a_ext + RHALF) >>> R;
         end else if (R == 0) begin : g_same
-            assign a_scaled = {a_i[A_W-1], a_i};
+            assign a_scaled = a_ext;
         end else begin : g_lshl
-            assign a_scaled = {{(-R){a_i[A_W-1]}}, a_i} <<< (-R);
+            assign a_scaled = a_ext <<< (-R);
         end
     endgenerate
     wire signed [B-1:0] cur = (a_scaled > XMAX) ? XMAX[B-1:0]
@@ -100,6 +104,7 @@ module asnn_neuron #(
     always @(*) begin
         i1_d = cur;
         if (FIRST == 0) i1_d = sat(decay(i_i, D_BETA_W) + ext(cur));
+        if (POOLED != 0) i1_d = i_i;
     end
     always @(posedge clk_i) begin
         v1_q    <= valid_i;
@@ -114,7 +119,7 @@ module asnn_neuron #(
 
     // Stage 2: Sd (step 2), S (step 4), compare (step 6), spike and adapt (step 7).
     wire signed [P_W-1:0] sd_wide = (ext(i1_q) * C_PHI_W + ext(sd1_q) * D_PHI_W + HALF) >>> 16;
-    wire signed [B-1:0]   sd2_d = sd_wide[B-1:0];
+    wire signed [B-1:0]   sd2_d = (POOLED != 0) ? sd1_q : sd_wide[B-1:0];
     wire signed [B-1:0]   s2_d = sat(ext(bias1_q) + ext(sd2_d));
     wire signed [B:0]     diff = {s2_d[B-1], s2_d} - {sh1_q[B-1], sh1_q};
     wire signed [B:0]     half_th = $signed({th1_q[B-1], th1_q}) >>> 1;

@@ -48,18 +48,21 @@ module asnn_readout_neuron #(
         end
     endfunction
 
-    localparam integer X_W = (R < 0) ? A_W - R : A_W + 1;
+    // Wide enough for the shifted sum and for a B-bit state (then no clamp can fire).
+    localparam integer X_N = (R < 0) ? A_W - R : A_W + 1;
+    localparam integer X_W = (X_N > B + 1) ? X_N : B + 1;
     localparam signed [X_W-1:0] XMAX = {{(X_W-B+1){1'b0}}, {(B-1){1'b1}}};
     localparam signed [X_W-1:0] XMIN = ~XMAX;
+    wire signed [X_W-1:0] a_ext = {{(X_W-A_W){a_i[A_W-1]}}, a_i};
     wire signed [X_W-1:0] a_scaled;
     generate
         if (R > 0) begin : g_rshr
             localparam signed [X_W-1:0] RHALF = {{(X_W-1){1'b0}}, 1'b1} <<< (R - 1);
-            assign a_scaled = ($signed({a_i[A_W-1], a_i}) + RHALF) >>> R;
+            assign a_scaled = (a_ext + RHALF) >>> R;
         end else if (R == 0) begin : g_same
-            assign a_scaled = {a_i[A_W-1], a_i};
+            assign a_scaled = a_ext;
         end else begin : g_lshl
-            assign a_scaled = {{(-R){a_i[A_W-1]}}, a_i} <<< (-R);
+            assign a_scaled = a_ext <<< (-R);
         end
     endgenerate
     wire signed [B-1:0] cur = (a_scaled > XMAX) ? XMAX[B-1:0]

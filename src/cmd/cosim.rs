@@ -416,10 +416,7 @@ pub fn random_hw(seed: u64) -> HwSpec {
 }
 
 fn one_random(seed: u64, sim: Simulator, root: &Path) -> Result<RandomOutcome> {
-    let cfg = asnn_sim::random::RandomConfig {
-        allow_maxpool: false,
-        ..Default::default()
-    };
+    let cfg = asnn_sim::random::RandomConfig::default();
     let case = asnn_sim::random::random_case(seed, &cfg)
         .map_err(|e| anyhow::anyhow!("seed {seed}: {e}"))?;
     let mut cal = match asnn_sim::calibrate(&case.network, &case.inputs[..4]) {
@@ -445,7 +442,10 @@ fn one_random(seed: u64, sim: Simulator, root: &Path) -> Result<RandomOutcome> {
         }
     }
     let qnet = &cal.qnet;
-    let hw = random_hw(seed);
+    let mut hw = random_hw(seed);
+    if let Ok(l) = std::env::var("ASNN_RANDOM_LANES") {
+        hw.lanes = l.parse().context("ASNN_RANDOM_LANES")?;
+    }
     let frame = case.network.input.kind == InputKind::Frame;
     let design =
         asnn_generator::generate(qnet, &hw, frame).with_context(|| format!("seed {seed}"))?;
@@ -508,7 +508,16 @@ fn one_random(seed: u64, sim: Simulator, root: &Path) -> Result<RandomOutcome> {
             model_err = err;
         }
     }
-    let kinds: Vec<&str> = design.plan.layers.iter().map(|l| l.kind).collect();
+    let kinds: Vec<&str> = design
+        .plan
+        .layers
+        .iter()
+        .map(|l| match &l.conv {
+            Some(c) if c.max_pool.is_some() => "conv2d+maxpool",
+            Some(c) if c.pool > 1 => "conv2d+avgpool",
+            _ => l.kind,
+        })
+        .collect();
     let line = format!(
         "seed {seed}: {} {:?}, {} coding, delay {}, {} input, lanes {}, early exit {}, {} steps; spikes per layer {:?}, saturations {sat}, cycle model {model_err:+.2}%: {}",
         qnet.name,
