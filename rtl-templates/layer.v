@@ -412,7 +412,7 @@ module [[ module ]] (
     end
 {%- if maxpool %}
     wire pass1_done = sweep && !k_run_q && (drain_q == {LAT{1'b0}}) && !p2_started_q;
-    wire unused_pass1_s = ^o_s;
+    wire unused_pass1_s = ^{o_s, o_valid, o_tag};   // pass 1 emits no spikes
 
     // ---------------------------------------------------------------- max pool (pass 2)
     // For each pooled unit: read the Sd of its PK x PK window of conv outputs (one word a
@@ -499,7 +499,7 @@ module [[ module ]] (
     wire [LANES*ST2_W-1:0]  o2_state;
     wire [LANES-1:0]        o_spike;
     wire [LANES*B-1:0]      o_payload;
-    wire [LANES*B-1:0]      unused_i2;
+    wire [LANES*B-1:0]      unused_i2, unused_sd2;
     generate
         for (gl = 0; gl < LANES; gl = gl + 1) begin : g_pool
             wire signed [B-1:0] sdw = s_rdata[gl*ST_W+B +: B];
@@ -518,13 +518,13 @@ module [[ module ]] (
                 .i_i({B{1'b0}}), .sd_i(mx), .sh_i(st2[B-1:0]), .td_i(st2[2*B-1:B]),
                 .bias_i(b_rdata[gl*B +: B]),
                 .valid_o(o2_valid[gl]), .tag_o(o2_tag[gl*TAG2_W +: TAG2_W]),
-                .i_o(unused_i2[gl*B +: B]), .sd_o(),
+                .i_o(unused_i2[gl*B +: B]), .sd_o(unused_sd2[gl*B +: B]),
                 .sh_o(o2_state[gl*ST2_W +: B]), .td_o(o2_state[gl*ST2_W+B +: B]),
                 .spike_o(o_spike[gl]), .payload_o(o_payload[gl*B +: B])
             );
         end
     endgenerate
-    wire unused_pool = ^{unused_i2, o2_tag, o2_valid};
+    wire unused_pool = ^{unused_i2, unused_sd2, o2_tag, o2_valid};
     wire o2_v = o2_valid[0];
     wire [DN_AW-1:0] o2_k = o2_tag[TAG2_W-1 -: DN_AW];
     // Window reads in flight: one clock to the data, three neuron stages.
