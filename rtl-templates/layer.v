@@ -614,7 +614,8 @@ module [[ module ]] (
     // One FIFO per lane (each of a lane's neurons spikes at most once per step), merged
     // by a round-robin arbiter. Address: [[ out_addr_doc ]].
     localparam integer EV_W = OUT_AW + B;
-    localparam [WA-1:0] LANES_L = [[ lanes_lit ]], NCH_L = [[ channels_lit ]];
+    localparam [WA-1:0] LANES_L = [[ lanes_lit ]], NCH_L = [[ channels_lit ]];   // this core's channels
+    localparam [WA-1:0] CHOFF_L = [[ choff_lit ]];   // this core's first channel
 {%- if conv %}
     localparam [WA-1:0] OHW_L = [[ ohw_lit ]];
 {%- endif %}
@@ -638,14 +639,15 @@ module [[ module ]] (
             localparam [WA-1:0] GL = gl[WA-1:0];
             wire [E_TAG_W-1:0] tg = e_tag[gl*E_TAG_W +: E_TAG_W];
             wire [WA-1:0]    o_cg = {{(WA-CG_AW){1'b0}}, tg[E_TAG_W-E_K_W-1 -: CG_AW]};
-            wire [WA-1:0]    chan = o_cg * LANES_L + GL;
+            wire [WA-1:0]    chan_here = o_cg * LANES_L + GL;      // channel within this core
+            wire [WA-1:0]    chan = chan_here + CHOFF_L;            // channel within the layer
 {%- if conv %}
             wire [WA-1:0]    o_sp = {{(WA-E_SP_W){1'b0}}, tg[E_SP_W-1:0]};
             wire [WA-1:0]    flat = chan * OHW_L + o_sp;
 {%- else %}
             wire [WA-1:0]    flat = chan;
 {%- endif %}
-            wire             lane_ok = (chan < NCH_L);
+            wire             lane_ok = (chan_here < NCH_L);
             wire             push = e_valid[gl] && o_spike[gl] && lane_ok;
             wire [EV_W-1:0]  ev = {flat[OUT_AW-1:0], o_payload[gl*B +: B]};
             assign dbg_valid_o[gl] = push;

@@ -140,9 +140,11 @@ fn generated_designs_lint_clean_in_verilator_yosys_and_iverilog() {
     let mut jobs = Vec::new();
     for (name, net, frame) in &nets {
         for p in [1u32, 2, 4, 8] {
-            jobs.push((format!("{name}-lanes{p}"), net.clone(), *frame, p));
+            jobs.push((format!("{name}-lanes{p}"), net.clone(), *frame, p, 1u32));
         }
     }
+    // Multi-core layers (core wrappers, output merge).
+    jobs.push(("digits-lanes2-cores3".into(), nets[0].1.clone(), true, 2, 3));
     let failures: Vec<String> = std::thread::scope(|s| {
         let chunks: Vec<_> = jobs.chunks(jobs.len().div_ceil(2)).collect();
         let handles: Vec<_> = chunks
@@ -150,9 +152,13 @@ fn generated_designs_lint_clean_in_verilator_yosys_and_iverilog() {
             .map(|chunk| {
                 s.spawn(move || {
                     let mut bad = Vec::new();
-                    for (name, net, frame, p) in chunk {
+                    for (name, net, frame, p, cores) in chunk {
                         let dir = tmp(&format!("lint-{name}"));
-                        let top = write(&dir, net, &lanes(*p), *frame);
+                        let hw = HwSpec {
+                            cores: *cores,
+                            ..lanes(*p)
+                        };
+                        let top = write(&dir, net, &hw, *frame);
                         let files: Vec<String> = std::fs::read_to_string(dir.join("files.f"))
                             .unwrap()
                             .lines()
@@ -287,15 +293,18 @@ fn a_plan_above_the_device_is_refused_with_layer_resource_and_numbers() {
         .expect("refused")
         .to_string();
     assert!(e.contains("nosuch") && e.contains("up5k"), "{e}");
-    let hw = HwSpec {
-        cores: 2,
-        ..HwSpec::default()
-    };
+    let hw = asnn_import::parse_hw_toml(
+        "[hardware]\n[[hardware.layer]]\nname = \"readout\"\ncores = 11\n",
+    )
+    .unwrap();
     let e = generate(&net, &hw, true)
         .err()
         .expect("refused")
         .to_string();
-    assert!(e.contains("cores = 2"), "{e}");
+    assert!(
+        e.contains("layer 'readout': cores = 11") && e.contains("its 10 channels"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -43,7 +43,7 @@ pub struct OutFile {
     pub contents: String,
 }
 
-#[derive(Template)]
+#[derive(Clone, Template)]
 #[template(path = "layer.v", escape = "none")]
 struct LayerCtx {
     header: String,
@@ -152,6 +152,7 @@ struct LayerCtx {
     dn_last: String,
     n_logic: u32,
     ohw_lit: String,
+    choff_lit: String,
     // For the top.
     go_sel: String,
     next: usize,
@@ -252,79 +253,85 @@ pub fn emit(net: &QNetwork, plan: &Plan, input_hash: &str) -> Result<Vec<OutFile
     let mut ctxs: Vec<LayerCtx> = Vec::new();
     let mut dbg_lane = 0u32;
     let n_layers = plan.layers.len();
-    for lp in &plan.layers {
-        let l = &net.layers[lp.index];
-        let module = format!("{}_l{}", plan.top, lp.index);
-        let first = lp.index == 0;
-        let p = lp.lanes;
-        let b = lp.state_bits;
-        let in_aw = addr_bits(lp.inputs);
-        let out_aw = addr_bits(lp.neurons);
-        let depth_aw = addr_bits(lp.depth);
-        let cg_aw = addr_bits(lp.channel_groups);
-        let w_depth = lp.memories[0].depth;
-        let w_aw = addr_bits(w_depth as usize);
-        let target_positions = lp.depth / lp.channel_groups;
-        let sp_bits = addr_bits(target_positions);
-        let fifo_aw = bits_for(lp.fifo_depth - 1).max(1);
-        // Address arithmetic width: every address and product, plus one spare bit, and
-        // at least the 24 bits of the debug address.
-        let mut amax = [
-            w_depth,
-            lp.depth as u64,
-            lp.inputs as u64,
-            (lp.channel_groups as u64) * u64::from(p) * lp.positions as u64,
-        ]
-        .into_iter()
-        .max()
-        .unwrap_or(1);
-        if let Some(c) = &lp.conv {
-            amax = amax.max((c.in_h.max(c.in_w) + 2 * c.padding + c.kernel) as u64);
-        }
-        let wa = (bits_for(amax) + 2)
-            .max(25)
-            .max(in_aw + 1)
-            .max(w_aw + 1)
-            .max(depth_aw + 1)
-            .max(out_aw + 1);
-        let w_kind = lp.memories[0].kind;
-        let load_port = lp.memories[0].load_port;
-        let w_file = format!("{module}_w.memh");
-        let b_file = format!("{module}_b.memh");
-        let conv = lp.conv.clone();
-        let (pin_bits, pin_doc, pin_port_bits) = if first {
-            (
-                x_bits + 1,
-                "raw input value (its change to the held value is multiplied, signed)".to_string(),
-                x_bits,
-            )
-        } else if net.coding == Coding::Graded {
-            (
-                lp.payload_in_bits,
-                "the sender's theta (graded coding)".to_string(),
-                lp.payload_in_bits,
-            )
-        } else {
-            (1, "none (binary coding)".to_string(), 1)
-        };
-        let has_in_payload = first || net.coding == Coding::Graded;
-        let in_addr_doc = match (&conv, first) {
-            (_, true) => "input index (CHW order)".to_string(),
-            (Some(c), false) => format!(
-                "sender's neuron index = (c * {} + y) * {} + x",
-                c.in_h, c.in_w
-            ),
-            (None, false) => "sender's neuron index".to_string(),
-        };
-        let out_addr_doc = match &conv {
-            Some(c) => format!(
-                "neuron index = (channel * {} + y) * {} + x",
-                c.out_h, c.out_w
-            ),
-            None => "neuron index".to_string(),
-        };
-        let description =
-            match &conv {
+    let mut top_layers: Vec<LayerCtx> = Vec::new();
+    for lp_full in &plan.layers {
+        let units = core_units(plan, lp_full, &net.layers[lp_full.index]);
+        let n_units = units.len();
+        let first_ctx = ctxs.len();
+        let layer_dbg_base = dbg_lane;
+        for (lp_owned, l_owned, module, ch_off) in units {
+            let lp = &lp_owned;
+            let l = &l_owned;
+            let first = lp.index == 0;
+            let p = lp.lanes;
+            let b = lp.state_bits;
+            let in_aw = addr_bits(lp.inputs);
+            let out_aw = addr_bits(lp_full.neurons);
+            let depth_aw = addr_bits(lp.depth);
+            let cg_aw = addr_bits(lp.channel_groups);
+            let w_depth = lp.memories[0].depth;
+            let w_aw = addr_bits(w_depth as usize);
+            let target_positions = lp.depth / lp.channel_groups;
+            let sp_bits = addr_bits(target_positions);
+            let fifo_aw = bits_for(lp.fifo_depth - 1).max(1);
+            // Address arithmetic width: every address and product, plus one spare bit, and
+            // at least the 24 bits of the debug address.
+            let mut amax = [
+                w_depth,
+                lp.depth as u64,
+                lp.inputs as u64,
+                (lp.channel_groups as u64) * u64::from(p) * lp.positions as u64,
+            ]
+            .into_iter()
+            .max()
+            .unwrap_or(1);
+            if let Some(c) = &lp.conv {
+                amax = amax.max((c.in_h.max(c.in_w) + 2 * c.padding + c.kernel) as u64);
+            }
+            let wa = (bits_for(amax) + 2)
+                .max(25)
+                .max(in_aw + 1)
+                .max(w_aw + 1)
+                .max(depth_aw + 1)
+                .max(out_aw + 1);
+            let w_kind = lp.memories[0].kind;
+            let load_port = lp.memories[0].load_port;
+            let w_file = format!("{module}_w.memh");
+            let b_file = format!("{module}_b.memh");
+            let conv = lp.conv.clone();
+            let (pin_bits, pin_doc, pin_port_bits) = if first {
+                (
+                    x_bits + 1,
+                    "raw input value (its change to the held value is multiplied, signed)"
+                        .to_string(),
+                    x_bits,
+                )
+            } else if net.coding == Coding::Graded {
+                (
+                    lp.payload_in_bits,
+                    "the sender's theta (graded coding)".to_string(),
+                    lp.payload_in_bits,
+                )
+            } else {
+                (1, "none (binary coding)".to_string(), 1)
+            };
+            let has_in_payload = first || net.coding == Coding::Graded;
+            let in_addr_doc = match (&conv, first) {
+                (_, true) => "input index (CHW order)".to_string(),
+                (Some(c), false) => format!(
+                    "sender's neuron index = (c * {} + y) * {} + x",
+                    c.in_h, c.in_w
+                ),
+                (None, false) => "sender's neuron index".to_string(),
+            };
+            let out_addr_doc = match &conv {
+                Some(c) => format!(
+                    "neuron index = (channel * {} + y) * {} + x",
+                    c.out_h, c.out_w
+                ),
+                None => "neuron index".to_string(),
+            };
+            let description = match &conv {
                 Some(c) => format!(
                 "conv2d {}x{}x{} -> {} channels, kernel {}, stride {}, padding {}{}, {} neurons",
                 c.in_c, c.in_h, c.in_w, lp.channels, c.kernel, c.stride, c.padding,
@@ -338,203 +345,213 @@ pub fn emit(net: &QNetwork, plan: &Plan, input_hash: &str) -> Result<Vec<OutFile
                     if lp.readout { " (readout)" } else { "" }
                 ),
             };
-        let walk_doc = match &conv {
-            Some(c) => format!(
-                "{}x{} taps x {} channel groups per event",
-                c.kernel, c.kernel, lp.channel_groups
-            ),
-            None => format!("{} channel groups per event", lp.channel_groups),
-        };
-        let w_layout_doc = match &conv {
+            let walk_doc = match &conv {
+                Some(c) => format!(
+                    "{}x{} taps x {} channel groups per event",
+                    c.kernel, c.kernel, lp.channel_groups
+                ),
+                None => format!("{} channel groups per event", lp.channel_groups),
+            };
+            let w_layout_doc = match &conv {
             Some(_) => "word ((group * C_in + ci) * K + ky) * K + kx, lane p holds out channel group * LANES + p".to_string(),
             None => "word src * CG + group, lane p holds output group * LANES + p".to_string(),
         };
-        let st_w = if lp.readout || lp.conv.as_ref().is_some_and(|c| c.max_pool.is_some()) {
-            2 * b
+            let st_w = if lp.readout || lp.conv.as_ref().is_some_and(|c| c.max_pool.is_some()) {
+                2 * b
+            } else {
+                4 * b
+            };
+            let (dbg_valid_sel, dbg_addr_sel, dbg_pay_sel) = if lp.readout {
+                (String::new(), String::new(), String::new())
+            } else {
+                let s = (
+                    format!("[{}:{}]", dbg_lane + p - 1, dbg_lane),
+                    format!("[{}:{}]", (dbg_lane + p) * 24 - 1, dbg_lane * 24),
+                    format!("[{}:{}]", (dbg_lane + p) * 32 - 1, dbg_lane * 32),
+                );
+                dbg_lane += p;
+                s
+            };
+            let c = conv.clone().unwrap_or(crate::plan::ConvPlan {
+                in_c: 1,
+                in_h: 1,
+                in_w: 1,
+                kernel: 1,
+                stride: 1,
+                padding: 0,
+                conv_h: 1,
+                conv_w: 1,
+                pool: 1,
+                max_pool: None,
+                out_h: 1,
+                out_w: 1,
+            });
+            let max_pool = c.max_pool;
+            // The walk and pass 1 address conv outputs when a max pool follows; the AER
+            // output numbers pooled neurons.
+            let (walk_h, walk_w) = if max_pool.is_some() {
+                (c.conv_h, c.conv_w)
+            } else {
+                (c.out_h, c.out_w)
+            };
+            let (mp_k, mp_s) = max_pool.unwrap_or((1, 1));
+            let dn = lp.channel_groups * lp.positions;
+            let dn_aw = addr_bits(dn);
+            let psp_bits = addr_bits(lp.positions.max(c.out_h).max(c.out_w));
+            let kw_bits = addr_bits(mp_k.max(2));
+            let q = &l.q;
+            let u32lit = |v: u64| lit(32, v);
+            ctxs.push(LayerCtx {
+                header: header.clone(),
+                index: lp.index,
+                name: sanitize_comment(&lp.name),
+                description,
+                module: module.clone(),
+                lanes: p,
+                first,
+                first_int: u32::from(first),
+                first_events: first && !plan.frame_input,
+                readout: lp.readout,
+                readout_like: lp.readout || conv.as_ref().is_some_and(|c| c.max_pool.is_some()),
+                maxpool: conv.as_ref().is_some_and(|c| c.max_pool.is_some()),
+                conv: conv.is_some(),
+                has_in_payload,
+                load_port,
+                in_addr_doc,
+                in_aw,
+                in_aw_decl: decl(u64::from(in_aw)),
+                pin_port_decl: decl(u64::from(pin_port_bits)),
+                pin_bits,
+                pin_doc,
+                scores_decl: decl(lp.neurons as u64 * u64::from(b)),
+                out_addr_doc,
+                out_aw,
+                out_aw_decl: decl(u64::from(out_aw)),
+                b_decl: decl(u64::from(b)),
+                lanes_decl: decl(u64::from(p)),
+                dbg_addr_decl: decl(u64::from(p) * 24),
+                dbg_pay_decl: decl(u64::from(p) * 32),
+                w_aw_decl: decl(u64::from(w_aw)),
+                w_word_decl: decl(u64::from(p * lp.weight_bits)),
+                state_bits: b,
+                acc_bits: lp.acc_bits,
+                weight_bits: lp.weight_bits,
+                depth: lp.depth,
+                depth_aw,
+                w_depth,
+                w_aw,
+                w_layout_doc,
+                w_kind: match w_kind {
+                    MemKind::Spram => "SPRAM, loaded through the load port".to_string(),
+                    _ => format!("block RAM, initialised from {w_file}"),
+                },
+                w_init: if load_port {
+                    "\"\"".to_string()
+                } else {
+                    format!("\"{w_file}\"")
+                },
+                b_init: format!("\"{b_file}\""),
+                cg: lp.channel_groups,
+                cg_aw,
+                st_w,
+                st_doc: if st_w == 2 * b {
+                    "{Sd, I}".to_string()
+                } else {
+                    "{Td, Sh, Sd, I}".to_string()
+                },
+                wa,
+                depth_last: lit(depth_aw, lp.depth as u64 - 1),
+                cg_last: lit(cg_aw, lp.channel_groups as u64 - 1),
+                cg_zero: lit(cg_aw, 0),
+                fifo_depth: lp.fifo_depth,
+                fifo_aw,
+                walk_doc,
+                raw_bits: x_bits,
+                in_units: lp.inputs,
+                in_last: lit(in_aw, lp.inputs as u64 - 1),
+                k_lit: lit(wa, c.kernel as u64),
+                pad_lit: lit(wa, c.padding as u64),
+                stride_lit: lit(wa, c.stride as u64),
+                pk_lit: lit(wa, c.pool as u64),
+                ph_lit: lit(wa, walk_h as u64),
+                pw_lit: lit(wa, walk_w as u64),
+                hw_lit: lit(wa, (walk_h * walk_w) as u64),
+                ohw_lit: lit(wa, (c.out_h * c.out_w) as u64),
+                choff_lit: lit(wa, ch_off as u64),
+                cin_lit: lit(wa, c.in_c as u64),
+                inhw_lit: lit(wa, (c.in_h * c.in_w) as u64),
+                inw_lit: lit(wa, c.in_w as u64),
+                one_lit: lit(wa, 1),
+                cg_lit: lit(wa, lp.channel_groups as u64),
+                sp_bits,
+                sp_last: lit(sp_bits, target_positions as u64 - 1),
+                shift: q.shift,
+                d_beta: u32lit(u64::from(q.d_beta)),
+                c_phi: u32lit(u64::from(asnn_numerics::fixed::DECAY_ONE - q.d_phi)),
+                d_phi: u32lit(u64::from(q.d_phi)),
+                d_eta: u32lit(u64::from(q.d_eta)),
+                d_gamma: u32lit(u64::from(q.d_gamma)),
+                m: u32lit(u64::from(q.m)),
+                theta0: u32lit(q.theta0.max(1) as u64),
+                sweep_lat: if lp.readout || max_pool.is_some() {
+                    crate::plan::READOUT_LATENCY
+                } else {
+                    crate::plan::NEURON_LATENCY
+                },
+                neurons: lp.neurons,
+                lanes_lit: lit(wa, u64::from(p)),
+                channels_lit: lit(wa, lp.channels as u64),
+                sel_decl: decl(u64::from(addr_bits(p as usize))),
+                sel_bits: addr_bits(p as usize),
+                acc_pin: if has_in_payload { pin_bits } else { 1 },
+                acc_graded: u32::from(has_in_payload),
+                acc_pay: if has_in_payload { "pay_q" } else { "1'b0" },
+                dn,
+                dn_aw,
+                psp_bits,
+                kw_bits,
+                mp_k_lit: lit(wa, mp_k as u64),
+                mp_s_lit: lit(wa, mp_s as u64),
+                mp_cw_lit: lit(wa, c.conv_w as u64),
+                mp_chw_lit: lit(wa, (c.conv_h * c.conv_w) as u64),
+                mp_klast: lit(kw_bits, mp_k as u64 - 1),
+                mp_pw_last: lit(psp_bits, c.out_w as u64 - 1),
+                mp_ph_last: lit(psp_bits, c.out_h as u64 - 1),
+                dn_last: lit(dn_aw, dn as u64 - 1),
+                n_logic: logic(lp, "pooled_state"),
+                w_logic: logic(lp, "weights"),
+                b_logic: logic(lp, "bias"),
+                a_logic: logic(lp, "accumulator"),
+                s_logic: logic(lp, "state"),
+                h_logic: logic(lp, "held_input"),
+                go_sel: format!("[{}]", lp.index),
+                next: lp.index + 1,
+                prev_b_decl: if first {
+                    String::new()
+                } else {
+                    decl(u64::from(net.layers[lp.index - 1].q.state_bits))
+                },
+                dbg_valid_sel,
+                dbg_addr_sel,
+                dbg_pay_sel,
+            });
+            files.push(OutFile {
+                name: w_file,
+                contents: weights_memh(l, lp),
+            });
+            files.push(OutFile {
+                name: b_file,
+                contents: bias_memh(l, lp),
+            });
+        }
+        if n_units == 1 {
+            top_layers.push(ctxs[first_ctx].clone());
         } else {
-            4 * b
-        };
-        let (dbg_valid_sel, dbg_addr_sel, dbg_pay_sel) = if lp.readout {
-            (String::new(), String::new(), String::new())
-        } else {
-            let s = (
-                format!("[{}:{}]", dbg_lane + p - 1, dbg_lane),
-                format!("[{}:{}]", (dbg_lane + p) * 24 - 1, dbg_lane * 24),
-                format!("[{}:{}]", (dbg_lane + p) * 32 - 1, dbg_lane * 32),
-            );
-            dbg_lane += p;
-            s
-        };
-        let c = conv.clone().unwrap_or(crate::plan::ConvPlan {
-            in_c: 1,
-            in_h: 1,
-            in_w: 1,
-            kernel: 1,
-            stride: 1,
-            padding: 0,
-            conv_h: 1,
-            conv_w: 1,
-            pool: 1,
-            max_pool: None,
-            out_h: 1,
-            out_w: 1,
-        });
-        let max_pool = c.max_pool;
-        // The walk and pass 1 address conv outputs when a max pool follows; the AER
-        // output numbers pooled neurons.
-        let (walk_h, walk_w) = if max_pool.is_some() {
-            (c.conv_h, c.conv_w)
-        } else {
-            (c.out_h, c.out_w)
-        };
-        let (mp_k, mp_s) = max_pool.unwrap_or((1, 1));
-        let dn = lp.channel_groups * lp.positions;
-        let dn_aw = addr_bits(dn);
-        let psp_bits = addr_bits(lp.positions.max(c.out_h).max(c.out_w));
-        let kw_bits = addr_bits(mp_k.max(2));
-        let q = &l.q;
-        let u32lit = |v: u64| lit(32, v);
-        ctxs.push(LayerCtx {
-            header: header.clone(),
-            index: lp.index,
-            name: sanitize_comment(&lp.name),
-            description,
-            module: module.clone(),
-            lanes: p,
-            first,
-            first_int: u32::from(first),
-            first_events: first && !plan.frame_input,
-            readout: lp.readout,
-            readout_like: lp.readout || conv.as_ref().is_some_and(|c| c.max_pool.is_some()),
-            maxpool: conv.as_ref().is_some_and(|c| c.max_pool.is_some()),
-            conv: conv.is_some(),
-            has_in_payload,
-            load_port,
-            in_addr_doc,
-            in_aw,
-            in_aw_decl: decl(u64::from(in_aw)),
-            pin_port_decl: decl(u64::from(pin_port_bits)),
-            pin_bits,
-            pin_doc,
-            scores_decl: decl(lp.neurons as u64 * u64::from(b)),
-            out_addr_doc,
-            out_aw,
-            out_aw_decl: decl(u64::from(out_aw)),
-            b_decl: decl(u64::from(b)),
-            lanes_decl: decl(u64::from(p)),
-            dbg_addr_decl: decl(u64::from(p) * 24),
-            dbg_pay_decl: decl(u64::from(p) * 32),
-            w_aw_decl: decl(u64::from(w_aw)),
-            w_word_decl: decl(u64::from(p * lp.weight_bits)),
-            state_bits: b,
-            acc_bits: lp.acc_bits,
-            weight_bits: lp.weight_bits,
-            depth: lp.depth,
-            depth_aw,
-            w_depth,
-            w_aw,
-            w_layout_doc,
-            w_kind: match w_kind {
-                MemKind::Spram => "SPRAM, loaded through the load port".to_string(),
-                _ => format!("block RAM, initialised from {w_file}"),
-            },
-            w_init: if load_port {
-                "\"\"".to_string()
-            } else {
-                format!("\"{w_file}\"")
-            },
-            b_init: format!("\"{b_file}\""),
-            cg: lp.channel_groups,
-            cg_aw,
-            st_w,
-            st_doc: if st_w == 2 * b {
-                "{Sd, I}".to_string()
-            } else {
-                "{Td, Sh, Sd, I}".to_string()
-            },
-            wa,
-            depth_last: lit(depth_aw, lp.depth as u64 - 1),
-            cg_last: lit(cg_aw, lp.channel_groups as u64 - 1),
-            cg_zero: lit(cg_aw, 0),
-            fifo_depth: lp.fifo_depth,
-            fifo_aw,
-            walk_doc,
-            raw_bits: x_bits,
-            in_units: lp.inputs,
-            in_last: lit(in_aw, lp.inputs as u64 - 1),
-            k_lit: lit(wa, c.kernel as u64),
-            pad_lit: lit(wa, c.padding as u64),
-            stride_lit: lit(wa, c.stride as u64),
-            pk_lit: lit(wa, c.pool as u64),
-            ph_lit: lit(wa, walk_h as u64),
-            pw_lit: lit(wa, walk_w as u64),
-            hw_lit: lit(wa, (walk_h * walk_w) as u64),
-            ohw_lit: lit(wa, (c.out_h * c.out_w) as u64),
-            cin_lit: lit(wa, c.in_c as u64),
-            inhw_lit: lit(wa, (c.in_h * c.in_w) as u64),
-            inw_lit: lit(wa, c.in_w as u64),
-            one_lit: lit(wa, 1),
-            cg_lit: lit(wa, lp.channel_groups as u64),
-            sp_bits,
-            sp_last: lit(sp_bits, target_positions as u64 - 1),
-            shift: q.shift,
-            d_beta: u32lit(u64::from(q.d_beta)),
-            c_phi: u32lit(u64::from(asnn_numerics::fixed::DECAY_ONE - q.d_phi)),
-            d_phi: u32lit(u64::from(q.d_phi)),
-            d_eta: u32lit(u64::from(q.d_eta)),
-            d_gamma: u32lit(u64::from(q.d_gamma)),
-            m: u32lit(u64::from(q.m)),
-            theta0: u32lit(q.theta0.max(1) as u64),
-            sweep_lat: if lp.readout || max_pool.is_some() {
-                crate::plan::READOUT_LATENCY
-            } else {
-                crate::plan::NEURON_LATENCY
-            },
-            neurons: lp.neurons,
-            lanes_lit: lit(wa, u64::from(p)),
-            channels_lit: lit(wa, lp.channels as u64),
-            sel_decl: decl(u64::from(addr_bits(p as usize))),
-            sel_bits: addr_bits(p as usize),
-            acc_pin: if has_in_payload { pin_bits } else { 1 },
-            acc_graded: u32::from(has_in_payload),
-            acc_pay: if has_in_payload { "pay_q" } else { "1'b0" },
-            dn,
-            dn_aw,
-            psp_bits,
-            kw_bits,
-            mp_k_lit: lit(wa, mp_k as u64),
-            mp_s_lit: lit(wa, mp_s as u64),
-            mp_cw_lit: lit(wa, c.conv_w as u64),
-            mp_chw_lit: lit(wa, (c.conv_h * c.conv_w) as u64),
-            mp_klast: lit(kw_bits, mp_k as u64 - 1),
-            mp_pw_last: lit(psp_bits, c.out_w as u64 - 1),
-            mp_ph_last: lit(psp_bits, c.out_h as u64 - 1),
-            dn_last: lit(dn_aw, dn as u64 - 1),
-            n_logic: logic(lp, "pooled_state"),
-            w_logic: logic(lp, "weights"),
-            b_logic: logic(lp, "bias"),
-            a_logic: logic(lp, "accumulator"),
-            s_logic: logic(lp, "state"),
-            h_logic: logic(lp, "held_input"),
-            go_sel: format!("[{}]", lp.index),
-            next: lp.index + 1,
-            prev_b_decl: if first {
-                String::new()
-            } else {
-                decl(u64::from(net.layers[lp.index - 1].q.state_bits))
-            },
-            dbg_valid_sel,
-            dbg_addr_sel,
-            dbg_pay_sel,
-        });
-        files.push(OutFile {
-            name: w_file,
-            contents: weights_memh(l, lp),
-        });
-        files.push(OutFile {
-            name: b_file,
-            contents: bias_memh(l, lp),
-        });
+            let (top_ctx, wrapper) =
+                cores_wrapper(plan, lp_full, &ctxs[first_ctx..], layer_dbg_base, &header)?;
+            top_layers.push(top_ctx);
+            files.push(wrapper);
+        }
     }
     for c in &ctxs {
         let text = c.render().map_err(|e| GenError::Template(e.to_string()))?;
@@ -577,7 +594,7 @@ pub fn emit(net: &QNetwork, plan: &Plan, input_hash: &str) -> Result<Vec<OutFile
         dbg_valid_decl: decl(u64::from(dbg_lane)),
         dbg_addr_decl: decl(u64::from(dbg_lane) * 24),
         dbg_pay_decl: decl(u64::from(dbg_lane) * 32),
-        layers: &ctxs,
+        layers: &top_layers,
         ro_bits: ro.state_bits,
         n_classes: n_cls,
         steps_last: plan.steps - 1,
@@ -607,7 +624,7 @@ pub fn emit(net: &QNetwork, plan: &Plan, input_hash: &str) -> Result<Vec<OutFile
     let mut dbg_lanes = Vec::new();
     let mut k = 0u32;
     for lp in plan.layers.iter().filter(|l| !l.readout) {
-        for _ in 0..lp.lanes {
+        for _ in 0..lp.lanes * lp.cores {
             dbg_lanes.push(DbgLane {
                 bit: format!("[{k}]"),
                 layer: lp.index,
@@ -629,7 +646,7 @@ pub fn emit(net: &QNetwork, plan: &Plan, input_hash: &str) -> Result<Vec<OutFile
         dbg_valid_decl: top.dbg_valid_decl.clone(),
         dbg_addr_decl: top.dbg_addr_decl.clone(),
         dbg_pay_decl: top.dbg_pay_decl.clone(),
-        layers: &ctxs,
+        layers: &top_layers,
         dbg_lanes,
         n_classes: n_cls,
         ro_bits: ro.state_bits,
@@ -657,6 +674,193 @@ pub fn emit(net: &QNetwork, plan: &Plan, input_hash: &str) -> Result<Vec<OutFile
         contents: json + "\n",
     });
     Ok(files)
+}
+
+#[derive(Template)]
+#[template(path = "cores.v", escape = "none")]
+struct CoresCtx {
+    header: String,
+    module: String,
+    name: String,
+    index: usize,
+    n: usize,
+    lanes: u32,
+    core_channels: usize,
+    first: bool,
+    readout: bool,
+    has_in_payload: bool,
+    in_aw_decl: String,
+    pin_port_decl: String,
+    scores_decl: String,
+    out_aw_decl: String,
+    b_decl: String,
+    lanes_decl: String,
+    dbg_addr_decl: String,
+    dbg_pay_decl: String,
+    ev_w: u32,
+    sel_decl: String,
+    sel_bits: u32,
+    m_addr_sel: String,
+    m_pay_sel: String,
+    cores: Vec<CoreRef>,
+}
+
+struct CoreRef {
+    module: String,
+    k: usize,
+    sel: String,
+    scores_sel: String,
+    addr_sel: String,
+    pay_sel: String,
+    dbg_valid_sel: String,
+    dbg_addr_sel: String,
+    dbg_pay_sel: String,
+}
+
+/// The cores of a layer: (plan, integer layer, module, first channel) per core; the
+/// layer itself when it has one core. Core k holds channels [k·Cc, min((k+1)·Cc, C)).
+fn core_units(
+    plan: &Plan,
+    lp: &LayerPlan,
+    l: &asnn_numerics::QLayer,
+) -> Vec<(LayerPlan, asnn_numerics::QLayer, String, usize)> {
+    let base = format!("{}_l{}", plan.top, lp.index);
+    if lp.cores == 1 {
+        return vec![(lp.clone(), l.clone(), base, 0)];
+    }
+    let cc = lp.core_channels;
+    (0..lp.cores as usize)
+        .filter_map(|k| {
+            let lo = k * cc;
+            let hi = ((k + 1) * cc).min(lp.channels);
+            if lo >= hi {
+                return None;
+            }
+            let real = hi - lo;
+            let mut sub = l.clone();
+            match l.conn {
+                Conn::Dense { n_in, n_out } => {
+                    sub.conn = Conn::Dense { n_in, n_out: real };
+                    sub.weights = (0..n_in)
+                        .flat_map(|src| {
+                            l.weights[src * n_out + lo..src * n_out + hi]
+                                .iter()
+                                .copied()
+                        })
+                        .collect();
+                }
+                Conn::Conv(g) => {
+                    let per = g.in_c * g.kernel * g.kernel;
+                    sub.conn = Conn::Conv(asnn_numerics::ConvGeom { out_c: real, ..g });
+                    sub.weights = l.weights[lo * per..hi * per].to_vec();
+                }
+            }
+            sub.bias = l.bias[lo..hi].to_vec();
+            let mut sp = lp.clone();
+            sp.channels = real;
+            sp.neurons = real * lp.positions;
+            Some((sp, sub, format!("{base}_c{k}"), lo))
+        })
+        .collect()
+}
+
+/// The wrapper module of a multi-core layer, and the entry the top instantiates.
+fn cores_wrapper(
+    plan: &Plan,
+    lp: &LayerPlan,
+    cores: &[LayerCtx],
+    dbg_base: u32,
+    header: &str,
+) -> Result<(LayerCtx, OutFile), GenError> {
+    let p = lp.lanes;
+    let n = cores.len();
+    let b = lp.state_bits;
+    let out_aw = addr_bits(lp.neurons) as usize;
+    let ev_w = out_aw as u32 + b;
+    let mut refs = Vec::new();
+    let mut score_off = 0usize;
+    for (k, c) in cores.iter().enumerate() {
+        let real = c.neurons;
+        refs.push(CoreRef {
+            module: c.module.clone(),
+            k,
+            sel: format!("[{k}]"),
+            scores_sel: format!(
+                "[{}:{}]",
+                (score_off + real) * b as usize - 1,
+                score_off * b as usize
+            ),
+            addr_sel: format!(
+                "[{}:{}]",
+                k * ev_w as usize + ev_w as usize - 1,
+                k * ev_w as usize + b as usize
+            ),
+            pay_sel: format!(
+                "[{}:{}]",
+                k * ev_w as usize + b as usize - 1,
+                k * ev_w as usize
+            ),
+            dbg_valid_sel: format!("[{}:{}]", (k + 1) * p as usize - 1, k * p as usize),
+            dbg_addr_sel: format!(
+                "[{}:{}]",
+                (k + 1) * p as usize * 24 - 1,
+                k * p as usize * 24
+            ),
+            dbg_pay_sel: format!(
+                "[{}:{}]",
+                (k + 1) * p as usize * 32 - 1,
+                k * p as usize * 32
+            ),
+        });
+        score_off += real;
+    }
+    let c0 = &cores[0];
+    let total_lanes = p * n as u32;
+    let module = format!("{}_l{}", plan.top, lp.index);
+    let ctx = CoresCtx {
+        header: header.to_string(),
+        module: module.clone(),
+        name: c0.name.clone(),
+        index: lp.index,
+        n,
+        lanes: p,
+        core_channels: lp.core_channels,
+        first: c0.first,
+        readout: lp.readout,
+        has_in_payload: c0.has_in_payload,
+        in_aw_decl: c0.in_aw_decl.clone(),
+        pin_port_decl: c0.pin_port_decl.clone(),
+        scores_decl: decl(lp.neurons as u64 * u64::from(b)),
+        out_aw_decl: decl(out_aw as u64),
+        b_decl: decl(u64::from(b)),
+        lanes_decl: decl(u64::from(total_lanes)),
+        dbg_addr_decl: decl(u64::from(total_lanes) * 24),
+        dbg_pay_decl: decl(u64::from(total_lanes) * 32),
+        ev_w,
+        sel_decl: decl(u64::from(addr_bits(n))),
+        sel_bits: addr_bits(n),
+        m_addr_sel: format!("[{}:{}]", ev_w - 1, b),
+        m_pay_sel: format!("[{}:0]", b - 1),
+        cores: refs,
+    };
+    let text = ctx
+        .render()
+        .map_err(|e| GenError::Template(e.to_string()))?;
+    let mut top = c0.clone();
+    top.module = module.clone();
+    top.scores_decl = decl(lp.neurons as u64 * u64::from(b));
+    if !lp.readout {
+        top.dbg_valid_sel = format!("[{}:{}]", dbg_base + total_lanes - 1, dbg_base);
+        top.dbg_addr_sel = format!("[{}:{}]", (dbg_base + total_lanes) * 24 - 1, dbg_base * 24);
+        top.dbg_pay_sel = format!("[{}:{}]", (dbg_base + total_lanes) * 32 - 1, dbg_base * 32);
+    }
+    Ok((
+        top,
+        OutFile {
+            name: format!("{module}.v"),
+            contents: text,
+        },
+    ))
 }
 
 /// 1 when the plan puts memory `name` of the layer in logic.

@@ -25,7 +25,9 @@ pub struct HwSpec {
     /// without its own `lanes`.
     #[serde(default = "one")]
     pub lanes: u32,
-    /// Neuron cores per layer (each with its own memories and synapse unit).
+    /// Neuron cores per layer (each with its own memories, synapse unit and sweep over
+    /// its share of the channels; events are multicast to all, spikes merged). Capped
+    /// at each layer's channel count.
     #[serde(default = "one")]
     pub cores: u32,
     /// Early exit: stop a sample once the prediction has been stable for this many

@@ -47,6 +47,8 @@ pub struct MemPlan {
     pub blocks: u64,
     /// Needs a load port: the bitstream cannot initialise it.
     pub load_port: bool,
+    /// Copies (one per core); `bits` and `blocks` count all of them.
+    pub copies: u32,
 }
 
 /// Conv geometry as the hardware walks it.
@@ -82,7 +84,9 @@ pub struct LayerPlan {
     pub positions: usize,
     pub lanes: u32,
     pub cores: u32,
-    /// Channel groups `ceil(channels / lanes)`.
+    /// Output channels per core `ceil(channels / cores)`.
+    pub core_channels: usize,
+    /// Channel groups per core `ceil(core_channels / lanes)`.
     pub channel_groups: usize,
     /// Memory words per lane-packed memory: channel groups x positions.
     pub depth: usize,
@@ -263,17 +267,24 @@ pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan,
     for (i, l) in net.layers.iter().enumerate() {
         let o = hw.layer.iter().find(|o| o.name == l.name);
         let lanes = o.and_then(|o| o.lanes).unwrap_or(hw.lanes);
-        let cores = o.and_then(|o| o.cores).unwrap_or(hw.cores);
+        // The global `cores` is capped at a layer's channel count; a per-layer one is not.
+        let cores = o.and_then(|o| o.cores).unwrap_or_else(|| {
+            hw.cores
+                .min(l.conn.n_channels() as u32)
+                .max(1)
+                .min(hw.cores.max(1))
+        });
         if !(1..=64).contains(&lanes) {
             return Err(GenError::Hw(format!(
                 "layer '{}': lanes = {lanes} must be in 1..=64",
                 l.name
             )));
         }
-        if cores != 1 {
-            return Err(GenError::Unsupported(format!(
-                "layer '{}': cores = {cores}: this generator builds one core per layer (its lanes are the parallelism); use lanes",
-                l.name
+        if cores == 0 || cores as usize > l.conn.n_channels() || cores > 16 {
+            return Err(GenError::Hw(format!(
+                "layer '{}': cores = {cores} must be in 1..=min(16, its {} channels)",
+                l.name,
+                l.conn.n_channels()
             )));
         }
         let (kind, channels, positions, conv) = match l.conn {
@@ -313,7 +324,10 @@ pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan,
                 )
             }
         };
-        let cg = channels.div_ceil(lanes as usize);
+        // Each core holds ceil(channels / cores) channels (the last may hold fewer);
+        // memories below are per core.
+        let core_channels = channels.div_ceil(cores as usize);
+        let cg = core_channels.div_ceil(lanes as usize);
         // With a max pool the accumulator and {I, Sd} live per conv output (targets),
         // {Sh, Td} per pooled neuron.
         let max_pool = conv.as_ref().and_then(|c| c.max_pool);
@@ -393,6 +407,7 @@ pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan,
                 bits: p * fifo_depth * u64::from(out_aw + b),
                 blocks: 0,
                 load_port: false,
+                copies: 1,
             });
         }
         let mut clear_cycles = depth as u64;
@@ -407,6 +422,17 @@ pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan,
             ));
             clear_cycles = clear_cycles.max(l.conn.n_in() as u64 + 1);
         }
+        for m in &mut memories {
+            m.copies = cores;
+            m.bits *= u64::from(cores);
+            m.blocks *= u64::from(cores);
+        }
+        if cores > 1 && memories[0].kind == MemKind::Spram {
+            return Err(GenError::Unsupported(format!(
+                "layer '{}': SPRAM weights with cores > 1 (one load port per core) are not implemented",
+                l.name
+            )));
+        }
         layers.push(LayerPlan {
             index: i,
             name: l.name.clone(),
@@ -418,6 +444,7 @@ pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan,
             positions,
             lanes,
             cores,
+            core_channels,
             channel_groups: cg,
             depth,
             conv,
@@ -470,10 +497,11 @@ pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan,
                 .max_by_key(|(_, l)| l.memories[0].bits)
                 .map(|(i, _)| i);
             match cand {
-                Some(i) => {
+                Some(i) if layers[i].cores == 1 => {
                     let m = &layers[i].memories[0];
                     layers[i].memories[0] = mem(&dev, "weights", MemKind::Spram, m.width, m.depth);
                 }
+                Some(_) => break,
                 None => break,
             }
         }
@@ -608,6 +636,7 @@ fn mem(dev: &Device, name: &'static str, kind: MemKind, width: u32, depth: u64) 
         bits,
         blocks,
         load_port: kind == MemKind::Spram,
+        copies: 1,
     }
 }
 

@@ -36,6 +36,9 @@ module asnn_rr_arbiter #(
             end
         end
         out_data_o = in_data_i[out_sel_o*WIDTH +: WIDTH];
+    end
+    // Kept apart from the selection above so that no tool sees a path from ready to valid.
+    always @(*) begin
         in_ready_o = {N{1'b0}};
         in_ready_o[out_sel_o] = out_valid_o && out_ready_i;
     end

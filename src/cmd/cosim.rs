@@ -406,6 +406,7 @@ pub fn random_hw(seed: u64) -> HwSpec {
     HwSpec {
         device: "ecp5-85f".into(),
         lanes: [1, 2, 3, 4, 8][rng.random_range(0..5)],
+        cores: [1, 1, 2, 3][rng.random_range(0..4)],
         early_exit: if rng.random_bool(0.3) {
             rng.random_range(2..=8)
         } else {
@@ -445,6 +446,9 @@ fn one_random(seed: u64, sim: Simulator, root: &Path) -> Result<RandomOutcome> {
     let mut hw = random_hw(seed);
     if let Ok(l) = std::env::var("ASNN_RANDOM_LANES") {
         hw.lanes = l.parse().context("ASNN_RANDOM_LANES")?;
+    }
+    if let Ok(c) = std::env::var("ASNN_RANDOM_CORES") {
+        hw.cores = c.parse().context("ASNN_RANDOM_CORES")?;
     }
     let frame = case.network.input.kind == InputKind::Frame;
     let design =
@@ -519,13 +523,14 @@ fn one_random(seed: u64, sim: Simulator, root: &Path) -> Result<RandomOutcome> {
         })
         .collect();
     let line = format!(
-        "seed {seed}: {} {:?}, {} coding, delay {}, {} input, lanes {}, early exit {}, {} steps; spikes per layer {:?}, saturations {sat}, cycle model {model_err:+.2}%: {}",
+        "seed {seed}: {} {:?}, {} coding, delay {}, {} input, lanes {}, cores {}, early exit {}, {} steps; spikes per layer {:?}, saturations {sat}, cycle model {model_err:+.2}%: {}",
         qnet.name,
         kinds,
         if qnet.coding == Coding::Graded { "graded" } else { "binary" },
         qnet.delay,
         if frame { "frame" } else { "events" },
         hw.lanes,
+        hw.cores,
         hw.early_exit,
         qnet.steps,
         spikes,
