@@ -160,6 +160,18 @@ struct NeuronConsts {
 }
 
 impl NeuronConsts {
+    fn new(q: &QParams) -> Self {
+        let (lo, hi) = range(q.state_bits);
+        NeuronConsts {
+            theta0: q.theta0,
+            d_eta: q.d_eta,
+            d_gamma: q.d_gamma,
+            m: q.m,
+            lo,
+            hi,
+        }
+    }
+
     /// Spec steps 4-9 for neuron `n` whose `bias + Sd` is `pre`: saturate S, decay Ŝ,
     /// compare with θ/2, spike and adapt, decay θ_dyn, update θ.
     #[inline(always)]
@@ -216,14 +228,7 @@ pub fn neuron_update(
         clamp_count(mul_q16(st.i, q.d_beta) + cur, lo, hi, &mut sc.i)
     };
     st.sd = filter(st.i, st.sd, q.d_phi);
-    let neuron = NeuronConsts {
-        theta0: q.theta0,
-        d_eta: q.d_eta,
-        d_gamma: q.d_gamma,
-        m: q.m,
-        lo,
-        hi,
-    };
+    let neuron = NeuronConsts::new(q);
     let mut theta = clamp_count(q.theta0 + st.td, lo, hi, &mut sc.theta);
     let mut out = Vec::new();
     neuron.step(
@@ -386,14 +391,7 @@ impl<'a> Golden<'a> {
                         }
                     }
                 } else {
-                    let neuron = NeuronConsts {
-                        theta0: q.theta0,
-                        d_eta: q.d_eta,
-                        d_gamma: q.d_gamma,
-                        m: q.m,
-                        lo,
-                        hi,
-                    };
+                    let neuron = NeuronConsts::new(q);
                     for (ch, &bias) in layer.bias.iter().enumerate() {
                         let r = ch * per_ch..(ch + 1) * per_ch;
                         match maxpool {
