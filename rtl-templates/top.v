@@ -43,7 +43,6 @@ module [[ module ]] (
 );
     localparam integer L = [[ n_layers ]];
     localparam integer B_RO = [[ ro_bits ]];             // readout state width
-    localparam integer N_CLS = [[ n_classes ]];
     localparam [15:0] T_LAST = 16'd[[ steps_last ]];        // steps - 1
     localparam [15:0] EXIT_W = 16'd[[ early_exit ]];        // early exit after this many stable steps (0: off)
     localparam integer FRAME_INPUT = [[ frame_int ]];     // 1: input only at step 0
@@ -94,18 +93,18 @@ module [[ module ]] (
     assign out_payload_o = ev[[ last_ev ]]_payload;
 
     // ---------------------------------------------------------------- argmax
+    // Sequential, one class per clock after the step's last sweep (C_ARGMAX, N_CLS
+    // clocks): a comparator and a multiplexer instead of N_CLS - 1 chained ones.
+    // Ties go to the lowest class (only a strictly greater score replaces the best).
     reg [[ cls_decl ]] best;
-    integer c;
-    always @(*) begin
-        best = [[ cls_zero ]];
-        for (c = 1; c < N_CLS; c = c + 1) begin
-            if ($signed(scores_o[c*B_RO +: B_RO]) > $signed(scores_o[best*B_RO +: B_RO])) best = c[[ cls_slice ]];
-        end
-    end
+    reg signed [B_RO-1:0] best_v;
+    reg [[ cls_decl ]] am_q;                            // class being compared
+    wire signed [B_RO-1:0] am_v = scores_o[am_q*B_RO +: B_RO];
     assign pred_o = best;
 
     // ---------------------------------------------------------------- step controller
-    localparam [2:0] C_IDLE = 3'd0, C_WAIT = 3'd1, C_LAYER = 3'd2, C_STEP_END = 3'd3, C_DONE = 3'd4;
+    localparam [2:0] C_IDLE = 3'd0, C_WAIT = 3'd1, C_LAYER = 3'd2, C_STEP_END = 3'd3, C_DONE = 3'd4,
+                     C_ARGMAX = 3'd5;
     localparam [1:0] CMD_CLEAR = 2'd0, CMD_SYN = 2'd1, CMD_SWEEP = 2'd2;
     reg [2:0]  st_q;
     reg [2:0]  after_q;                                // state after C_WAIT
@@ -135,6 +134,9 @@ module [[ module ]] (
             run_q <= 16'd0;
             prev_q <= [[ cls_zero ]];
             cmd_q <= CMD_CLEAR;
+            best <= [[ cls_zero ]];
+            best_v <= {B_RO{1'b0}};
+            am_q <= [[ cls_zero ]];
         end else begin
             if (st_q != C_IDLE) cycles_o <= cycles_o + 32'd1;
             case (st_q)
@@ -164,12 +166,24 @@ module [[ module ]] (
                             sweep_next_q <= 1'b0;
                             if (pos_q == [[ pos_last ]]) begin
                                 pos_q <= [[ pos_zero ]];
-                                after_q <= C_STEP_END;
+                                after_q <= C_ARGMAX;
                             end else begin
                                 pos_q <= pos_q + 1'b1;
                                 after_q <= C_LAYER;
                             end
                         end
+                    end
+                end
+                C_ARGMAX: begin
+                    if (am_q == [[ cls_zero ]] || am_v > best_v) begin
+                        best <= am_q;
+                        best_v <= am_v;
+                    end
+                    if (am_q == [[ cls_last ]]) begin
+                        am_q <= [[ cls_zero ]];
+                        st_q <= C_STEP_END;
+                    end else begin
+                        am_q <= am_q + 1'b1;
                     end
                 end
                 C_STEP_END: begin

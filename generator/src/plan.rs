@@ -16,7 +16,8 @@ pub const READOUT_LATENCY: u64 = 2;
 /// Controller cycles around every layer phase: issue, the clock the layer takes the
 /// command, and the clock the controller sees it idle again (`top.v`, C_LAYER/C_WAIT).
 pub const PHASE_OVERHEAD: u64 = 3;
-/// Controller cycles at the end of every step (`top.v`, C_STEP_END).
+/// Controller cycles at the end of every step (`top.v`, C_STEP_END), besides the
+/// sequential argmax (`top.v`, C_ARGMAX: one clock per class, see `argmax_cycles`).
 pub const STEP_OVERHEAD: u64 = 1;
 /// Controller cycle spent deciding to skip the first layer's synaptic phase (frame
 /// input, steps after 0: `top.v`, C_LAYER).
@@ -146,6 +147,8 @@ pub struct CycleModel {
     pub step_overhead: u64,
     pub syn_overhead: u64,
     pub clear_cycles: u64,
+    /// Clocks of the sequential readout argmax per step (one per class).
+    pub argmax_cycles: u64,
 }
 
 /// One step's input as the first layer's synapse unit sees it (event input only).
@@ -182,7 +185,7 @@ impl Plan {
                 }
                 total += PHASE_OVERHEAD + l.sweep_cycles;
             }
-            total += STEP_OVERHEAD;
+            total += STEP_OVERHEAD + self.cycle_model.argmax_cycles;
         }
         total + 1
     }
@@ -523,6 +526,7 @@ pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan,
     }
     check_capacity(&dev, &layers, bram_blocks, spram_blocks)?;
     let clear = layers.iter().map(|l| l.clear_cycles).max().unwrap_or(0);
+    let argmax = layers.last().map_or(0, |l| l.neurons as u64);
     let floor: u64 = layers
         .iter()
         .map(|l| {
@@ -535,7 +539,8 @@ pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan,
                 }
         })
         .sum::<u64>()
-        + STEP_OVERHEAD;
+        + STEP_OVERHEAD
+        + argmax;
     Ok(Plan {
         top: top_name(&net.name),
         network: net.name.clone(),
@@ -553,11 +558,12 @@ pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan,
         layers,
         estimated_cycles_per_step: floor,
         cycle_model: CycleModel {
-            formula: "sample = clear + 2 + sum over steps [ sum over layers ( 3 + syn(E) if the layer has a synaptic phase, else 1; 3 + sweep ) + 1 ] + 1; syn(E) = E x walk + 3 (E > 0), 1 (E = 0; first layer, frame input: 2); sweep = depth + latency + 1 (max pool: depth + 3 + pooled x K² + 5)",
+            formula: "sample = clear + 2 + sum over steps [ sum over layers ( 3 + syn(E) if the layer has a synaptic phase, else 1; 3 + sweep ) + 1 + classes ] + 1; syn(E) = E x walk + 3 (E > 0), 1 (E = 0; first layer, frame input: 2); sweep = depth + latency + 1 (max pool: depth + 3 + pooled x K² + 5)",
             phase_overhead: PHASE_OVERHEAD,
             step_overhead: STEP_OVERHEAD,
             syn_overhead: SYN_OVERHEAD,
             clear_cycles: clear,
+            argmax_cycles: argmax,
         },
     })
 }
@@ -613,12 +619,24 @@ fn check_capacity(
 }
 
 /// Memories this small or shallow go to logic: a block RAM would be mostly empty.
+/// On iCE40 every bit kept in logic costs a whole logic cell (plus read multiplexing)
+/// and block RAM is the plentiful resource, so only tiny memories stay in logic there.
 pub const LOGIC_MAX_BITS: u64 = 1024;
 pub const LOGIC_MAX_DEPTH: u64 = 32;
+pub const ICE40_LOGIC_MAX_BITS: u64 = 256;
+
+/// Whether a memory this size stays in logic on `dev`.
+pub fn keep_in_logic(dev: &Device, width: u32, depth: u64) -> bool {
+    let bits = u64::from(width) * depth;
+    match dev.family {
+        Family::Ice40 => bits <= ICE40_LOGIC_MAX_BITS,
+        Family::Ecp5 => bits <= LOGIC_MAX_BITS || depth <= LOGIC_MAX_DEPTH,
+    }
+}
 
 fn mem(dev: &Device, name: &'static str, kind: MemKind, width: u32, depth: u64) -> MemPlan {
     let bits = u64::from(width) * depth;
-    let kind = if kind == MemKind::Bram && (bits <= LOGIC_MAX_BITS || depth <= LOGIC_MAX_DEPTH) {
+    let kind = if kind == MemKind::Bram && keep_in_logic(dev, width, depth) {
         MemKind::Regs
     } else {
         kind

@@ -10,7 +10,7 @@ module asnn_neuron #(
     parameter integer R       = 0,       // rescale shift R = Fw + F_in - F (section 4)
     parameter integer FIRST   = 0,       // 1: first layer, I = cur (step 1)
     parameter [31:0] D_BETA  = 32'd0,       // round(exp(-1/tau_beta) * 2^16)
-    parameter [31:0] C_PHI   = 32'd0,       // 2^16 - D_PHI
+    parameter [31:0] C_PHI   = 32'd0,       // 2^16 - D_PHI (implied by D_PHI, kept for the record)
     parameter [31:0] D_PHI   = 32'd0,       // round(exp(-1/tau_phi) * 2^16)
     parameter [31:0] D_ETA   = 32'd0,       // round(exp(-1/tau_eta) * 2^16)
     parameter [31:0] D_GAMMA = 32'd0,       // round(exp(-1/tau_gamma) * 2^16)
@@ -44,12 +44,18 @@ module asnn_neuron #(
     localparam signed [P_W-1:0] SMAX     = {{(P_W-B+1){1'b0}}, {(B-1){1'b1}}};
     localparam signed [P_W-1:0] SMIN     = ~SMAX;
     localparam signed [P_W-1:0] THETA0_W = {{(P_W-32){1'b0}}, THETA0};
-    localparam signed [P_W-1:0] D_BETA_W = {{(P_W-32){1'b0}}, D_BETA};
-    localparam signed [P_W-1:0] C_PHI_W  = {{(P_W-32){1'b0}}, C_PHI};
-    localparam signed [P_W-1:0] D_PHI_W  = {{(P_W-32){1'b0}}, D_PHI};
-    localparam signed [P_W-1:0] D_ETA_W  = {{(P_W-32){1'b0}}, D_ETA};
-    localparam signed [P_W-1:0] D_GAM_W  = {{(P_W-32){1'b0}}, D_GAMMA};
-    localparam signed [P_W-1:0] M_W      = {{(P_W-32){1'b0}}, M};
+    // Constant multiplies are written x * (D - 2^15) + x * 2^15: for the decays and m_f
+    // (D < 2^16) the multiplier constant is then a 16-bit signed value and a 16-bit state
+    // maps to one SB_MAC16 / MULT18X18D. Exact for any D.
+    localparam signed [P_W-1:0] OFF      = {{(P_W-16){1'b0}}, 16'h8000};
+    localparam signed [P_W-1:0] D_BETA_W = {{(P_W-32){1'b0}}, D_BETA} - OFF;
+    localparam signed [P_W-1:0] D_PHI_W  = {{(P_W-32){1'b0}}, D_PHI} - OFF;
+    localparam signed [P_W-1:0] D_ETA_W  = {{(P_W-32){1'b0}}, D_ETA} - OFF;
+    localparam signed [P_W-1:0] D_GAM_W  = {{(P_W-32){1'b0}}, D_GAMMA} - OFF;
+    localparam signed [P_W-1:0] M_W      = {{(P_W-32){1'b0}}, M} - OFF;
+    // C_PHI = 2^16 - D_PHI by construction (numerics.md section 2), so
+    // I * C_PHI + Sd * D_PHI = I * 2^16 + (Sd - I) * D_PHI: one multiply, not two.
+    wire unused_c_phi = ^C_PHI;
 
     // Sign-extend a B-bit value to P_W bits.
     function automatic signed [P_W-1:0] ext(input signed [B-1:0] x);
@@ -58,10 +64,17 @@ module asnn_neuron #(
         end
     endfunction
 
-    // rshr(x * d, 16) (numerics.md section 1).
-    function automatic signed [P_W-1:0] decay(input signed [B-1:0] x, input signed [P_W-1:0] d);
+    // x * (d_off + 2^15) for a wide x.
+    function automatic signed [P_W-1:0] cmul(input signed [P_W-1:0] x, input signed [P_W-1:0] d_off);
         begin
-            decay = (ext(x) * d + HALF) >>> 16;
+            cmul = x * d_off + (x <<< 15);
+        end
+    endfunction
+
+    // rshr(x * D, 16) (numerics.md section 1), d_off = D - 2^15.
+    function automatic signed [P_W-1:0] decay(input signed [B-1:0] x, input signed [P_W-1:0] d_off);
+        begin
+            decay = (cmul(ext(x), d_off) + HALF) >>> 16;
         end
     endfunction
 
@@ -118,7 +131,7 @@ module asnn_neuron #(
     end
 
     // Stage 2: Sd (step 2), S (step 4), compare (step 6), spike and adapt (step 7).
-    wire signed [P_W-1:0] sd_wide = (ext(i1_q) * C_PHI_W + ext(sd1_q) * D_PHI_W + HALF) >>> 16;
+    wire signed [P_W-1:0] sd_wide = ((ext(i1_q) <<< 16) + cmul(ext(sd1_q) - ext(i1_q), D_PHI_W) + HALF) >>> 16;
     wire signed [B-1:0]   sd2_d = (POOLED != 0) ? sd1_q : sd_wide[B-1:0];
     wire signed [B-1:0]   s2_d = sat(ext(bias1_q) + ext(sd2_d));
     wire signed [B:0]     diff = {s2_d[B-1], s2_d} - {sh1_q[B-1], sh1_q};

@@ -30,9 +30,18 @@ module asnn_readout_neuron #(
     localparam signed [P_W-1:0] HALF     = {{(P_W-17){1'b0}}, 17'h08000};
     localparam signed [P_W-1:0] SMAX     = {{(P_W-B+1){1'b0}}, {(B-1){1'b1}}};
     localparam signed [P_W-1:0] SMIN     = ~SMAX;
-    localparam signed [P_W-1:0] D_BETA_W = {{(P_W-32){1'b0}}, D_BETA};
-    localparam signed [P_W-1:0] C_PHI_W  = {{(P_W-32){1'b0}}, C_PHI};
-    localparam signed [P_W-1:0] D_PHI_W  = {{(P_W-32){1'b0}}, D_PHI};
+    // Constant multiplies as in asnn_neuron: x * (D - 2^15) + x * 2^15, and
+    // I * C_PHI + Sd * D_PHI = I * 2^16 + (Sd - I) * D_PHI.
+    localparam signed [P_W-1:0] OFF      = {{(P_W-16){1'b0}}, 16'h8000};
+    localparam signed [P_W-1:0] D_BETA_W = {{(P_W-32){1'b0}}, D_BETA} - OFF;
+    localparam signed [P_W-1:0] D_PHI_W  = {{(P_W-32){1'b0}}, D_PHI} - OFF;
+    wire unused_c_phi = ^C_PHI;
+
+    function automatic signed [P_W-1:0] cmul(input signed [P_W-1:0] x, input signed [P_W-1:0] d_off);
+        begin
+            cmul = x * d_off + (x <<< 15);
+        end
+    endfunction
 
     function automatic signed [P_W-1:0] ext(input signed [B-1:0] x);
         begin
@@ -69,7 +78,7 @@ module asnn_readout_neuron #(
                             : (a_scaled < XMIN) ? XMIN[B-1:0] : a_scaled[B-1:0];
 
     // Stage 1: I (step 1).
-    wire signed [P_W-1:0] i_dec = (ext(i_i) * D_BETA_W + HALF) >>> 16;
+    wire signed [P_W-1:0] i_dec = (cmul(ext(i_i), D_BETA_W) + HALF) >>> 16;
     reg                 v1_q;
     reg [TAG_W-1:0]     tag1_q;
     reg signed [B-1:0]  i1_q, sd1_q, bias1_q;
@@ -82,7 +91,7 @@ module asnn_readout_neuron #(
     end
 
     // Stage 2: Sd (step 2), S (step 4).
-    wire signed [P_W-1:0] sd_wide = (ext(i1_q) * C_PHI_W + ext(sd1_q) * D_PHI_W + HALF) >>> 16;
+    wire signed [P_W-1:0] sd_wide = ((ext(i1_q) <<< 16) + cmul(ext(sd1_q) - ext(i1_q), D_PHI_W) + HALF) >>> 16;
     wire signed [B-1:0]   sd2_d = sd_wide[B-1:0];
     always @(posedge clk_i) begin
         valid_o <= v1_q;
