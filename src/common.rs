@@ -32,6 +32,28 @@ pub fn dataset(spec: &str, limit: Option<usize>) -> Result<Dataset> {
     Ok(d)
 }
 
+/// The dataset to run: the one given, or the example's bundled test slice
+/// (`test-images-idx3-ubyte` beside the network).
+pub fn dataset_spec(p: &Path, given: Option<&str>) -> Result<String> {
+    if let Some(s) = given {
+        return Ok(s.to_string());
+    }
+    let dir = if p.is_dir() {
+        p.to_path_buf()
+    } else {
+        p.parent().unwrap_or(Path::new(".")).to_path_buf()
+    };
+    if !dir.join("test-images-idx3-ubyte").exists()
+        && !dir.join("test-images-idx3-ubyte.gz").exists()
+    {
+        bail!(
+            "{}: no bundled test slice (test-images-idx3-ubyte); pass --dataset idx:DIR[:PREFIX]",
+            dir.display()
+        );
+    }
+    Ok(format!("idx:{}:test", dir.display()))
+}
+
 /// Validates every sample against the network before any simulation starts.
 pub fn check_inputs(net: &asnn_ir::Network, d: &Dataset, steps: u32) -> Result<()> {
     for (i, x) in d.inputs.iter().enumerate() {

