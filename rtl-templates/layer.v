@@ -528,12 +528,13 @@ module [[ module ]] (
     wire o2_v = o2_valid[0];
     wire [DN_AW-1:0] o2_k = o2_tag[TAG2_W-1 -: DN_AW];
     // Window reads in flight: one clock to the data, three neuron stages.
-    reg [3:0] drain2_q;
+    localparam integer LAT2 = [[ neuron_lat ]] + 1;    // window data clock + the neuron's stages
+    reg [LAT2-1:0] drain2_q;
     always @(posedge clk_i) begin
-        if (rst_i || !sweep) drain2_q <= 4'd0;
-        else drain2_q <= {drain2_q[2:0], p2_run_q};
+        if (rst_i || !sweep) drain2_q <= {LAT2{1'b0}};
+        else drain2_q <= {drain2_q[LAT2-2:0], p2_run_q};
     end
-    wire sweep_done = sweep && p2_started_q && !p2_run_q && (drain2_q == 4'd0);
+    wire sweep_done = sweep && p2_started_q && !p2_run_q && (drain2_q == {LAT2{1'b0}});
     always @(*) begin
         n2_we = 1'b0;
         n2_waddr = o2_k;

@@ -125,6 +125,7 @@ struct LayerCtx {
     m: String,
     theta0: String,
     sweep_lat: u64,
+    neuron_lat: u64,
     neurons: usize,
     lanes_lit: String,
     channels_lit: String,
@@ -511,6 +512,7 @@ pub fn emit(net: &QNetwork, plan: &Plan, input_hash: &str) -> Result<Vec<OutFile
                 d_gamma: u32lit(u64::from(q.d_gamma)),
                 m: u32lit(u64::from(q.m)),
                 theta0: u32lit(q.theta0.max(1) as u64),
+                neuron_lat: crate::plan::NEURON_LATENCY,
                 sweep_lat: if lp.readout || max_pool.is_some() {
                     crate::plan::READOUT_LATENCY
                 } else {

@@ -9,10 +9,11 @@ use asnn_numerics::fixed::bits_for;
 use asnn_numerics::{Coding, Conn, PoolKind, QNetwork};
 use serde::Serialize;
 
-/// Pipeline depth of the spiking neuron (`asnn_neuron.v`: 3 register stages).
-pub const NEURON_LATENCY: u64 = 3;
-/// Pipeline depth of the readout neuron (`asnn_readout_neuron.v`: 2 stages).
-pub const READOUT_LATENCY: u64 = 2;
+/// Pipeline depth of the spiking neuron (`asnn_neuron.v`: 8 register stages, every
+/// multiply registered into its DSP).
+pub const NEURON_LATENCY: u64 = 8;
+/// Pipeline depth of the readout neuron (`asnn_readout_neuron.v`: 5 stages).
+pub const READOUT_LATENCY: u64 = 5;
 /// Controller cycles around every layer phase: issue, the clock the layer takes the
 /// command, and the clock the controller sees it idle again (`top.v`, C_LAYER/C_WAIT).
 pub const PHASE_OVERHEAD: u64 = 3;

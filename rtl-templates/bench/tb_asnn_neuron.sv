@@ -48,7 +48,7 @@ module tb_asnn_neuron;
         end
         @(negedge clk);
         valid = 1'b0;
-        repeat (6) @(negedge clk);
+        repeat (12) @(negedge clk);
         $fclose(fout);
         $finish;
     end

@@ -1,6 +1,7 @@
 // asnn core library: one lane of the neuron update pipeline (docs/numerics.md section 5,
 // steps 1-2 and 4-9; average pooling is already folded into the synaptic input).
-// Fully pipelined: one neuron per clock, 3 stages, no stall. State is read from and
+// Fully pipelined: one neuron per clock, 8 stages (plan.rs NEURON_LATENCY), no stall.
+// State is read from and
 // written back to memory by the layer; this module only computes.
 `default_nettype none
 
@@ -64,19 +65,7 @@ module asnn_neuron #(
         end
     endfunction
 
-    // x * (d_off + 2^15) for a wide x.
-    function automatic signed [P_W-1:0] cmul(input signed [P_W-1:0] x, input signed [P_W-1:0] d_off);
-        begin
-            cmul = x * d_off + (x <<< 15);
-        end
-    endfunction
 
-    // rshr(x * D, 16) (numerics.md section 1), d_off = D - 2^15.
-    function automatic signed [P_W-1:0] decay(input signed [B-1:0] x, input signed [P_W-1:0] d_off);
-        begin
-            decay = (cmul(ext(x), d_off) + HALF) >>> 16;
-        end
-    endfunction
 
     // sat_B of a wide value.
     function automatic signed [B-1:0] sat(input signed [P_W-1:0] x);
@@ -108,73 +97,181 @@ module asnn_neuron #(
     wire signed [B-1:0] cur = (a_scaled > XMAX) ? XMAX[B-1:0]
                             : (a_scaled < XMIN) ? XMIN[B-1:0] : a_scaled[B-1:0];
 
-    // Stage 1: I (step 1), Sh decay (step 5), theta of the previous step (step 9).
-    wire signed [P_W-1:0] sh_dec = decay(sh_i, D_ETA_W);
-    reg                 v1_q;
-    reg [TAG_W-1:0]     tag1_q;
-    reg signed [B-1:0]  i1_q, sd1_q, sh1_q, td1_q, th1_q, bias1_q;
-    reg signed [B-1:0]  i1_d;
-    always @(*) begin
-        i1_d = cur;
-        if (FIRST == 0) i1_d = sat(decay(i_i, D_BETA_W) + ext(cur));
-        if (POOLED != 0) i1_d = i_i;
-    end
-    always @(posedge clk_i) begin
-        v1_q    <= valid_i;
-        tag1_q  <= tag_i;
-        i1_q    <= i1_d;
-        sd1_q   <= sd_i;
-        sh1_q   <= sh_dec[B-1:0];
-        td1_q   <= td_i;
-        th1_q   <= sat(THETA0_W + ext(td_i));
-        bias1_q <= bias_i;
-    end
-
-    // Stage 2: Sd (step 2), S (step 4), compare (step 6), spike and adapt (step 7).
-    wire signed [P_W-1:0] sd_wide = ((ext(i1_q) <<< 16) + cmul(ext(sd1_q) - ext(i1_q), D_PHI_W) + HALF) >>> 16;
-    wire signed [B-1:0]   sd2_d = (POOLED != 0) ? sd1_q : sd_wide[B-1:0];
-    wire signed [B-1:0]   s2_d = sat(ext(bias1_q) + ext(sd2_d));
-    wire signed [B:0]     diff = {s2_d[B-1], s2_d} - {sh1_q[B-1], sh1_q};
-    wire signed [B:0]     half_th = $signed({th1_q[B-1], th1_q}) >>> 1;
-    wire                  spk2_d = v1_q && (diff > half_th);
-    reg                 v2_q;
-    reg [TAG_W-1:0]     tag2_q;
-    reg signed [B-1:0]  i2_q, sd2_q, sh2_q, td2_q, th2_q;
-    reg                 spk2_q;
-    reg signed [B-1:0]  sh2_d, td2_d;
-    always @(*) begin
-        sh2_d = sh1_q;
-        td2_d = td1_q;
-        if (spk2_d) begin
-            sh2_d = sat(ext(sh1_q) + ext(th1_q));
-            td2_d = sat(ext(td1_q) + decay(th1_q, M_W));
+    // Products x * (D - 2^15) are registered straight after the multiply so that yosys
+    // packs the register into the DSP (SB_MAC16 output register): a multiply never
+    // shares a clock with the adders around it. Eight stages, one neuron per clock.
+    function automatic signed [P_W-1:0] rnd16(input signed [P_W-1:0] p);
+        begin
+            rnd16 = (p + HALF) >>> 16;
         end
-    end
+    endfunction
+
+    // Stage A: cur (step 1's input), the I and Sh decay products, theta (step 9).
+    reg                 va_q;
+    reg [TAG_W-1:0]     taga_q;
+    reg signed [B-1:0]  cura_q, ia_q, sda_q, sha_q, tda_q, tha_q, biasa_q;
+    reg signed [P_W-1:0] pba_q, pea_q;
     always @(posedge clk_i) begin
-        v2_q   <= v1_q;
-        tag2_q <= tag1_q;
-        i2_q   <= i1_q;
-        sd2_q  <= sd2_d;
-        sh2_q  <= sh2_d;
-        td2_q  <= td2_d;
-        th2_q  <= th1_q;
-        spk2_q <= spk2_d;
+        va_q    <= valid_i;
+        taga_q  <= tag_i;
+        cura_q  <= cur;
+        ia_q    <= i_i;
+        sda_q   <= sd_i;
+        sha_q   <= sh_i;
+        tda_q   <= td_i;
+        tha_q   <= sat(THETA0_W + ext(td_i));
+        biasa_q <= bias_i;
+        pba_q   <= ext(i_i) * D_BETA_W;
+        pea_q   <= ext(sh_i) * D_ETA_W;
     end
 
-    // Stage 3: Td decay (step 8); the next theta is derived from Td when next read.
-    wire signed [P_W-1:0] td_dec = decay(td2_q, D_GAM_W);
+    // Stage B: I (step 1), Sh decay (step 5), the adaptation product theta * M.
+    wire signed [P_W-1:0] i_dec  = rnd16(pba_q + (ext(ia_q) <<< 15));
+    wire signed [P_W-1:0] sh_dec = rnd16(pea_q + (ext(sha_q) <<< 15));
+    reg signed [B-1:0]  ib_d;
+    always @(*) begin
+        ib_d = cura_q;
+        if (FIRST == 0) ib_d = sat(i_dec + ext(cura_q));
+        if (POOLED != 0) ib_d = ia_q;
+    end
+    reg                 vb_q;
+    reg [TAG_W-1:0]     tagb_q;
+    reg signed [B-1:0]  ib_q, sdb_q, shb_q, tdb_q, thb_q, biasb_q;
+    reg signed [P_W-1:0] pmb_q;
     always @(posedge clk_i) begin
-        valid_o   <= v2_q;
-        tag_o     <= tag2_q;
-        i_o       <= i2_q;
-        sd_o      <= sd2_q;
-        sh_o      <= sh2_q;
+        vb_q    <= va_q;
+        tagb_q  <= taga_q;
+        ib_q    <= ib_d;
+        sdb_q   <= sda_q;
+        shb_q   <= sh_dec[B-1:0];
+        tdb_q   <= tda_q;
+        thb_q   <= tha_q;
+        biasb_q <= biasa_q;
+        pmb_q   <= ext(tha_q) * M_W;
+    end
+
+    // Stage C: the Sd product (Sd - I) * D_PHI; theta * m_f rounded.
+    wire signed [B:0]     dsi_b = {sdb_q[B-1], sdb_q} - {ib_q[B-1], ib_q};
+    reg                 vc_q;
+    reg [TAG_W-1:0]     tagc_q;
+    reg signed [B-1:0]  ic_q, sdc_q, shc_q, tdc_q, thc_q, biasc_q;
+    reg signed [B:0]    dsic_q;
+    reg signed [P_W-1:0] pphic_q, maddc_q;
+    always @(posedge clk_i) begin
+        vc_q    <= vb_q;
+        tagc_q  <= tagb_q;
+        ic_q    <= ib_q;
+        sdc_q   <= sdb_q;
+        shc_q   <= shb_q;
+        tdc_q   <= tdb_q;
+        thc_q   <= thb_q;
+        biasc_q <= biasb_q;
+        // (Sd - I) has B+1 bits: multiply its upper B bits (one DSP) and add the
+        // lowest bit's share in logic, 2 (h D) + l D = (Sd - I) D.
+        pphic_q <= ext(dsi_b[B:1]) * D_PHI_W;
+        dsic_q  <= dsi_b;
+        maddc_q <= rnd16(pmb_q + (ext(thb_q) <<< 15));
+    end
+
+    // Stage D: Sd (step 2).
+    wire signed [P_W-1:0] sd_wide = rnd16((ext(ic_q) <<< 16) + (pphic_q <<< 1) + (dsic_q[0] ? D_PHI_W : {P_W{1'b0}})
+                                    + ({{(P_W-B-1){dsic_q[B]}}, dsic_q} <<< 15));
+    reg                 vd_q;
+    reg [TAG_W-1:0]     tagd_q;
+    reg signed [B-1:0]  id_q, sdd_q, shd_q, tdd_q, thd_q, biasd_q;
+    reg signed [P_W-1:0] maddd_q;
+    always @(posedge clk_i) begin
+        vd_q    <= vc_q;
+        tagd_q  <= tagc_q;
+        id_q    <= ic_q;
+        sdd_q   <= (POOLED != 0) ? sdc_q : sd_wide[B-1:0];
+        shd_q   <= shc_q;
+        tdd_q   <= tdc_q;
+        thd_q   <= thc_q;
+        biasd_q <= biasc_q;
+        maddd_q <= maddc_q;
+    end
+
+    // Stage E: S (step 4) and both candidate updates of step 7 (taken or not in E2).
+    // theta * m_f is below 2^(B+1) (theta < 2^(B-1), M <= 2^18 / 2^16): B+2 bits.
+    wire signed [B+2:0]  madd_n = maddd_q[B+2:0];
+    wire signed [B+3:0]  tdp_w = {{4{tdd_q[B-1]}}, tdd_q} + {madd_n[B+2], madd_n};
+    wire signed [B:0]    shp_w = {shd_q[B-1], shd_q} + {thd_q[B-1], thd_q};
+    wire signed [B:0]    s_w = {biasd_q[B-1], biasd_q} + {sdd_q[B-1], sdd_q};
+    localparam signed [B+3:0] NMAX = {{5{1'b0}}, {(B-1){1'b1}}};
+    localparam signed [B+3:0] NMIN = ~NMAX;
+    function automatic signed [B-1:0] sat_n(input signed [B+3:0] x);
+        begin
+            if (x > NMAX)      sat_n = NMAX[B-1:0];
+            else if (x < NMIN) sat_n = NMIN[B-1:0];
+            else               sat_n = x[B-1:0];
+        end
+    endfunction
+    reg                 ve_q;
+    reg [TAG_W-1:0]     tage_q;
+    reg signed [B-1:0]  ie_q, sde_q, se_q, she_q, shpe_q, tde_q, tdpe_q, the_q;
+    always @(posedge clk_i) begin
+        ve_q   <= vd_q;
+        tage_q <= tagd_q;
+        ie_q   <= id_q;
+        sde_q  <= sdd_q;
+        se_q   <= sat_n({{3{s_w[B]}}, s_w});
+        she_q  <= shd_q;
+        shpe_q <= sat_n({{3{shp_w[B]}}, shp_w});
+        tde_q  <= tdd_q;
+        tdpe_q <= sat_n(tdp_w);
+        the_q  <= thd_q;
+    end
+
+    // Stage E2: compare (step 6), spike and adapt (step 7).
+    wire signed [B:0]     diff = {se_q[B-1], se_q} - {she_q[B-1], she_q};
+    wire signed [B:0]     half_th = $signed({the_q[B-1], the_q}) >>> 1;
+    wire                  spk_e = ve_q && (diff > half_th);
+    reg                 vx_q, spkx_q;
+    reg [TAG_W-1:0]     tagx_q;
+    reg signed [B-1:0]  ix_q, sdx_q, shx_q, tdx_q, thx_q;
+    always @(posedge clk_i) begin
+        vx_q   <= ve_q;
+        tagx_q <= tage_q;
+        ix_q   <= ie_q;
+        sdx_q  <= sde_q;
+        shx_q  <= spk_e ? shpe_q : she_q;
+        tdx_q  <= spk_e ? tdpe_q : tde_q;
+        thx_q  <= the_q;
+        spkx_q <= spk_e;
+    end
+
+    // Stage F: the Td decay product (step 8).
+    reg                 vf_q, spkf_q;
+    reg [TAG_W-1:0]     tagf_q;
+    reg signed [B-1:0]  if_q, sdf_q, shf_q, tdf_q, thf_q;
+    reg signed [P_W-1:0] pgf_q;
+    always @(posedge clk_i) begin
+        vf_q   <= vx_q;
+        tagf_q <= tagx_q;
+        if_q   <= ix_q;
+        sdf_q  <= sdx_q;
+        shf_q  <= shx_q;
+        tdf_q  <= tdx_q;
+        thf_q  <= thx_q;
+        spkf_q <= spkx_q;
+        pgf_q  <= ext(tdx_q) * D_GAM_W;
+    end
+
+    // Stage G: Td decay (step 8); the next theta is derived from Td when next read.
+    wire signed [P_W-1:0] td_dec = rnd16(pgf_q + (ext(tdf_q) <<< 15));
+    always @(posedge clk_i) begin
+        valid_o   <= vf_q;
+        tag_o     <= tagf_q;
+        i_o       <= if_q;
+        sd_o      <= sdf_q;
+        sh_o      <= shf_q;
         td_o      <= td_dec[B-1:0];
-        spike_o   <= spk2_q;
-        payload_o <= th2_q;
+        spike_o   <= spkf_q;
+        payload_o <= thf_q;
     end
 
     // High bits of values proved in range by numerics.md section 5 (steps 2, 5, 8).
-    wire unused_high = ^{sh_dec[P_W-1:B], sd_wide[P_W-1:B], td_dec[P_W-1:B], a_scaled[0]};
+    wire unused_high = ^{sh_dec[P_W-1:B], sd_wide[P_W-1:B], td_dec[P_W-1:B], a_scaled[0], maddd_q[P_W-1:B+3]};
 endmodule
 

@@ -1,6 +1,7 @@
 // asnn core library: one lane of the readout pipeline (docs/numerics.md section 5,
 // steps 1, 2 and 4; the readout never spikes, its S is the class score).
-// Fully pipelined: one unit per clock, 2 stages.
+// Fully pipelined: one unit per clock, 5 stages (plan.rs READOUT_LATENCY); products
+// are registered into the DSPs as in asnn_neuron.
 `default_nettype none
 
 module asnn_readout_neuron #(
@@ -37,11 +38,6 @@ module asnn_readout_neuron #(
     localparam signed [P_W-1:0] D_PHI_W  = {{(P_W-32){1'b0}}, D_PHI} - OFF;
     wire unused_c_phi = ^C_PHI;
 
-    function automatic signed [P_W-1:0] cmul(input signed [P_W-1:0] x, input signed [P_W-1:0] d_off);
-        begin
-            cmul = x * d_off + (x <<< 15);
-        end
-    endfunction
 
     function automatic signed [P_W-1:0] ext(input signed [B-1:0] x);
         begin
@@ -77,28 +73,79 @@ module asnn_readout_neuron #(
     wire signed [B-1:0] cur = (a_scaled > XMAX) ? XMAX[B-1:0]
                             : (a_scaled < XMIN) ? XMIN[B-1:0] : a_scaled[B-1:0];
 
-    // Stage 1: I (step 1).
-    wire signed [P_W-1:0] i_dec = (cmul(ext(i_i), D_BETA_W) + HALF) >>> 16;
-    reg                 v1_q;
-    reg [TAG_W-1:0]     tag1_q;
-    reg signed [B-1:0]  i1_q, sd1_q, bias1_q;
+    function automatic signed [P_W-1:0] rnd16(input signed [P_W-1:0] p);
+        begin
+            rnd16 = (p + HALF) >>> 16;
+        end
+    endfunction
+
+    // Stage A: cur, the I decay product (registered into the DSP).
+    reg                 va_q;
+    reg [TAG_W-1:0]     taga_q;
+    reg signed [B-1:0]  cura_q, ia_q, sda_q, biasa_q;
+    reg signed [P_W-1:0] pba_q;
     always @(posedge clk_i) begin
-        v1_q    <= valid_i;
-        tag1_q  <= tag_i;
-        i1_q    <= (FIRST != 0) ? cur : sat(i_dec + ext(cur));
-        sd1_q   <= sd_i;
-        bias1_q <= bias_i;
+        va_q    <= valid_i;
+        taga_q  <= tag_i;
+        cura_q  <= cur;
+        ia_q    <= i_i;
+        sda_q   <= sd_i;
+        biasa_q <= bias_i;
+        pba_q   <= ext(i_i) * D_BETA_W;
     end
 
-    // Stage 2: Sd (step 2), S (step 4).
-    wire signed [P_W-1:0] sd_wide = ((ext(i1_q) <<< 16) + cmul(ext(sd1_q) - ext(i1_q), D_PHI_W) + HALF) >>> 16;
-    wire signed [B-1:0]   sd2_d = sd_wide[B-1:0];
+    // Stage B: I (step 1).
+    wire signed [P_W-1:0] i_dec = rnd16(pba_q + (ext(ia_q) <<< 15));
+    reg                 vb_q;
+    reg [TAG_W-1:0]     tagb_q;
+    reg signed [B-1:0]  ib_q, sdb_q, biasb_q;
     always @(posedge clk_i) begin
-        valid_o <= v1_q;
-        tag_o   <= tag1_q;
-        i_o     <= i1_q;
-        sd_o    <= sd2_d;
-        s_o     <= sat(ext(bias1_q) + ext(sd2_d));
+        vb_q    <= va_q;
+        tagb_q  <= taga_q;
+        ib_q    <= (FIRST != 0) ? cura_q : sat(i_dec + ext(cura_q));
+        sdb_q   <= sda_q;
+        biasb_q <= biasa_q;
+    end
+
+    // Stage C: the Sd product (Sd - I) * D_PHI.
+    wire signed [B:0]   dsi_b = {sdb_q[B-1], sdb_q} - {ib_q[B-1], ib_q};
+    reg                 vc_q;
+    reg [TAG_W-1:0]     tagc_q;
+    reg signed [B-1:0]  ic_q, biasc_q;
+    reg signed [B:0]    dsic_q;
+    reg signed [P_W-1:0] pphic_q;
+    always @(posedge clk_i) begin
+        vc_q    <= vb_q;
+        tagc_q  <= tagb_q;
+        ic_q    <= ib_q;
+        biasc_q <= biasb_q;
+        // (Sd - I) has B+1 bits: multiply its upper B bits (one DSP) and add the
+        // lowest bit's share in logic, 2 (h D) + l D = (Sd - I) D.
+        pphic_q <= ext(dsi_b[B:1]) * D_PHI_W;
+        dsic_q  <= dsi_b;
+    end
+
+    // Stage D: Sd (step 2).
+    wire signed [P_W-1:0] sd_wide = rnd16((ext(ic_q) <<< 16) + (pphic_q <<< 1) + (dsic_q[0] ? D_PHI_W : {P_W{1'b0}})
+                                    + ({{(P_W-B-1){dsic_q[B]}}, dsic_q} <<< 15));
+    reg                 vd_q;
+    reg [TAG_W-1:0]     tagd_q;
+    reg signed [B-1:0]  id_q, sdd_q, biasd_q;
+    always @(posedge clk_i) begin
+        vd_q    <= vc_q;
+        tagd_q  <= tagc_q;
+        id_q    <= ic_q;
+        sdd_q   <= sd_wide[B-1:0];
+        biasd_q <= biasc_q;
+    end
+
+    // Stage E: S (step 4).
+    always @(posedge clk_i) begin
+        valid_o <= vd_q;
+        tag_o   <= tagd_q;
+        i_o     <= id_q;
+        sd_o    <= sdd_q;
+        s_o     <= sat(ext(biasd_q) + ext(sdd_q));
     end
 
     wire unused_high = ^{sd_wide[P_W-1:B], a_scaled[0]};
