@@ -94,17 +94,21 @@ module [[ module ]] (
 
     // ---------------------------------------------------------------- argmax
     // Sequential, one class per clock after the step's last sweep (C_ARGMAX, N_CLS
-    // clocks): a comparator and a multiplexer instead of N_CLS - 1 chained ones.
+    // + 1 clocks): a comparator and a multiplexer instead of N_CLS - 1 chained ones.
     // Ties go to the lowest class (only a strictly greater score replaces the best).
     reg [[ cls_decl ]] best;
     reg signed [B_RO-1:0] best_v;
-    reg [[ cls_decl ]] am_q;                            // class being compared
+    reg [[ cls_decl ]] am_q;                            // class being fetched
     wire signed [B_RO-1:0] am_v = scores_o[am_q*B_RO +: B_RO];
+    reg signed [B_RO-1:0] am_v_q;                      // fetched score (a register between
+    reg [[ cls_decl ]] am_i_q;                          // the multiplexer and the compare)
+    reg                   am_go_q;
+    wire                  am_better = (am_i_q == [[ cls_zero ]]) || (am_v_q > best_v);
     assign pred_o = best;
 
     // ---------------------------------------------------------------- step controller
     localparam [2:0] C_IDLE = 3'd0, C_WAIT = 3'd1, C_LAYER = 3'd2, C_STEP_END = 3'd3, C_DONE = 3'd4,
-                     C_ARGMAX = 3'd5;
+                     C_ARGMAX = 3'd5, C_ARGMAX_LAST = 3'd6;
     localparam [1:0] CMD_CLEAR = 2'd0, CMD_SYN = 2'd1, CMD_SWEEP = 2'd2;
     reg [2:0]  st_q;
     reg [2:0]  after_q;                                // state after C_WAIT
@@ -137,6 +141,9 @@ module [[ module ]] (
             best <= [[ cls_zero ]];
             best_v <= {B_RO{1'b0}};
             am_q <= [[ cls_zero ]];
+            am_v_q <= {B_RO{1'b0}};
+            am_i_q <= [[ cls_zero ]];
+            am_go_q <= 1'b0;
         end else begin
             if (st_q != C_IDLE) cycles_o <= cycles_o + 32'd1;
             case (st_q)
@@ -174,17 +181,25 @@ module [[ module ]] (
                         end
                     end
                 end
-                C_ARGMAX: begin
-                    if (am_q == [[ cls_zero ]] || am_v > best_v) begin
-                        best <= am_q;
-                        best_v <= am_v;
+                C_ARGMAX: begin                          // fetch class am_q, compare the last
+                    am_v_q <= am_v;
+                    am_i_q <= am_q;
+                    am_go_q <= 1'b1;
+                    if (am_go_q && am_better) begin
+                        best <= am_i_q;
+                        best_v <= am_v_q;
                     end
-                    if (am_q == [[ cls_last ]]) begin
-                        am_q <= [[ cls_zero ]];
-                        st_q <= C_STEP_END;
-                    end else begin
-                        am_q <= am_q + 1'b1;
+                    if (am_q == [[ cls_last ]]) st_q <= C_ARGMAX_LAST;
+                    else am_q <= am_q + 1'b1;
+                end
+                C_ARGMAX_LAST: begin                     // compare the last class fetched
+                    if (am_better) begin
+                        best <= am_i_q;
+                        best_v <= am_v_q;
                     end
+                    am_q <= [[ cls_zero ]];
+                    am_go_q <= 1'b0;
+                    st_q <= C_STEP_END;
                 end
                 C_STEP_END: begin
                     step_valid_o <= 1'b1;

@@ -148,7 +148,7 @@ pub struct CycleModel {
     pub step_overhead: u64,
     pub syn_overhead: u64,
     pub clear_cycles: u64,
-    /// Clocks of the sequential readout argmax per step (one per class).
+    /// Clocks of the sequential readout argmax per step (one per class, plus one).
     pub argmax_cycles: u64,
 }
 
@@ -527,7 +527,8 @@ pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan,
     }
     check_capacity(&dev, &layers, bram_blocks, spram_blocks)?;
     let clear = layers.iter().map(|l| l.clear_cycles).max().unwrap_or(0);
-    let argmax = layers.last().map_or(0, |l| l.neurons as u64);
+    // top.v C_ARGMAX (one clock per class) and C_ARGMAX_LAST.
+    let argmax = layers.last().map_or(0, |l| l.neurons as u64 + 1);
     let floor: u64 = layers
         .iter()
         .map(|l| {
@@ -559,7 +560,7 @@ pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan,
         layers,
         estimated_cycles_per_step: floor,
         cycle_model: CycleModel {
-            formula: "sample = clear + 2 + sum over steps [ sum over layers ( 3 + syn(E) if the layer has a synaptic phase, else 1; 3 + sweep ) + 1 + classes ] + 1; syn(E) = E x walk + 3 (E > 0), 1 (E = 0; first layer, frame input: 2); sweep = depth + latency + 1 (max pool: depth + 3 + pooled x K² + 5)",
+            formula: "sample = clear + 2 + sum over steps [ sum over layers ( 3 + syn(E) if the layer has a synaptic phase, else 1; 3 + sweep ) + 1 + classes + 1 ] + 1; syn(E) = E x walk + 3 (E > 0), 1 (E = 0; first layer, frame input: 2); sweep = depth + latency + 1 (max pool: depth + 3 + pooled x K² + 5)",
             phase_overhead: PHASE_OVERHEAD,
             step_overhead: STEP_OVERHEAD,
             syn_overhead: SYN_OVERHEAD,

@@ -100,6 +100,17 @@ module asnn_neuron #(
     // Products x * (D - 2^15) are registered straight after the multiply so that yosys
     // packs the register into the DSP (SB_MAC16 output register): a multiply never
     // shares a clock with the adders around it. Eight stages, one neuron per clock.
+    // sat_B(a + b) of two B-bit values: overflow shows in the two top bits of the sum,
+    // so no wide comparison is needed.
+    function automatic signed [B-1:0] sat_add(input signed [B-1:0] a, input signed [B-1:0] b);
+        reg signed [B:0] t;
+        begin
+            t = {a[B-1], a} + {b[B-1], b};
+            if (t[B] != t[B-1]) sat_add = t[B] ? {1'b1, {(B-1){1'b0}}} : {1'b0, {(B-1){1'b1}}};
+            else                sat_add = t[B-1:0];
+        end
+    endfunction
+
     function automatic signed [P_W-1:0] rnd16(input signed [P_W-1:0] p);
         begin
             rnd16 = (p + HALF) >>> 16;
@@ -119,7 +130,7 @@ module asnn_neuron #(
         sda_q   <= sd_i;
         sha_q   <= sh_i;
         tda_q   <= td_i;
-        tha_q   <= sat(THETA0_W + ext(td_i));
+        tha_q   <= sat_add(THETA0_W[B-1:0], td_i);     // theta0 < 2^(B-1) (numerics.md section 2)
         biasa_q <= bias_i;
         pba_q   <= ext(i_i) * D_BETA_W;
         pea_q   <= ext(sh_i) * D_ETA_W;
@@ -131,7 +142,7 @@ module asnn_neuron #(
     reg signed [B-1:0]  ib_d;
     always @(*) begin
         ib_d = cura_q;
-        if (FIRST == 0) ib_d = sat(i_dec + ext(cura_q));
+        if (FIRST == 0) ib_d = sat_add(i_dec[B-1:0], cura_q);   // |I decayed| <= |I|
         if (POOLED != 0) ib_d = ia_q;
     end
     reg                 vb_q;
@@ -196,8 +207,6 @@ module asnn_neuron #(
     // theta * m_f is below 2^(B+1) (theta < 2^(B-1), M <= 2^18 / 2^16): B+2 bits.
     wire signed [B+2:0]  madd_n = maddd_q[B+2:0];
     wire signed [B+3:0]  tdp_w = {{4{tdd_q[B-1]}}, tdd_q} + {madd_n[B+2], madd_n};
-    wire signed [B:0]    shp_w = {shd_q[B-1], shd_q} + {thd_q[B-1], thd_q};
-    wire signed [B:0]    s_w = {biasd_q[B-1], biasd_q} + {sdd_q[B-1], sdd_q};
     localparam signed [B+3:0] NMAX = {{5{1'b0}}, {(B-1){1'b1}}};
     localparam signed [B+3:0] NMIN = ~NMAX;
     function automatic signed [B-1:0] sat_n(input signed [B+3:0] x);
@@ -215,9 +224,9 @@ module asnn_neuron #(
         tage_q <= tagd_q;
         ie_q   <= id_q;
         sde_q  <= sdd_q;
-        se_q   <= sat_n({{3{s_w[B]}}, s_w});
+        se_q   <= sat_add(biasd_q, sdd_q);
         she_q  <= shd_q;
-        shpe_q <= sat_n({{3{shp_w[B]}}, shp_w});
+        shpe_q <= sat_add(shd_q, thd_q);
         tde_q  <= tdd_q;
         tdpe_q <= sat_n(tdp_w);
         the_q  <= thd_q;
@@ -272,6 +281,6 @@ module asnn_neuron #(
     end
 
     // High bits of values proved in range by numerics.md section 5 (steps 2, 5, 8).
-    wire unused_high = ^{sh_dec[P_W-1:B], sd_wide[P_W-1:B], td_dec[P_W-1:B], a_scaled[0], maddd_q[P_W-1:B+3]};
+    wire unused_high = ^{THETA0_W[P_W-1:B], i_dec[P_W-1:B], sh_dec[P_W-1:B], sd_wide[P_W-1:B], td_dec[P_W-1:B], a_scaled[0], maddd_q[P_W-1:B+3]};
 endmodule
 

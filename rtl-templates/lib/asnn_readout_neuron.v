@@ -73,6 +73,17 @@ module asnn_readout_neuron #(
     wire signed [B-1:0] cur = (a_scaled > XMAX) ? XMAX[B-1:0]
                             : (a_scaled < XMIN) ? XMIN[B-1:0] : a_scaled[B-1:0];
 
+    // sat_B(a + b) of two B-bit values: overflow shows in the two top bits of the sum,
+    // so no wide comparison is needed.
+    function automatic signed [B-1:0] sat_add(input signed [B-1:0] a, input signed [B-1:0] b);
+        reg signed [B:0] t;
+        begin
+            t = {a[B-1], a} + {b[B-1], b};
+            if (t[B] != t[B-1]) sat_add = t[B] ? {1'b1, {(B-1){1'b0}}} : {1'b0, {(B-1){1'b1}}};
+            else                sat_add = t[B-1:0];
+        end
+    endfunction
+
     function automatic signed [P_W-1:0] rnd16(input signed [P_W-1:0] p);
         begin
             rnd16 = (p + HALF) >>> 16;
@@ -102,7 +113,7 @@ module asnn_readout_neuron #(
     always @(posedge clk_i) begin
         vb_q    <= va_q;
         tagb_q  <= taga_q;
-        ib_q    <= (FIRST != 0) ? cura_q : sat(i_dec + ext(cura_q));
+        ib_q    <= (FIRST != 0) ? cura_q : sat_add(i_dec[B-1:0], cura_q);   // |I decayed| <= |I|
         sdb_q   <= sda_q;
         biasb_q <= biasa_q;
     end
@@ -145,9 +156,9 @@ module asnn_readout_neuron #(
         tag_o   <= tagd_q;
         i_o     <= id_q;
         sd_o    <= sdd_q;
-        s_o     <= sat(ext(biasd_q) + ext(sdd_q));
+        s_o     <= sat_add(biasd_q, sdd_q);
     end
 
-    wire unused_high = ^{sd_wide[P_W-1:B], a_scaled[0]};
+    wire unused_high = ^{i_dec[P_W-1:B], sd_wide[P_W-1:B], a_scaled[0]};
 endmodule
 
