@@ -22,7 +22,8 @@ module [[ module ]] (
     input  wire                  in_eos_i,     // end of this step's input (carries no event)
 {%- endif %}
 {%- if readout %}
-    output wire [[ scores_decl ]] scores_o      // S of every class, class 0 in the low bits
+    // S of every class, class 0 in the low bits
+    output wire [[ scores_decl ]] scores_o
 {%- else %}
     // AER output: [[ out_addr_doc ]]; payload = theta at the spike
     output wire                  out_valid_o,

@@ -200,6 +200,10 @@ enum Cmd {
         /// Work folder (default: a temp folder).
         #[arg(long)]
         dir: Option<PathBuf>,
+        /// Serve this flash image ($readmemh bytes, as DIR/weights.hex) instead of the
+        /// design's own (e.g. a damaged or foreign image, to see the loader refuse it).
+        #[arg(long)]
+        flash: Option<PathBuf>,
     },
     /// Generate the hardware: plan, Verilog (core library, layers, top), $readmemh
     /// memory images, a file list and plan.json, into a folder.
@@ -446,9 +450,9 @@ fn run(cli: Cli) -> Result<()> {
                 json: json.as_deref(),
             },
         ),
-        Cmd::BoardSim { net, b, dir } => {
+        Cmd::BoardSim { net, b, dir, flash } => {
             let d = cmd::board::dir_or_temp(dir.as_deref(), &format!("asnn-board-{}", b.board));
-            cmd::board::serve(&net, &b.args(), &d)
+            cmd::board::serve(&net, &b.args(), &d, flash.as_deref())
         }
         Cmd::Generate {
             net,

@@ -8,6 +8,8 @@
 
 mod common;
 
+use common::have;
+
 use asnn_generator::{generate, HwSpec};
 use asnn_numerics::golden::{neuron_update, NeuronState};
 use asnn_numerics::{QNetwork, QParams};
@@ -16,20 +18,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-
-/// True if `tool` runs; under CI a missing tool fails the test.
-fn have(tool: &str) -> bool {
-    let ok = Command::new(tool).arg("-V").output().is_ok()
-        || Command::new(tool).arg("--version").output().is_ok();
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{tool} is missing under CI: bash scripts/test.sh installs it"
-        );
-        eprintln!("SKIPPED: {tool} is not installed (bash scripts/test.sh installs it)");
-    }
-    ok
-}
 
 fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("asnn-rtl-test-{}-{name}", std::process::id()));

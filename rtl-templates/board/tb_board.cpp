@@ -8,6 +8,7 @@
 #include "verilated.h"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -23,6 +24,8 @@ static void on_signal(int) { g_stop = 1; }
 
 int main(int argc, char** argv) {
     Verilated::commandArgs(argc, argv);
+    // Stop with the process that started us, however it ends.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
     const int cpb = [[ cpb ]];
     int m = posix_openpt(O_RDWR | O_NOCTTY);
     if (m < 0 || grantpt(m) != 0 || unlockpt(m) != 0) {

@@ -58,15 +58,24 @@ pub fn prepare(p: &Path, a: &BoardArgs) -> Result<Prepared> {
     }
     let cal = calibrate_for(&loaded, a.calib, a.calib_samples)?;
     let frame = loaded.network.input.kind == InputKind::Frame;
-    let design = asnn_generator::generate(&cal.qnet, &hw, frame).with_context(|| {
-        format!(
-            "{} on board {}{}",
-            loaded.path.display(),
-            board.name,
-            a.hw.map(|h| format!(" with {}", h.display()))
-                .unwrap_or_default()
-        )
-    })?;
+    let design = match asnn_generator::generate(&cal.qnet, &hw, frame) {
+        Ok(d) => d,
+        Err(e) => {
+            // Before synthesis: say what does not fit and which lane counts would.
+            let hint = if matches!(e, asnn_generator::GenError::Capacity(_)) {
+                lane_hint(&cal.qnet, &hw, frame)
+            } else {
+                String::new()
+            };
+            bail!(
+                "{} on board {}{}: {e}{hint}",
+                loaded.path.display(),
+                board.name,
+                a.hw.map(|h| format!(" with {}", h.display()))
+                    .unwrap_or_default()
+            );
+        }
+    };
     let bd = board::board_design(&cal.qnet, &design, &board, design.plan.clock_mhz, a.baud)
         .with_context(|| format!("board top for {}", board.name))?;
     Ok(Prepared {
@@ -105,8 +114,9 @@ pub struct SimBoard {
 }
 
 impl SimBoard {
-    /// Builds (Verilator) and starts the board testbench of `pr` in `dir`.
-    pub fn start(pr: &Prepared, dir: &Path) -> Result<SimBoard> {
+    /// Builds (Verilator) and starts the board testbench of `pr` in `dir`; the flash
+    /// model holds the design's weight image, or `flash` (a $readmemh byte file) instead.
+    pub fn start(pr: &Prepared, dir: &Path, flash: Option<&Path>) -> Result<SimBoard> {
         write_design(pr, dir)?;
         let t0 = Instant::now();
         let mut c = Command::new("verilator");
@@ -156,8 +166,16 @@ impl SimBoard {
             .arg(format!("+out={}", log.display()))
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
-        if pr.bd.image.is_some() {
-            cmd.arg("+flash=weights.hex");
+        match flash {
+            Some(f) => {
+                let f = std::fs::canonicalize(f)
+                    .with_context(|| format!("flash image {}", f.display()))?;
+                cmd.arg(format!("+flash={}", f.display()));
+            }
+            None if pr.bd.image.is_some() => {
+                cmd.arg("+flash=weights.hex");
+            }
+            None => {}
         }
         let mut child = cmd.spawn().context("cannot start the board testbench")?;
         let t1 = Instant::now();
@@ -358,14 +376,14 @@ pub fn run(p: &Path, a: &RunArgs) -> Result<()> {
 
 /// `asnn board-sim`: builds and starts the simulated board and serves its
 /// pseudo-terminal until interrupted (for `asnn run --port` by hand or from a test).
-pub fn serve(p: &Path, a: &BoardArgs, dir: &Path) -> Result<()> {
+pub fn serve(p: &Path, a: &BoardArgs, dir: &Path, flash: Option<&Path>) -> Result<()> {
     let pr = prepare(p, a)?;
     eprintln!(
         "building the simulated {} board in {}",
         pr.board.name,
         dir.display()
     );
-    let sb = SimBoard::start(&pr, dir)?;
+    let sb = SimBoard::start(&pr, dir, flash)?;
     println!("{}", sb.pty.display());
     eprintln!(
         "simulated board ready on {} (built in {:.1} s); stop with Ctrl-C or SIGTERM",
@@ -383,24 +401,30 @@ pub fn serve(p: &Path, a: &BoardArgs, dir: &Path) -> Result<()> {
 
 /// Lane counts whose plan fits the device's memories and DSPs, for a refusal message.
 pub fn fitting_hint(pr: &Prepared) -> String {
-    let dev = &pr.design.plan.device;
+    lane_hint(&pr.qnet, &pr.hw, pr.frame)
+}
+
+fn lane_hint(qnet: &QNetwork, hw: &HwSpec, frame: bool) -> String {
+    let Some(dev) = asnn_generator::device::device(&hw.device) else {
+        return String::new();
+    };
     let fits: Vec<String> = [1u32, 2, 4, 8, 16]
         .iter()
         .filter(|&&l| {
             let hw = HwSpec {
                 lanes: l,
                 layer: Vec::new(),
-                ..pr.hw.clone()
+                ..hw.clone()
             };
-            asnn_generator::plan::make_plan(&pr.qnet, &hw, pr.frame).is_ok_and(|p| {
-                super::build::neuron_multipliers(&p) <= u64::from(dev.dsps) || dev.dsps == 0
+            asnn_generator::plan::make_plan(qnet, &hw, frame).is_ok_and(|p| {
+                dev.dsps == 0 || super::build::neuron_multipliers(&p) <= u64::from(dev.dsps)
             })
         })
         .map(|l| l.to_string())
         .collect();
     if fits.is_empty() {
         format!(
-            "\nno lane count fits {}'s memories and {} DSPs: use smaller widths ([quantization] weight_bits / state_bits; 16-bit state makes each decay one DSP) or a larger device",
+            "\nno lane count (1-16) fits {}'s memories and {} DSPs: use smaller widths ([quantization] weight_bits / state_bits; a 16-bit state makes each decay one DSP), a smaller network, or an ECP5 board",
             dev.name, dev.dsps
         )
     } else {

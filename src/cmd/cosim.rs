@@ -122,7 +122,7 @@ pub fn run(p: &Path, a: &CosimArgs) -> Result<()> {
         if pr.design.id != design.id {
             bail!("--board: the board's design differs from the core's (pass the board's device in --hw)");
         }
-        let sb = super::board::SimBoard::start(&pr, &dir)?;
+        let sb = super::board::SimBoard::start(&pr, &dir, None)?;
         let pb = progress(data.len(), "board cosim");
         let t0 = Instant::now();
         let mut s = super::board::open_port(&sb.pty, b.baud, std::time::Duration::from_secs(120))?;

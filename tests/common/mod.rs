@@ -44,3 +44,18 @@ pub fn mnist() -> Option<String> {
     eprintln!("notice: {} not found; skipping the MNIST test", p.display());
     None
 }
+
+/// True if `tool` runs; under CI a missing tool fails the test (bash scripts/test.sh
+/// installs them), elsewhere the test skips with a notice.
+pub fn have(tool: &str) -> bool {
+    let ok = Command::new(tool).arg("-V").output().is_ok()
+        || Command::new(tool).arg("--version").output().is_ok();
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{tool} is missing under CI: bash scripts/test.sh installs it"
+        );
+        eprintln!("SKIPPED: {tool} is not installed (bash scripts/test.sh installs it)");
+    }
+    ok
+}
