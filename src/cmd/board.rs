@@ -377,6 +377,12 @@ pub fn run(p: &Path, a: &RunArgs) -> Result<()> {
 /// `asnn board-sim`: builds and starts the simulated board and serves its
 /// pseudo-terminal until interrupted (for `asnn run --port` by hand or from a test).
 pub fn serve(p: &Path, a: &BoardArgs, dir: &Path, flash: Option<&Path>) -> Result<()> {
+    // The handler first: a SIGTERM during the build must still stop the simulation.
+    let (tx, rx) = std::sync::mpsc::channel();
+    ctrlc::set_handler(move || {
+        let _ = tx.send(());
+    })
+    .context("cannot install the Ctrl-C handler")?;
     let pr = prepare(p, a)?;
     eprintln!(
         "building the simulated {} board in {}",
@@ -390,11 +396,6 @@ pub fn serve(p: &Path, a: &BoardArgs, dir: &Path, flash: Option<&Path>) -> Resul
         sb.pty.display(),
         sb.build_seconds
     );
-    let (tx, rx) = std::sync::mpsc::channel();
-    ctrlc::set_handler(move || {
-        let _ = tx.send(());
-    })
-    .context("cannot install the Ctrl-C handler")?;
     let _ = rx.recv();
     sb.stop()
 }
