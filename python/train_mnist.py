@@ -6,6 +6,7 @@
 
 Architectures (asn-model.md, Diehl et al. 2015):
   mlp256   784-256-10
+  mlp128   784-128-10 (its 8-bit weights, ~100 KB, fit the iCE40 UP5K's SPRAM)
   mlp1200  784-1200-1200-10 (Diehl's FC net; ~9.5 MB of weights: reproduce, don't commit)
   cnn      12c5-2s-64c5-2s-10: conv 5x5 (12) -> avgpool 2 -> conv 5x5 (64) -> avgpool 2 -> 10.
            The pool sits *before* the ReLU, which is what the converted ASNN computes
@@ -69,6 +70,8 @@ class AsnTransfer(nn.Module):
 def build(arch, act):
     if arch == "mlp256":
         return nn.Sequential(nn.Linear(784, 256), act(), nn.Linear(256, 10)), [784]
+    if arch == "mlp128":
+        return nn.Sequential(nn.Linear(784, 128), act(), nn.Linear(128, 10)), [784]
     if arch == "mlp1200":
         return nn.Sequential(nn.Linear(784, 1200), act(), nn.Linear(1200, 1200), act(), nn.Linear(1200, 10)), [784]
     if arch == "cnn":
@@ -84,7 +87,7 @@ def main():
     ap.add_argument("--data", required=True, help="IDX directory")
     ap.add_argument("--train-prefix", default="train")
     ap.add_argument("--test-prefix", default="t10k")
-    ap.add_argument("--arch", choices=["mlp256", "mlp1200", "cnn"], required=True)
+    ap.add_argument("--arch", choices=["mlp256", "mlp128", "mlp1200", "cnn"], required=True)
     ap.add_argument("--coding", choices=["graded", "binary"], default="graded")
     ap.add_argument("--m-f", type=float, default=0.1)
     ap.add_argument("--epochs", type=int, default=30)
@@ -94,6 +97,8 @@ def main():
     ap.add_argument("--name", default=None)
     ap.add_argument("--holdout", type=int, default=0,
                     help="keep N randomly chosen training images out of training; write them as OUT/val-*")
+    ap.add_argument("--state-bits", type=int, default=24,
+                    help="state width B of the integer model (16: each decay is one iCE40 SB_MAC16)")
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
 
@@ -137,7 +142,7 @@ def main():
     asn = {"tau_phi": 2.5, "tau_gamma": 15.0, "tau_eta": 50.0, "tau_beta": 50.0, "m_f": m_f,
            "theta0": "auto" if args.coding == "graded" else m_f, "readout_tau_phi": 50.0}
     export(model, args.out, name, shape, 1.0 / 255.0, raw_max=255, steps=300, coding=args.coding, asn=asn,
-           quantization={"weight_bits": 8, "state_bits": 24},
+           quantization={"weight_bits": 8, "state_bits": args.state_bits},
            calibration={"theta0_fraction": "auto", "min_agreement": 0.999, "percentile": 99.9, "headroom_bits": 1})
     if args.holdout:
         import gzip

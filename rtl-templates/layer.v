@@ -118,7 +118,11 @@ module [[ module ]] (
     // Weights ([[ w_kind ]]).
     wire [W_AW-1:0]       w_raddr;
     wire [LANES*W_W-1:0]  w_rdata;
+{%- if w_spram %}
+    asnn_spram #(.WIDTH(LANES*W_W), .DEPTH(W_DEPTH), .ADDR_W(W_AW), .INIT_FILE("")) u_weights (
+{%- else %}
     asnn_ram #(.WIDTH(LANES*W_W), .DEPTH(W_DEPTH), .ADDR_W(W_AW), .LOGIC([[ w_logic ]]), .INIT_FILE([[ w_init ]])) u_weights (
+{%- endif %}
         .clk_i(clk_i),
 {%- if load_port %}
         .we_i(load_we_i), .waddr_i(load_addr_i), .wdata_i(load_data_i),

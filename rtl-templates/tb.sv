@@ -37,6 +37,7 @@ module tb;
     reg                 load[[ l.index ]]_we = 1'b0;
     reg  [[ l.w_aw_decl ]] load[[ l.index ]]_addr = '0;
     reg  [[ l.w_word_decl ]] load[[ l.index ]]_data = '0;
+    reg  [[ l.w_word_decl ]] wimg[[ l.index ]] [0:[[ l.w_depth ]]-1];
 {%- endif %}{% endfor %}
 
     [[ module ]] dut (
@@ -94,6 +95,18 @@ module tb;
         end
         repeat (4) @(negedge clk);
         rst = 1'b0;
+{%- for l in layers %}{% if l.load_port %}
+        // SPRAM weights of layer [[ l.index ]]: the bitstream cannot hold them, the bench
+        // writes them through the load port (on a board the flash loader does).
+        $readmemh("[[ l.module ]]_w.memh", wimg[[ l.index ]]);
+        for (c = 0; c < [[ l.w_depth ]]; c = c + 1) begin
+            load[[ l.index ]]_we = 1'b1;
+            load[[ l.index ]]_addr = c[[ l.w_aw_slice ]];
+            load[[ l.index ]]_data = wimg[[ l.index ]][c];
+            @(negedge clk);
+        end
+        load[[ l.index ]]_we = 1'b0;
+{%- endif %}{% endfor %}
         // at_neg: the bench already stands at a falling edge, so a beat can follow the
         // previous one in the very next clock (one beat per clock when the DUT is ready).
         at_neg = 1'b1;

@@ -9,7 +9,7 @@ use asnn_numerics::fixed::bits_for;
 use asnn_numerics::{Coding, Conn, QNetwork};
 
 /// The hand-written core library, shipped inside the binary.
-pub const LIBRARY: [(&str, &str); 6] = [
+pub const LIBRARY: [(&str, &str); 7] = [
     (
         "asnn_ram.v",
         include_str!("../../rtl-templates/lib/asnn_ram.v"),
@@ -33,6 +33,10 @@ pub const LIBRARY: [(&str, &str); 6] = [
     (
         "asnn_readout_neuron.v",
         include_str!("../../rtl-templates/lib/asnn_readout_neuron.v"),
+    ),
+    (
+        "asnn_spram.v",
+        include_str!("../../rtl-templates/lib/asnn_spram.v"),
     ),
 ];
 
@@ -76,6 +80,7 @@ struct LayerCtx {
     dbg_addr_decl: String,
     dbg_pay_decl: String,
     w_aw_decl: String,
+    w_aw_slice: String,
     w_word_decl: String,
     state_bits: u32,
     acc_bits: u32,
@@ -86,6 +91,7 @@ struct LayerCtx {
     w_aw: u32,
     w_layout_doc: String,
     w_kind: String,
+    w_spram: bool,
     w_init: String,
     b_init: String,
     cg: usize,
@@ -451,6 +457,7 @@ pub fn emit(net: &QNetwork, plan: &Plan, input_hash: &str) -> Result<Vec<OutFile
                 dbg_addr_decl: decl(u64::from(p) * 24),
                 dbg_pay_decl: decl(u64::from(p) * 32),
                 w_aw_decl: decl(u64::from(w_aw)),
+                w_aw_slice: format!("[{}:0]", w_aw - 1),
                 w_word_decl: decl(u64::from(p * lp.weight_bits)),
                 state_bits: b,
                 acc_bits: lp.acc_bits,
@@ -460,6 +467,7 @@ pub fn emit(net: &QNetwork, plan: &Plan, input_hash: &str) -> Result<Vec<OutFile
                 w_depth,
                 w_aw,
                 w_layout_doc,
+                w_spram: w_kind == MemKind::Spram,
                 w_kind: match w_kind {
                     MemKind::Spram => "SPRAM, loaded through the load port".to_string(),
                     _ => format!("block RAM, initialised from {w_file}"),

@@ -645,6 +645,8 @@ fn mem(dev: &Device, name: &'static str, kind: MemKind, width: u32, depth: u64) 
     };
     let blocks = match kind {
         MemKind::Regs => 0,
+        // asnn_spram.v: 8-bit words two to a 16-bit SPRAM word, wider ones side by side.
+        MemKind::Spram if width <= 8 => depth.div_ceil(2).div_ceil(16384),
         MemKind::Spram => u64::from(width).div_ceil(16) * depth.div_ceil(16384),
         MemKind::Bram => bram_blocks(dev, width, depth),
     };
