@@ -661,7 +661,7 @@ module [[ module ]] (
             assign dbg_payload_o[gl*32 +: 32] = {{(33-B){o_payload[gl*B+B-1]}}, o_payload[gl*B +: B-1]};
             wire unused_lane = ^{flat[WA-1:OUT_AW], tg[E_TAG_W-1 -: E_K_W]};
             wire unused_full;
-            asnn_fifo #(.WIDTH(EV_W), .DEPTH(F_DEPTH), .ADDR_W(F_AW)) u_fifo (
+            asnn_fifo #(.WIDTH(EV_W), .DEPTH(F_DEPTH), .ADDR_W(F_AW), .BRAM([[ f_bram ]])) u_fifo (
                 .clk_i(clk_i), .rst_i(rst_i || clearing),
                 .in_valid_i(push), .in_ready_o(unused_full), .in_data_i(ev),
                 .out_valid_o(f_valid[gl]), .out_ready_i(f_ready[gl]), .out_data_o(f_data[gl*EV_W +: EV_W])

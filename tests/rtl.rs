@@ -337,6 +337,7 @@ fn bench(name: &str, lib: &[&str], params: &[&str]) {
 #[test]
 fn fifo_bench_matches_a_behavioural_queue() {
     bench("tb_asnn_fifo", &["asnn_fifo"], &[]);
+    bench("tb_asnn_fifo", &["asnn_fifo"], &["BRAM=1"]);
 }
 
 #[test]

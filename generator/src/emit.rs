@@ -142,6 +142,7 @@ struct LayerCtx {
     acc_pay: &'static str,
     w_logic: u32,
     b_logic: u32,
+    f_bram: u32,
     a_logic: u32,
     s_logic: u32,
     h_logic: u32,
@@ -549,6 +550,11 @@ pub fn emit(net: &QNetwork, plan: &Plan, input_hash: &str) -> Result<Vec<OutFile
                 n_logic: logic(lp, "pooled_state"),
                 w_logic: logic(lp, "weights"),
                 b_logic: logic(lp, "bias"),
+                f_bram: u32::from(
+                    lp.memories
+                        .iter()
+                        .any(|m| m.name == "aer_fifos" && m.kind == MemKind::Bram),
+                ),
                 a_logic: logic(lp, "accumulator"),
                 s_logic: logic(lp, "state"),
                 h_logic: logic(lp, "held_input"),

@@ -403,13 +403,16 @@ pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan,
         }
         if !l.readout {
             let out_aw = addr_bits(l.conn.n_out());
+            // One FIFO per lane (asnn_fifo.v: registers, or block RAM behind a two-word
+            // output queue when the memory rules give it block RAM).
+            let one = mem(&dev, "aer_fifos", MemKind::Bram, out_aw + b, fifo_depth);
             memories.push(MemPlan {
                 name: "aer_fifos",
-                kind: MemKind::Regs,
+                kind: one.kind,
                 width: out_aw + b,
                 depth: p * fifo_depth,
                 bits: p * fifo_depth * u64::from(out_aw + b),
-                blocks: 0,
+                blocks: p * one.blocks,
                 load_port: false,
                 copies: 1,
             });
@@ -472,43 +475,69 @@ pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan,
             clear_cycles,
         });
     }
-    // Automatic weight placement: SPRAM for the largest weight memories while block RAM
-    // overflows (iCE40 UP only).
-    if hw.weights == MemKindChoice::Auto && dev.spram_blocks > 0 {
-        let pinned: Vec<bool> = layers
-            .iter()
-            .map(|l| {
-                hw.layer.iter().any(|o| {
-                    o.name == l.name && o.weights.is_some_and(|w| w != MemKindChoice::Auto)
-                })
-            })
-            .collect();
-        loop {
-            let used: u64 = layers
+    // Placement while block RAM overflows (iCE40): first the weight memories that fill
+    // SPRAM well go there (largest first), then the memories that use their blocks worst
+    // (few bits per block, e.g. wide and shallow lane-packed state) go back to logic if
+    // at most LOGIC_FALLBACK_BITS each (logic cells are the scarce resource), and only
+    // then any remaining weights go to SPRAM, however poorly they fill it.
+    let pinned: Vec<bool> = layers
+        .iter()
+        .map(|l| {
+            hw.layer
                 .iter()
-                .flat_map(|l| &l.memories)
-                .filter(|m| m.kind == MemKind::Bram)
-                .map(|m| m.blocks)
-                .sum();
-            if used <= u64::from(dev.bram_blocks) {
-                break;
-            }
+                .any(|o| o.name == l.name && o.weights.is_some_and(|w| w != MemKindChoice::Auto))
+        })
+        .collect();
+    let auto_spram = hw.weights == MemKindChoice::Auto && dev.spram_blocks > 0;
+    let bram_used = |layers: &[LayerPlan]| -> u64 {
+        layers
+            .iter()
+            .flat_map(|l| &l.memories)
+            .filter(|m| m.kind == MemKind::Bram)
+            .map(|m| m.blocks)
+            .sum()
+    };
+    let to_spram = |layers: &mut Vec<LayerPlan>, min_fill: f64| {
+        while bram_used(layers) > u64::from(dev.bram_blocks) {
             let cand = layers
                 .iter()
                 .enumerate()
-                .filter(|(i, _)| !pinned[*i])
+                .filter(|(i, l)| !pinned[*i] && l.cores == 1)
                 .filter(|(_, l)| l.memories[0].kind == MemKind::Bram)
+                .filter(|(_, l)| {
+                    let m = &l.memories[0];
+                    let sp = mem(&dev, "weights", MemKind::Spram, m.width, m.depth);
+                    m.bits as f64 >= min_fill * (sp.blocks * u64::from(dev.spram_bits)) as f64
+                })
                 .max_by_key(|(_, l)| l.memories[0].bits)
                 .map(|(i, _)| i);
-            match cand {
-                Some(i) if layers[i].cores == 1 => {
-                    let m = &layers[i].memories[0];
-                    layers[i].memories[0] = mem(&dev, "weights", MemKind::Spram, m.width, m.depth);
-                }
-                Some(_) => break,
-                None => break,
-            }
+            let Some(i) = cand else { break };
+            let m = &layers[i].memories[0];
+            layers[i].memories[0] = mem(&dev, "weights", MemKind::Spram, m.width, m.depth);
         }
+    };
+    if auto_spram {
+        to_spram(&mut layers, 0.25);
+    }
+    if dev.family == Family::Ice40 {
+        while bram_used(&layers) > u64::from(dev.bram_blocks) {
+            let cand = layers
+                .iter()
+                .enumerate()
+                .flat_map(|(i, l)| l.memories.iter().enumerate().map(move |(k, m)| (i, k, m)))
+                .filter(|(_, _, m)| {
+                    m.kind == MemKind::Bram && m.name != "weights" && m.bits <= LOGIC_FALLBACK_BITS
+                })
+                .min_by_key(|(_, _, m)| (m.bits * 1000 / m.blocks.max(1), m.bits))
+                .map(|(i, k, _)| (i, k));
+            let Some((i, k)) = cand else { break };
+            let m = &mut layers[i].memories[k];
+            m.kind = MemKind::Regs;
+            m.blocks = 0;
+        }
+    }
+    if auto_spram {
+        to_spram(&mut layers, 0.0);
     }
     let mut by_kind = Bits::default();
     let (mut bram_blocks, mut spram_blocks) = (0, 0);
@@ -626,6 +655,8 @@ fn check_capacity(
 pub const LOGIC_MAX_BITS: u64 = 1024;
 pub const LOGIC_MAX_DEPTH: u64 = 32;
 pub const ICE40_LOGIC_MAX_BITS: u64 = 256;
+/// The largest memory the iCE40 block-RAM overflow pass moves back to logic.
+pub const LOGIC_FALLBACK_BITS: u64 = 4096;
 
 /// Whether a memory this size stays in logic on `dev`.
 pub fn keep_in_logic(dev: &Device, width: u32, depth: u64) -> bool {
