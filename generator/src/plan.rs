@@ -143,7 +143,7 @@ pub struct Plan {
 /// constants of this module), none is fitted to simulation.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CycleModel {
-    pub formula: &'static str,
+    pub formula: String,
     pub phase_overhead: u64,
     pub step_overhead: u64,
     pub syn_overhead: u64,
@@ -589,7 +589,11 @@ pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan,
         layers,
         estimated_cycles_per_step: floor,
         cycle_model: CycleModel {
-            formula: "sample = clear + 2 + sum over steps [ sum over layers ( 3 + syn(E) if the layer has a synaptic phase, else 1; 3 + sweep ) + 1 + classes + 1 ] + 1; syn(E) = E x walk + 3 (E > 0), 1 (E = 0; first layer, frame input: 2); sweep = depth + latency + 1 (max pool: depth + 3 + pooled x K² + 5)",
+            formula: format!(
+                "sample = clear + 2 + sum over steps [ sum over layers ( 3 + syn(E) if the layer has a synaptic phase, else 1; 3 + sweep ) + 1 + classes + 1 ] + 1; syn(E) = E x walk + 3 (E > 0), 1 (E = 0; first layer, frame input: 2); sweep = depth + latency + 1, latency {NEURON_LATENCY} (spiking) or {READOUT_LATENCY} (readout) (max pool: depth + {} + pooled x K² + {})",
+                READOUT_LATENCY + 1,
+                NEURON_LATENCY + 2
+            ),
             phase_overhead: PHASE_OVERHEAD,
             step_overhead: STEP_OVERHEAD,
             syn_overhead: SYN_OVERHEAD,
