@@ -153,24 +153,6 @@ fn cell_counts(stat: &str) -> BTreeMap<String, u64> {
     m
 }
 
-#[cfg(test)]
-mod tests {
-    use super::cell_counts;
-
-    #[test]
-    fn stat_is_read_in_both_yosys_layouts() {
-        let old = "   Number of cells:               3193\n     SB_CARRY                      577\n     SB_LUT4                      1510\n     SB_MAC16                        8\n\n";
-        let c = cell_counts(old);
-        assert_eq!(c.get("SB_LUT4"), Some(&1510));
-        assert_eq!(c.get("SB_MAC16"), Some(&8));
-        let new = "        4 ports\n     9665 cells\n       19   $scopeinfo\n      357   CCU2C\n     3848   LUT4\n        9   MULT18X18D\n     5049   TRELLIS_FF\n\n";
-        let c = cell_counts(new);
-        assert_eq!(c.get("LUT4"), Some(&3848));
-        assert_eq!(c.get("TRELLIS_FF"), Some(&5049));
-        assert!(!c.contains_key("$scopeinfo") && !c.contains_key("ports"));
-    }
-}
-
 /// Decay and adaptation multipliers the plan puts in DSPs (constant multiplies of the
 /// neuron pipelines: asnn_neuron 5, 4 in a first layer, 3 pooled; readout 2, 1 first).
 pub fn neuron_multipliers(plan: &asnn_generator::Plan) -> u64 {
@@ -689,4 +671,22 @@ fn summary_md(r: &Value) -> String {
         r["bitstream"].as_str().unwrap_or("none")
     ));
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell_counts;
+
+    #[test]
+    fn stat_is_read_in_both_yosys_layouts() {
+        let old = "   Number of cells:               3193\n     SB_CARRY                      577\n     SB_LUT4                      1510\n     SB_MAC16                        8\n\n";
+        let c = cell_counts(old);
+        assert_eq!(c.get("SB_LUT4"), Some(&1510));
+        assert_eq!(c.get("SB_MAC16"), Some(&8));
+        let new = "        4 ports\n     9665 cells\n       19   $scopeinfo\n      357   CCU2C\n     3848   LUT4\n        9   MULT18X18D\n     5049   TRELLIS_FF\n\n";
+        let c = cell_counts(new);
+        assert_eq!(c.get("LUT4"), Some(&3848));
+        assert_eq!(c.get("TRELLIS_FF"), Some(&5049));
+        assert!(!c.contains_key("$scopeinfo") && !c.contains_key("ports"));
+    }
 }
