@@ -193,6 +193,25 @@ impl Drop for SimBoard {
     }
 }
 
+/// `asnn run` of two digits samples with `hw` on `pty`, which must fail: its stderr.
+fn run_refused(hw: &Path, pty: &str) -> String {
+    let o = asnn(&[
+        "run",
+        "examples/digits",
+        CALIB,
+        "--board",
+        "icebreaker",
+        "--hw",
+        &hw.display().to_string(),
+        "--port",
+        pty,
+        "--samples",
+        "2",
+    ]);
+    assert!(!o.status.success(), "asnn run should have been refused");
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
 #[test]
 fn asnn_run_over_a_pseudo_terminal_reports_the_golden_accuracy() {
     if !have("verilator") {
@@ -221,21 +240,7 @@ fn asnn_run_over_a_pseudo_terminal_reports_the_golden_accuracy() {
     // A board running another design is refused by its id.
     let hw = dir.join("hw2.toml");
     std::fs::write(&hw, "[hardware]\nlanes = 2\n").unwrap();
-    let o = asnn(&[
-        "run",
-        "examples/digits",
-        CALIB,
-        "--board",
-        "icebreaker",
-        "--hw",
-        &hw.display().to_string(),
-        "--port",
-        &board.pty,
-        "--samples",
-        "2",
-    ]);
-    assert!(!o.status.success());
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = run_refused(&hw, &board.pty);
     assert!(err.contains("the board runs design"), "{err}");
     drop(board);
     let _ = std::fs::remove_dir_all(&dir);
@@ -272,21 +277,7 @@ fn the_loader_refuses_a_damaged_flash_image() {
         ],
         &dir.join("w2"),
     );
-    let o = asnn(&[
-        "run",
-        "examples/digits",
-        CALIB,
-        "--board",
-        "icebreaker",
-        "--hw",
-        &hw.display().to_string(),
-        "--port",
-        &board.pty,
-        "--samples",
-        "2",
-    ]);
-    assert!(!o.status.success());
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = run_refused(&hw, &board.pty);
     assert!(err.contains("flash image checksum wrong"), "{err}");
     drop(board);
     let _ = std::fs::remove_dir_all(&dir);
