@@ -604,14 +604,14 @@ fn cosim_catches_one_character_rtl_mutants_at_their_layer() {
             "asnn_neuron.v:(diff > half_th):(diff >= half_th)",
             "(layer 0 'fc0', neuron",
         ),
-        // Off-by-one in the decay shift.
+        // Off-by-one in the decay shift (the rounding shift every decay goes through).
         (
-            "asnn_neuron.v:decay = (ext(x) * d + HALF) >>> 16;:decay = (ext(x) * d + HALF) >>> 17;",
+            "asnn_neuron.v:rnd16 = (p + HALF) >>> 16;:rnd16 = (p + HALF) >>> 17;",
             "(layer 0 'fc0', neuron",
         ),
         // The readout's filter shift: only the readout may diverge.
         (
-            "asnn_readout_neuron.v:D_PHI_W + HALF) >>> 16:D_PHI_W + HALF) >>> 17",
+            "asnn_readout_neuron.v:rnd16 = (p + HALF) >>> 16;:rnd16 = (p + HALF) >>> 17;",
             "(layer 1 'readout', neuron",
         ),
         // Forwarding of the synapse unit's read-modify-write inverted.
