@@ -105,14 +105,20 @@ fn board_top_cosimulates_bit_exactly_through_its_uart() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A hw.toml in `dir` that puts the weights in SPRAM (loaded from flash on the board).
+fn spram_hw(dir: &Path) -> PathBuf {
+    let hw = dir.join("hw.toml");
+    std::fs::write(&hw, "[hardware]\ndevice = \"up5k\"\nweights = \"spram\"\n").unwrap();
+    hw
+}
+
 #[test]
 fn spram_weights_come_from_flash_through_the_cosimulated_loader() {
     if !have("verilator") {
         return;
     }
     let dir = tmp("loader");
-    let hw = dir.join("hw.toml");
-    std::fs::write(&hw, "[hardware]\ndevice = \"up5k\"\nweights = \"spram\"\n").unwrap();
+    let hw = spram_hw(&dir);
     let json = dir.join("c.json");
     ok(&[
         "cosim",
@@ -252,8 +258,7 @@ fn the_loader_refuses_a_damaged_flash_image() {
         return;
     }
     let dir = tmp("badflash");
-    let hw = dir.join("hw.toml");
-    std::fs::write(&hw, "[hardware]\ndevice = \"up5k\"\nweights = \"spram\"\n").unwrap();
+    let hw = spram_hw(&dir);
     // The design's own image with one weight byte changed.
     let good = {
         let b = SimBoard::start(&["--hw", &hw.display().to_string()], &dir.join("w1"));

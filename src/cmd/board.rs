@@ -20,9 +20,10 @@ use std::time::{Duration, Instant};
 /// Everything the board commands share: the calibrated network, the core design and
 /// the board top around it.
 pub struct Prepared {
+    /// The float network as loaded (for input validation).
+    pub network: asnn_ir::Network,
     pub qnet: QNetwork,
     pub hw: HwSpec,
-    pub frame: bool,
     pub design: Design,
     pub board: Board,
     pub bd: BoardDesign,
@@ -79,9 +80,9 @@ pub fn prepare(p: &Path, a: &BoardArgs) -> Result<Prepared> {
     let bd = board::board_design(&cal.qnet, &design, &board, design.plan.clock_mhz, a.baud)
         .with_context(|| format!("board top for {}", board.name))?;
     Ok(Prepared {
+        network: loaded.network,
         qnet: cal.qnet,
         hw,
-        frame,
         design,
         board,
         bd,
@@ -280,8 +281,7 @@ pub fn run(p: &Path, a: &RunArgs) -> Result<()> {
     let pr = prepare(p, &a.board)?;
     let spec = dataset_spec(p, a.dataset)?;
     let data = dataset(&spec, a.samples)?;
-    let loaded = load(p)?;
-    check_inputs(&loaded.network, &data, pr.qnet.steps)?;
+    check_inputs(&pr.network, &data, pr.qnet.steps)?;
     let mut s = open_port(a.port, a.board.baud, Duration::from_secs_f64(a.timeout_s))?;
     let info = check_board(&mut s, &pr)?;
     eprintln!(
@@ -402,7 +402,7 @@ pub fn serve(p: &Path, a: &BoardArgs, dir: &Path, flash: Option<&Path>) -> Resul
 
 /// Lane counts whose plan fits the device's memories and DSPs, for a refusal message.
 pub fn fitting_hint(pr: &Prepared) -> String {
-    lane_hint(&pr.qnet, &pr.hw, pr.frame)
+    lane_hint(&pr.qnet, &pr.hw, pr.network.input.kind == InputKind::Frame)
 }
 
 fn lane_hint(qnet: &QNetwork, hw: &HwSpec, frame: bool) -> String {
