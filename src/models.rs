@@ -183,6 +183,7 @@ pub fn write_plots(
                 .map(|(t, a)| ((t + 1) as f64, 100.0 * a))
                 .collect(),
             markers: false,
+            line: true,
             labels: Vec::new(),
             color: color_of(*k),
         });
@@ -214,6 +215,7 @@ pub fn write_plots(
                 .map(|(sp, a)| (*sp, 100.0 * a))
                 .collect(),
             markers: false,
+            line: true,
             labels: Vec::new(),
             color: color_of(*k),
         });
@@ -226,6 +228,7 @@ pub fn write_plots(
                 .map(|p| (p.summary.spikes_per_inference, 100.0 * p.summary.accuracy))
                 .collect(),
             markers: true,
+            line: true,
             labels: sweep.iter().map(|p| format!("  {}", p.fraction)).collect(),
             color: ModelKind::ALL.len(),
         });

@@ -6,6 +6,8 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
     /// Draw a marker at every point (for sparse series such as a sweep frontier).
     pub markers: bool,
+    /// Join the points with a line (false: a scatter of markers).
+    pub line: bool,
     /// Optional label per point (same length as `points`), drawn beside the marker.
     pub labels: Vec<String>,
     /// Palette index, so one model keeps its colour across plots.
@@ -52,10 +54,18 @@ pub fn line_plot(title: &str, x: &Axis, y: &Axis, series: &[Series]) -> Result<S
     {
         let root = SVGBackend::with_string(&mut svg, (800, 520)).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let (x0, x1) = range(
+        let (x0, mut x1) = range(
             series.iter().flat_map(|s| s.points.iter().map(|p| p.0)),
             x.log,
         );
+        // Room on the right for the labels of the rightmost points.
+        if series.iter().any(|s| !s.labels.is_empty()) {
+            x1 = if x.log {
+                x1 * 1.6
+            } else {
+                x1 + (x1 - x0) * 0.15
+            };
+        }
         let (y0, y1) = range(
             series.iter().flat_map(|s| s.points.iter().map(|p| p.1)),
             y.log,
@@ -88,12 +98,20 @@ pub fn line_plot(title: &str, x: &Axis, y: &Axis, series: &[Series]) -> Result<S
                                 && (!y.log || p.1 > 0.0)
                         })
                         .collect();
+                    let line = if s.line { pts.clone() } else { Vec::new() };
                     chart
-                        .draw_series(LineSeries::new(pts.clone(), c.stroke_width(2)))
+                        .draw_series(LineSeries::new(line, c.stroke_width(2)))
                         .map_err(|e| e.to_string())?
                         .label(s.name.as_str())
                         .legend(move |(lx, ly)| {
-                            PathElement::new(vec![(lx, ly), (lx + 20, ly)], c.stroke_width(2))
+                            if s.line {
+                                PathElement::new(vec![(lx, ly), (lx + 20, ly)], c.stroke_width(2))
+                            } else {
+                                PathElement::new(
+                                    vec![(lx + 8, ly), (lx + 12, ly)],
+                                    c.stroke_width(8),
+                                )
+                            }
                         });
                     if s.markers {
                         chart
