@@ -190,6 +190,67 @@ enum Cmd {
         #[arg(long)]
         json: Option<PathBuf>,
     },
+    /// Sweep neuron-core parallelism and weight widths on a board: every point planned,
+    /// generated, synthesised, placed and routed and co-simulated (cached by a content
+    /// hash, so a rerun only builds new points); the golden model's accuracy per width;
+    /// a table (explore.md / .csv / .json) and SVG plots with the Pareto front.
+    Explore {
+        /// The network (not with --collect).
+        #[arg(required_unless_present = "collect")]
+        net: Option<PathBuf>,
+        /// Board: icebreaker, upduino (iCE40 UP5K), ulx3s, orangecrab (ECP5).
+        #[arg(long, required_unless_present = "collect")]
+        board: Option<String>,
+        /// Lanes per core to try (comma-separated).
+        #[arg(long, value_delimiter = ',', default_value = "1,2,4,8,16")]
+        lanes: Vec<u32>,
+        /// Neuron cores per layer to try (comma-separated).
+        #[arg(long, value_delimiter = ',', default_value = "1")]
+        cores: Vec<u32>,
+        /// Weight widths to try, every layer (comma-separated; default: the network's own).
+        #[arg(long, value_delimiter = ',')]
+        weight_bits: Vec<u32>,
+        /// Base hardware choices (hw.toml: device, early exit, weight memories); lanes and
+        /// cores come from the sweep.
+        #[arg(long)]
+        hw: Option<PathBuf>,
+        /// Core clock in MHz (default: the board's).
+        #[arg(long)]
+        freq: Option<f64>,
+        /// Host-link baud rate.
+        #[arg(long, default_value_t = asnn_generator::board::DEFAULT_BAUD)]
+        baud: u32,
+        #[command(flatten)]
+        cal: CalibArgs,
+        /// Samples: idx:DIR[:PREFIX] or events:FILE.csv (default: the example's test slice).
+        #[arg(long)]
+        dataset: Option<String>,
+        /// Samples co-simulated per point for the measured cycles per inference.
+        #[arg(long, default_value_t = 3)]
+        cosim_samples: usize,
+        /// Samples for each weight width's golden-model accuracy (0: none).
+        #[arg(long, default_value_t = 1000)]
+        accuracy_samples: usize,
+        /// nextpnr placement seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u32,
+        /// Points built at once (default: the number of cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Write the points as a Slurm job array (jobs/sweep.sbatch) and a plain shell
+        /// list (jobs/points.txt, jobs/run-all.sh) instead of running them.
+        #[arg(long)]
+        emit_jobs: bool,
+        /// Run the points but write no table (each job of an emitted array).
+        #[arg(long, hide = true)]
+        no_summary: bool,
+        /// Merge the point results in DIR (from jobs) into the table and plots.
+        #[arg(long, value_name = "DIR", conflicts_with_all = ["emit_jobs", "no_summary"])]
+        collect: Option<PathBuf>,
+        /// Output folder (also the cache: rerun with the same folder).
+        #[arg(short, long, required_unless_present = "collect")]
+        output: Option<PathBuf>,
+    },
     /// Build the board top in Verilator (PLL bypassed, UART, flash loader and a flash
     /// model) and serve it on a pseudo-terminal whose path is printed: a board without
     /// hardware, for `asnn run --port`.
@@ -397,6 +458,7 @@ fn run(cli: Cli) -> Result<()> {
                 vcd,
                 junit: junit.as_deref(),
                 mutate: &mutate,
+                quiet: false,
             },
         ),
         Cmd::CosimRandom {
@@ -450,6 +512,56 @@ fn run(cli: Cli) -> Result<()> {
                 json: json.as_deref(),
             },
         ),
+        Cmd::Explore {
+            collect: Some(dir), ..
+        } => cmd::explore::collect(&dir),
+        Cmd::Explore {
+            net,
+            board,
+            lanes,
+            cores,
+            weight_bits,
+            hw,
+            freq,
+            baud,
+            cal,
+            dataset,
+            cosim_samples,
+            accuracy_samples,
+            seed,
+            jobs,
+            emit_jobs,
+            no_summary,
+            collect: None,
+            output,
+        } => {
+            let (Some(net), Some(board), Some(output)) = (net, board, output) else {
+                anyhow::bail!("asnn explore needs NET, --board and -o (or --collect DIR)");
+            };
+            cmd::explore::run(&cmd::explore::ExploreArgs {
+                net: &net,
+                board: cmd::board::BoardArgs {
+                    board: &board,
+                    hw: hw.as_deref(),
+                    freq,
+                    baud,
+                    calib: cal.calib.as_deref(),
+                    calib_samples: cal.calib_samples,
+                },
+                lanes: &lanes,
+                cores: &cores,
+                weight_bits: &weight_bits,
+                dataset: dataset.as_deref(),
+                cosim_samples,
+                accuracy_samples,
+                seed,
+                jobs: jobs
+                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+                out: &output,
+                emit_jobs,
+                no_summary,
+            })
+        }
         Cmd::BoardSim { net, b, dir, flash } => {
             let d = cmd::board::dir_or_temp(dir.as_deref(), &format!("asnn-board-{}", b.board));
             cmd::board::serve(&net, &b.args(), &d, flash.as_deref())

@@ -10,6 +10,7 @@ use crate::hostlink::{Info, Session};
 use anyhow::{bail, Context, Result};
 use asnn_generator::board::{self, Board, BoardDesign, PllKind};
 use asnn_generator::{Design, HwSpec};
+use asnn_import::LoadedNetwork;
 use asnn_ir::InputKind;
 use asnn_numerics::{Golden, QNetwork, RunOptions};
 use serde_json::json;
@@ -40,15 +41,26 @@ pub struct BoardArgs<'a> {
 
 /// Calibrates, plans for the board's device and clock, and renders core and board top.
 pub fn prepare(p: &Path, a: &BoardArgs) -> Result<Prepared> {
-    let board = board::board(a.board)?;
     let loaded = load(p)?;
-    let mut hw = match a.hw {
-        Some(f) => asnn_import::load_hw(f)?,
-        None => HwSpec {
-            device: board.device.clone(),
-            ..HwSpec::default()
-        },
-    };
+    let hw = a.hw.map(asnn_import::load_hw).transpose()?;
+    let cal = calibrate_for(&loaded, a.calib, a.calib_samples)?;
+    prepare_from(&loaded, cal.qnet, hw, a)
+}
+
+/// As [`prepare`], for a network already calibrated (`qnet`) and hardware choices
+/// already read (`hw`; `None`: the board's device with every default). `a.hw` only
+/// names the choices in messages.
+pub fn prepare_from(
+    loaded: &LoadedNetwork,
+    qnet: QNetwork,
+    hw: Option<HwSpec>,
+    a: &BoardArgs,
+) -> Result<Prepared> {
+    let board = board::board(a.board)?;
+    let mut hw = hw.unwrap_or_else(|| HwSpec {
+        device: board.device.clone(),
+        ..HwSpec::default()
+    });
     if let Some(f) = a.freq {
         if !(f.is_finite() && f > 0.0) {
             bail!("--freq {f}: expected a clock in MHz above 0");
@@ -57,14 +69,13 @@ pub fn prepare(p: &Path, a: &BoardArgs) -> Result<Prepared> {
     } else if board.pll == PllKind::None && hw.clock_mhz.is_none() {
         hw.clock_mhz = Some(board.osc_mhz);
     }
-    let cal = calibrate_for(&loaded, a.calib, a.calib_samples)?;
     let frame = loaded.network.input.kind == InputKind::Frame;
-    let design = match asnn_generator::generate(&cal.qnet, &hw, frame) {
+    let design = match asnn_generator::generate(&qnet, &hw, frame) {
         Ok(d) => d,
         Err(e) => {
             // Before synthesis: say what does not fit and which lane counts would.
             let hint = if matches!(e, asnn_generator::GenError::Capacity(_)) {
-                lane_hint(&cal.qnet, &hw, frame)
+                lane_hint(&qnet, &hw, frame)
             } else {
                 String::new()
             };
@@ -77,11 +88,11 @@ pub fn prepare(p: &Path, a: &BoardArgs) -> Result<Prepared> {
             );
         }
     };
-    let bd = board::board_design(&cal.qnet, &design, &board, design.plan.clock_mhz, a.baud)
+    let bd = board::board_design(&qnet, &design, &board, design.plan.clock_mhz, a.baud)
         .with_context(|| format!("board top for {}", board.name))?;
     Ok(Prepared {
-        network: loaded.network,
-        qnet: cal.qnet,
+        network: loaded.network.clone(),
+        qnet,
         hw,
         design,
         board,

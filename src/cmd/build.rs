@@ -6,9 +6,9 @@
 //! apart, the tool versions, and checks that memories and multipliers landed in the
 //! primitives the plan meant.
 
-use super::board::{prepare, write_design, BoardArgs};
+use super::board::{prepare, write_design, BoardArgs, Prepared};
 use super::cosim::{golden_events, CosimArgs};
-use crate::common::{dataset, dataset_spec, write_file, write_json};
+use crate::common::{check_inputs, dataset, dataset_spec, write_file, write_json};
 use crate::cosim::Simulator;
 use anyhow::{bail, Context, Result};
 use asnn_generator::device::Family;
@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 pub struct BuildArgs<'a> {
@@ -27,11 +28,37 @@ pub struct BuildArgs<'a> {
     pub out: &'a Path,
 }
 
+/// What [`flow`] needs beside the prepared design.
+pub struct FlowOpts<'a> {
+    /// Samples for the cycle count (dataset spec).
+    pub dataset: &'a str,
+    /// Co-simulate this many (0: the cycle model alone).
+    pub cosim_samples: usize,
+    /// nextpnr placement seed.
+    pub seed: u32,
+    /// No progress lines (the caller reports; `asnn explore`).
+    pub quiet: bool,
+}
+
+/// How often this process has run each flow tool for real (version queries are not
+/// counted): `asnn explore` reports them, so a cached rerun shows it ran none.
+pub static TOOL_RUNS: ToolRuns = ToolRuns {
+    yosys: AtomicU64::new(0),
+    nextpnr: AtomicU64::new(0),
+    pack: AtomicU64::new(0),
+};
+
+pub struct ToolRuns {
+    pub yosys: AtomicU64,
+    pub nextpnr: AtomicU64,
+    pub pack: AtomicU64,
+}
+
 /// The tools of one family, found on PATH (ECP5: YoWASP from PyPI, see scripts/setup-ecp5.sh).
-struct Tools {
-    yosys: PathBuf,
-    nextpnr: PathBuf,
-    pack: PathBuf,
+pub struct Tools {
+    pub yosys: PathBuf,
+    pub nextpnr: PathBuf,
+    pub pack: PathBuf,
 }
 
 fn find_tool(names: &[&str]) -> Option<PathBuf> {
@@ -55,7 +82,7 @@ fn find_tool(names: &[&str]) -> Option<PathBuf> {
     None
 }
 
-fn tools(family: Family) -> Result<Tools> {
+pub fn tools(family: Family) -> Result<Tools> {
     let need = |names: &[&str], hint: &str| {
         find_tool(names)
             .with_context(|| format!("{} not found on PATH; {hint}", names.join(" or ")))
@@ -84,7 +111,7 @@ fn tools(family: Family) -> Result<Tools> {
 }
 
 /// First line of a tool's version output.
-fn version(tool: &Path, arg: &str) -> String {
+pub fn version(tool: &Path, arg: &str) -> String {
     Command::new(tool)
         .arg(arg)
         .output()
@@ -178,16 +205,48 @@ pub fn neuron_multipliers(plan: &asnn_generator::Plan) -> u64 {
 }
 
 pub fn run(p: &Path, a: &BuildArgs) -> Result<()> {
-    let t_all = Instant::now();
     let pr = prepare(p, &a.board)?;
+    let spec = dataset_spec(p, a.dataset)?;
+    let report = flow(
+        &pr,
+        &FlowOpts {
+            dataset: &spec,
+            cosim_samples: a.cosim_samples,
+            seed: a.seed,
+            quiet: false,
+        },
+        a.out,
+    )?;
+    print!("{}", summary_md(&report));
+    if let Some(why) = report["failure"].as_str() {
+        let hint = if report["bitstream"].is_null() {
+            super::board::fitting_hint(&pr)
+        } else {
+            String::new()
+        };
+        bail!("{why}{hint}");
+    }
+    Ok(())
+}
+
+/// The whole flow for a prepared design, in `out`: files, yosys, nextpnr, the packer,
+/// cycles per inference, `report.json` and `summary.md`. A design that does not fit,
+/// misses timing or fails a check is a result (`ok` false, `failure` says why), not an
+/// error; a tool that breaks, or a co-simulation that diverges, is an error.
+pub fn flow(pr: &Prepared, o: &FlowOpts, out: &Path) -> Result<Value> {
+    let t_all = Instant::now();
+    let say = |m: &str| {
+        if !o.quiet {
+            eprintln!("{m}");
+        }
+    };
     let plan = &pr.design.plan;
     let fam = plan.device.family;
     let tools = tools(fam)?;
-    let out = a.out;
     let rtl = out.join("rtl");
-    write_design(&pr, &rtl)?;
+    write_design(pr, &rtl)?;
     let top = pr.bd.top.clone();
-    eprintln!(
+    say(&format!(
         "{} on {} ({}): core clock {:.3} MHz{}, {} baud",
         plan.top,
         pr.board.name,
@@ -198,7 +257,7 @@ pub fn run(p: &Path, a: &BuildArgs) -> Result<()> {
             .map(|p| format!(" (PLL DIVR {} DIVF {} DIVQ {})", p.divr, p.divf, p.divq))
             .unwrap_or_default(),
         pr.bd.baud
-    );
+    ));
 
     // ------------------------------------------------------------ synthesis
     let files: Vec<String> = std::fs::read_to_string(rtl.join("board_files.f"))?
@@ -214,7 +273,8 @@ pub fn run(p: &Path, a: &BuildArgs) -> Result<()> {
         files.join(" ")
     );
     write_file(&out.join("synth.ys"), &script)?;
-    eprintln!("yosys ...");
+    say("yosys ...");
+    TOOL_RUNS.yosys.fetch_add(1, Ordering::Relaxed);
     let t0 = Instant::now();
     let mut c = Command::new(&tools.yosys);
     c.current_dir(out)
@@ -239,12 +299,13 @@ pub fn run(p: &Path, a: &BuildArgs) -> Result<()> {
     let cells = cell_counts(&stat);
 
     // ------------------------------------------------------------ place and route
-    eprintln!("nextpnr ...");
+    say("nextpnr ...");
+    TOOL_RUNS.nextpnr.fetch_add(1, Ordering::Relaxed);
     let t1 = Instant::now();
     let mut c = Command::new(&tools.nextpnr);
     c.current_dir(out);
     let freq = format!("{}", pr.bd.clock_mhz);
-    let seed = a.seed.to_string();
+    let seed = o.seed.to_string();
     match fam {
         Family::Ice40 => {
             c.args([
@@ -365,6 +426,7 @@ pub fn run(p: &Path, a: &BuildArgs) -> Result<()> {
     // Bitstream.
     let mut bitstream = None;
     if pnr_ok {
+        TOOL_RUNS.pack.fetch_add(1, Ordering::Relaxed);
         let mut c = Command::new(&tools.pack);
         c.current_dir(out);
         let bin = format!("{top}.bin");
@@ -381,9 +443,9 @@ pub fn run(p: &Path, a: &BuildArgs) -> Result<()> {
     }
 
     // ------------------------------------------------------------ cycles per inference
-    let spec = dataset_spec(p, a.dataset)?;
-    let n = a.cosim_samples.max(1);
-    let data = dataset(&spec, Some(n))?;
+    let n = o.cosim_samples.max(1);
+    let data = dataset(o.dataset, Some(n))?;
+    check_inputs(&pr.network, &data, pr.qnet.steps)?;
     let golden = Golden::new(&pr.qnet).map_err(|e| anyhow::anyhow!("{e}"))?;
     let opts = RunOptions {
         record_spikes: true,
@@ -404,41 +466,47 @@ pub fn run(p: &Path, a: &BuildArgs) -> Result<()> {
     let synops_mean = synops as f64 / data.len() as f64;
     let mut cosim_json = Value::Null;
     let mut measured = None;
-    if a.cosim_samples > 0 {
-        eprintln!(
+    // A design over the device's capacity is not co-simulated: the cycle model stands.
+    let placed = over.is_empty();
+    if o.cosim_samples > 0 && placed {
+        say(&format!(
             "co-simulating {} samples for the cycle count ...",
             data.len()
-        );
-        let hw_path = out.join("hw.toml");
-        write_file(
-            &hw_path,
-            &toml::to_string(&asnn_generator::HwFile {
-                hardware: pr.hw.clone(),
-            })
-            .context("hw.toml")?,
-        )?;
+        ));
         let cj = out.join("cosim.json");
-        super::cosim::run(
-            p,
+        let verdict = super::cosim::run_design(
+            &pr.qnet,
+            &pr.hw,
+            &pr.design,
+            &data,
+            None,
             &CosimArgs {
                 board: None,
                 netlist: false,
-                hw: Some(&hw_path),
-                dataset: Some(&spec),
+                hw: None,
+                dataset: Some(o.dataset),
                 samples: Some(data.len()),
                 sim: Simulator::Verilator,
-                calib: a.board.calib,
-                calib_samples: a.board.calib_samples,
+                calib: None,
+                calib_samples: 0,
                 json: Some(&cj),
                 dir: Some(&out.join("cosim")),
                 vcd: false,
                 junit: None,
                 mutate: &[],
+                quiet: o.quiet,
             },
         )
         .context("co-simulation for the cycle count")?;
-        cosim_json = serde_json::from_str(&std::fs::read_to_string(&cj)?)?;
-        measured = cosim_json["cycles_per_inference"]["mean"].as_f64();
+        if let Some(r) = verdict["failure_report"].as_str() {
+            bail!(
+                "co-simulation for the cycle count: {} of {} samples diverge; {r}",
+                verdict["mismatches"],
+                data.len()
+            );
+        }
+        measured = verdict["cycles_per_inference"]["mean"].as_f64();
+        cosim_json = verdict;
     }
     let cycles = measured.unwrap_or(model_mean);
 
@@ -538,6 +606,7 @@ pub fn run(p: &Path, a: &BuildArgs) -> Result<()> {
         "critical_path": crit,
         "cycles_per_inference": cycles,
         "cycles_source": if measured.is_some() { "co-simulation (Verilator)" } else { "cycle model" },
+        "placed": placed,
         "model_cycles_per_inference": model_mean,
         "cosim": cosim_json,
         "samples": data.len(),
@@ -555,20 +624,16 @@ pub fn run(p: &Path, a: &BuildArgs) -> Result<()> {
         "ok": all_ok,
         "seconds": {"synthesis": synth_s, "place_and_route": pnr_s, "total": t_all.elapsed().as_secs_f64()},
     });
-    write_json(&out.join("report.json"), &report)?;
-    let summary = summary_md(&report);
-    write_file(&out.join("summary.md"), &summary)?;
-    print!("{summary}");
-    if !pnr_ok {
-        let hint = super::board::fitting_hint(&pr);
-        bail!(
-            "place and route failed{}{} (see {}){hint}",
+    let mut report = report;
+    let failure = if !pnr_ok {
+        Some(format!(
+            "place and route failed{}{} (see {})",
             if over.is_empty() {
                 String::new()
             } else {
                 format!(": over the device: {}", over.join(", "))
             },
-            if !timing_ok {
+            if !timing_ok && over.is_empty() {
                 format!(
                     "; Fmax {:.2} MHz < requested {:.2} MHz",
                     fmax.unwrap_or(0.0),
@@ -578,15 +643,24 @@ pub fn run(p: &Path, a: &BuildArgs) -> Result<()> {
                 String::new()
             },
             out.join("nextpnr.log").display()
-        );
-    }
-    if !all_ok {
-        bail!(
-            "the build finished but a check failed; see {}",
+        ))
+    } else if !all_ok {
+        let failed: Vec<&str> = ["block_ram", "spram", "multipliers", "fits", "timing"]
+            .into_iter()
+            .filter(|k| checks[k]["ok"].as_bool() != Some(true))
+            .collect();
+        Some(format!(
+            "the build finished but a check failed ({}); see {}",
+            failed.join(", "),
             out.join("summary.md").display()
-        );
-    }
-    Ok(())
+        ))
+    } else {
+        None
+    };
+    report["failure"] = json!(failure);
+    write_json(&out.join("report.json"), &report)?;
+    write_file(&out.join("summary.md"), &summary_md(&report))?;
+    Ok(report)
 }
 
 fn summary_md(r: &Value) -> String {

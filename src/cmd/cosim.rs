@@ -31,6 +31,8 @@ pub struct CosimArgs<'a> {
     pub vcd: bool,
     pub junit: Option<&'a Path>,
     pub mutate: &'a [String],
+    /// No progress bars or summary lines (the caller reports; `asnn explore`).
+    pub quiet: bool,
 }
 
 /// Per step and layer, the events reaching each layer's synapse unit in the golden run,
@@ -95,6 +97,43 @@ pub fn run(p: &Path, a: &CosimArgs) -> Result<()> {
     for m in a.mutate {
         cosim::mutate(&mut design.files, m)?;
     }
+    let board = match &a.board {
+        Some(b) => {
+            if !a.mutate.is_empty() || a.netlist {
+                bail!("--board runs the generated board top: no --mutate or --netlist with it");
+            }
+            let pr = super::board::prepare(p, b)?;
+            if pr.design.id != design.id {
+                bail!("--board: the board's design differs from the core's (pass the board's device in --hw)");
+            }
+            Some((pr, b))
+        }
+        None => None,
+    };
+    let board = board.as_ref().map(|(pr, b)| (pr, *b));
+    let verdict = run_design(qnet, &hw, &design, &data, board, a)?;
+    if let Some(report) = verdict["failure_report"].as_str() {
+        bail!(
+            "{} of {} samples diverge; {report}",
+            verdict["mismatches"],
+            data.len()
+        );
+    }
+    Ok(())
+}
+
+/// Co-simulates `design` (of `qnet` under `hw`) on `data` and diffs it against the
+/// golden model; with `board`, the whole board top of that prepared design over a
+/// pseudo-terminal. Returns the summary (also written to `a.json`); a divergence is
+/// not an error here: `mismatches` and `failure_report` say so.
+pub fn run_design(
+    qnet: &asnn_numerics::QNetwork,
+    hw: &HwSpec,
+    design: &asnn_generator::Design,
+    data: &asnn_import::Dataset,
+    board: Option<(&super::board::Prepared, &super::board::BoardArgs)>,
+    a: &CosimArgs,
+) -> Result<serde_json::Value> {
     let plan = &design.plan;
     let dir: PathBuf = match a.dir {
         Some(d) => d.to_path_buf(),
@@ -104,29 +143,27 @@ pub fn run(p: &Path, a: &CosimArgs) -> Result<()> {
     for f in &design.files {
         write_file(&dir.join(&f.name), &f.contents)?;
     }
-    eprintln!(
-        "building {} with {} in {}",
-        plan.top,
-        a.sim.name(),
-        dir.display()
-    );
+    if !a.quiet {
+        eprintln!(
+            "building {} with {} in {}",
+            plan.top,
+            a.sim.name(),
+            dir.display()
+        );
+    }
     let defines: &[&str] = if a.vcd { &["ASNN_VCD"] } else { &[] };
     let mut board_done: Option<Vec<crate::hostlink::Done>> = None;
-    let (build_seconds, sim_seconds, log_path) = if let Some(b) = &a.board {
+    let (build_seconds, sim_seconds, log_path) = if let Some((pr, b)) = board {
         // The whole board top behind its pins, driven over a pseudo-terminal by the
         // host-link code of `asnn run`.
-        if !a.mutate.is_empty() || a.netlist {
-            bail!("--board runs the generated board top: no --mutate or --netlist with it");
-        }
-        let pr = super::board::prepare(p, b)?;
-        if pr.design.id != design.id {
-            bail!("--board: the board's design differs from the core's (pass the board's device in --hw)");
-        }
-        let sb = super::board::SimBoard::start(&pr, &dir, None)?;
+        let sb = super::board::SimBoard::start(pr, &dir, None)?;
         let pb = progress(data.len(), "board cosim");
+        if a.quiet {
+            pb.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        }
         let t0 = Instant::now();
         let mut s = super::board::open_port(&sb.pty, b.baud, std::time::Duration::from_secs(120))?;
-        let info = super::board::check_board(&mut s, &pr)?;
+        let info = super::board::check_board(&mut s, pr)?;
         let mut done = Vec::with_capacity(data.len());
         for x in &data.inputs {
             done.push(s.run(x, qnet.steps, &info)?);
@@ -154,6 +191,9 @@ pub fn run(p: &Path, a: &CosimArgs) -> Result<()> {
         let stim_path = dir.join("stim.txt");
         write_file(&stim_path, &stim)?;
         let pb = progress(data.len(), &format!("{} cosim", a.sim.name()));
+        if a.quiet {
+            pb.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        }
         let t0 = Instant::now();
         let log_path = dir.join("out.txt");
         cosim::run_watched(&built, &stim_path, &log_path, |done| {
@@ -244,7 +284,7 @@ pub fn run(p: &Path, a: &CosimArgs) -> Result<()> {
     let accuracy = results.iter().filter_map(|r| r.correct).collect::<Vec<_>>();
     let acc = (!accuracy.is_empty())
         .then(|| accuracy.iter().filter(|&&c| c).count() as f64 / accuracy.len() as f64 * 100.0);
-    let what = match (&a.board, a.netlist) {
+    let what = match (board.map(|(_, b)| b), a.netlist) {
         (Some(b), _) => format!("board {} (verilator, UART over a pseudo-terminal)", b.board),
         (None, true) => format!("{} netlist", a.sim.name()),
         (None, false) => a.sim.name().to_string(),
@@ -254,16 +294,17 @@ pub fn run(p: &Path, a: &CosimArgs) -> Result<()> {
     } else {
         format!("cycle model error mean {mean_err:+.2}%, worst {worst_err:+.2}%")
     };
-    println!(
-        "{what}: {} samples, {} mismatches; cycles per inference mean {:.0}, max {}; {model}{}",
-        data.len(),
-        mismatches,
-        mean,
-        max,
-        acc.map(|x| format!("; accuracy {x:.2}%"))
-            .unwrap_or_default()
-    );
-    println!(
+    if !a.quiet {
+        println!(
+            "{what}: {} samples, {} mismatches; cycles per inference mean {:.0}, max {}; {model}{}",
+            data.len(),
+            mismatches,
+            mean,
+            max,
+            acc.map(|x| format!("; accuracy {x:.2}%"))
+                .unwrap_or_default()
+        );
+        println!(
         "build {:.1} s, simulation {:.1} s ({:.0} simulated cycles/s, {:.1} samples/s), diff {:.1} s",
         build_seconds,
         sim_seconds,
@@ -271,6 +312,7 @@ pub fn run(p: &Path, a: &CosimArgs) -> Result<()> {
         data.len() as f64 / sim_seconds.max(1e-9),
         diff_seconds
     );
+    }
     let first_bad = results
         .iter()
         .enumerate()
@@ -339,33 +381,32 @@ pub fn run(p: &Path, a: &CosimArgs) -> Result<()> {
             report.push_str(&format!("waveform: {}", v.display()));
         }
     }
+    let verdict = json!({
+        "samples": data.len(),
+        "mismatches": mismatches,
+        "simulator": a.sim.name(),
+        "cycles_per_inference": {"mean": mean, "max": max},
+        "model_cycle_error_pct": board_done.is_none().then_some(worst_err),
+        "mode": if board.is_some() { "board" } else if a.netlist { "netlist" } else { "rtl" },
+        "model_cycle_error_mean_pct": mean_err,
+        "sim_seconds": sim_seconds,
+        "build_seconds": build_seconds,
+        "simulated_cycles_per_second": total_cycles as f64 / sim_seconds.max(1e-9),
+        "accuracy": acc,
+        "first_divergence": first_json,
+        "vcd": vcd_path.as_ref().map(|v| v.display().to_string()),
+    });
     if let Some(out) = a.json {
-        write_json(
-            out,
-            &json!({
-                "samples": data.len(),
-                "mismatches": mismatches,
-                "simulator": a.sim.name(),
-                "cycles_per_inference": {"mean": mean, "max": max},
-                "model_cycle_error_pct": board_done.is_none().then_some(worst_err),
-                "mode": if a.board.is_some() { "board" } else if a.netlist { "netlist" } else { "rtl" },
-                "model_cycle_error_mean_pct": mean_err,
-                "sim_seconds": sim_seconds,
-                "build_seconds": build_seconds,
-                "simulated_cycles_per_second": total_cycles as f64 / sim_seconds.max(1e-9),
-                "accuracy": acc,
-                "first_divergence": first_json,
-                "vcd": vcd_path.as_ref().map(|v| v.display().to_string()),
-            }),
-        )?;
+        write_json(out, &verdict)?;
     }
     if let Some(out) = a.junit {
         write_file(out, &junit(&plan.top, a.sim, &results))?;
     }
+    let mut verdict = verdict;
     if first_bad.is_some() {
-        bail!("{mismatches} of {} samples diverge; {report}", data.len());
+        verdict["failure_report"] = json!(report);
     }
-    Ok(())
+    Ok(verdict)
 }
 
 /// Whether the done record that came over the UART says what the core's internal

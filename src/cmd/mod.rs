@@ -7,6 +7,7 @@ pub mod check;
 pub mod cosim;
 pub mod demo;
 pub mod eval;
+pub mod explore;
 pub mod generate;
 pub mod sim;
 pub mod stream;
