@@ -117,7 +117,7 @@ fn sweep_tables_plots_cache_and_jobs_for_digits_on_the_icebreaker() {
     let t = text(&o);
     assert!(o.status.success(), "{t}");
     assert!(
-        t.contains("0 from the cache, 2 built; yosys ran 2 times, nextpnr 2 times"),
+        t.contains("0 from the cache, 2 built, 0 refused before synthesis; yosys ran 2 times, nextpnr 2 times"),
         "{t}"
     );
 
@@ -189,7 +189,7 @@ fn sweep_tables_plots_cache_and_jobs_for_digits_on_the_icebreaker() {
     let t = text(&o);
     assert!(o.status.success(), "{t}");
     assert!(
-        t.contains("2 from the cache, 0 built; yosys ran 0 times, nextpnr 0 times"),
+        t.contains("2 from the cache, 0 built, 0 refused before synthesis; yosys ran 0 times, nextpnr 0 times"),
         "{t}"
     );
     let calls = std::fs::read_to_string(&log).unwrap_or_default();

@@ -48,6 +48,27 @@ fn range(vals: impl Iterator<Item = f64>, log: bool) -> (f64, f64) {
     }
 }
 
+/// Decimals that tell apart ticks about a tenth of `span` apart (None: by magnitude).
+fn tick_decimals(span: Option<f64>) -> Option<usize> {
+    span.filter(|s| *s > 0.0 && s.is_finite())
+        .map(|s| (-(s / 10.0).log10()).ceil().clamp(0.0, 6.0) as usize)
+}
+
+/// A tick value without needless digits: 8000, 37.5, 0.125.
+fn tick(v: f64, decimals: Option<usize>) -> String {
+    let s = match decimals {
+        Some(d) => format!("{v:.d$}"),
+        None if v.abs() >= 100.0 => format!("{v:.0}"),
+        None if v.abs() >= 10.0 => format!("{v:.1}"),
+        None => format!("{v:.3}"),
+    };
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
 /// A line plot as an SVG document (deterministic bytes for the same input).
 pub fn line_plot(title: &str, x: &Axis, y: &Axis, series: &[Series]) -> Result<String, String> {
     let mut svg = String::new();
@@ -75,11 +96,16 @@ pub fn line_plot(title: &str, x: &Axis, y: &Axis, series: &[Series]) -> Result<S
             .margin(16)
             .x_label_area_size(48)
             .y_label_area_size(70);
+        let mut labels: Vec<((i32, i32), String, RGBColor)> = Vec::new();
+        let xd = tick_decimals((!x.log).then_some(x1 - x0));
+        let yd = tick_decimals((!y.log).then_some(y1 - y0));
         macro_rules! draw {
             ($chart:expr) => {{
                 let mut chart = $chart.map_err(|e| e.to_string())?;
                 chart
                     .configure_mesh()
+                    .x_label_formatter(&|v| tick(*v, xd))
+                    .y_label_formatter(&|v| tick(*v, yd))
                     .x_desc(x.label.as_str())
                     .y_desc(y.label.as_str())
                     .axis_desc_style(("sans-serif", 16))
@@ -118,19 +144,59 @@ pub fn line_plot(title: &str, x: &Axis, y: &Axis, series: &[Series]) -> Result<S
                             .draw_series(pts.iter().map(|p| Circle::new(*p, 4, c.filled())))
                             .map_err(|e| e.to_string())?;
                     }
-                    if !s.labels.is_empty() {
-                        chart
-                            .draw_series(pts.iter().zip(&s.labels).map(|(p, l)| {
-                                Text::new(l.clone(), *p, ("sans-serif", 12).into_font().color(&c))
-                            }))
-                            .map_err(|e| e.to_string())?;
+                    for (p, l) in pts.iter().zip(&s.labels) {
+                        labels.push((chart.backend_coord(p), l.clone(), c));
                     }
                 }
+                // Point labels, moved down (or up) until they overlap no other label.
+                let mut placed: Vec<(i32, i32, i32, i32)> = Vec::new();
+                for ((px, py), text, c) in &labels {
+                    let w = 7 * text.chars().count() as i32;
+                    let box_at = |dy: i32| (*px + 4, *py + dy - 12, w, 13);
+                    let free = |b: &(i32, i32, i32, i32)| {
+                        !placed.iter().any(|q| {
+                            b.0 < q.0 + q.2 && q.0 < b.0 + b.2 && b.1 < q.1 + q.3 && q.1 < b.1 + b.3
+                        })
+                    };
+                    let dy = (0..16)
+                        .flat_map(|k| [k * 13, -k * 13])
+                        .find(|dy| free(&box_at(*dy)))
+                        .unwrap_or(0);
+                    let b = box_at(dy);
+                    placed.push(b);
+                    root.draw(&Text::new(
+                        text.clone(),
+                        (b.0, b.1),
+                        ("sans-serif", 12).into_font().color(c),
+                    ))
+                    .map_err(|e| e.to_string())?;
+                }
+                // The legend goes in the corner holding the fewest points and labels.
+                let (xr, yr) = chart.plotting_area().get_pixel_range();
+                let (w, h) = (xr.end - xr.start, yr.end - yr.start);
+                let corners = [
+                    (SeriesLabelPosition::LowerRight, true, false),
+                    (SeriesLabelPosition::UpperRight, true, true),
+                    (SeriesLabelPosition::UpperLeft, false, true),
+                    (SeriesLabelPosition::LowerLeft, false, false),
+                ];
+                let in_corner = |(px, py): (i32, i32), right: bool, upper: bool| {
+                    let fx = f64::from(px - xr.start) / f64::from(w.max(1));
+                    let fy = f64::from(py - yr.start) / f64::from(h.max(1));
+                    (if right { fx > 0.55 } else { fx < 0.45 })
+                        && (if upper { fy < 0.4 } else { fy > 0.6 })
+                };
+                let mut marks: Vec<(i32, i32)> = labels.iter().map(|l| l.0).collect();
+                marks.extend(placed.iter().map(|b| (b.0 + b.2 / 2, b.1)));
+                let legend = corners
+                    .iter()
+                    .min_by_key(|(_, r, u)| marks.iter().filter(|m| in_corner(**m, *r, *u)).count())
+                    .map_or(SeriesLabelPosition::LowerRight, |c| c.0.clone());
                 chart
                     .configure_series_labels()
                     .background_style(WHITE.mix(0.85))
                     .border_style(BLACK.mix(0.3))
-                    .position(SeriesLabelPosition::LowerRight)
+                    .position(legend)
                     .label_font(("sans-serif", 14))
                     .draw()
                     .map_err(|e| e.to_string())?;
@@ -145,4 +211,21 @@ pub fn line_plot(title: &str, x: &Axis, y: &Axis, series: &[Series]) -> Result<S
         root.present().map_err(|e| e.to_string())?;
     }
     Ok(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{tick, tick_decimals};
+
+    #[test]
+    fn ticks_have_the_digits_their_spacing_needs() {
+        let d = tick_decimals(Some(0.55));
+        assert_eq!(d, Some(2));
+        assert_eq!(tick(92.45, d), "92.45");
+        assert_eq!(tick(92.5, d), "92.5");
+        let d = tick_decimals(Some(16000.0));
+        assert_eq!(tick(8000.0, d), "8000");
+        assert_eq!(tick(1000.0, None), "1000");
+        assert_eq!(tick(0.125, None), "0.125");
+    }
 }

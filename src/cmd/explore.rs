@@ -229,11 +229,7 @@ fn run_point(p: Point, v: &Variant, c: &Ctx) -> Value {
     });
     let qnet = match &v.qnet {
         Ok(q) => q.clone(),
-        Err(e) => {
-            row["status"] = json!("refused");
-            row["reason"] = json!(format!("quantization: {e}"));
-            return row;
-        }
+        Err(e) => return refused(row, format!("quantization: {e}"), a),
     };
     row["weight_bits"] = json!(weight_bits_text(&qnet));
     row["network"] = json!(qnet.name);
@@ -252,11 +248,7 @@ fn run_point(p: Point, v: &Variant, c: &Ctx) -> Value {
     row["device"] = json!(hw.device);
     let pr = match prepare_from(&v.loaded, qnet, Some(hw), &a.board) {
         Ok(pr) => pr,
-        Err(e) => {
-            row["status"] = json!("refused");
-            row["reason"] = json!(format!("{e:#}"));
-            return row;
-        }
+        Err(e) => return refused(row, format!("{e:#}"), a),
     };
     row["clock_mhz"] = json!(pr.bd.clock_mhz);
     let mut parts: Vec<Vec<u8>> = vec![
@@ -319,6 +311,34 @@ fn run_point(p: Point, v: &Variant, c: &Ctx) -> Value {
             "{} (result not cached: {e:#})",
             row["reason"].as_str().unwrap_or("")
         ));
+    }
+    row["cached"] = json!(false);
+    row
+}
+
+/// A point refused before synthesis (quantization or the plan's capacity check). It
+/// costs nothing to find again, but is written beside the built points so that
+/// `--collect` shows it too.
+fn refused(mut row: Value, reason: String, a: &ExploreArgs) -> Value {
+    let label = row["label"].as_str().unwrap_or("point").to_string();
+    let key = hash_hex(&[
+        CACHE_VERSION.as_bytes(),
+        b"refused",
+        label.as_bytes(),
+        a.board.board.as_bytes(),
+        reason.as_bytes(),
+    ]);
+    row["status"] = json!("refused");
+    row["reason"] = json!(reason);
+    row["key"] = json!(key);
+    row["finished_unix"] = json!(now_unix());
+    let file = a
+        .out
+        .join("points")
+        .join(format!("{label}-{key}"))
+        .join("result.json");
+    if let Err(e) = write_json(&file, &row) {
+        eprintln!("warning: {e:#}");
     }
     row["cached"] = json!(false);
     row
@@ -505,16 +525,19 @@ pub fn run(a: &ExploreArgs) -> Result<()> {
     let yosys = TOOL_RUNS.yosys.load(Ordering::Relaxed) - before.0;
     let nextpnr = TOOL_RUNS.nextpnr.load(Ordering::Relaxed) - before.1;
     let cached = rows.iter().filter(|r| r["cached"] == true).count();
+    let refused = rows.iter().filter(|r| r["status"] == "refused").count();
+    let built = rows.len() - cached - refused;
     let run_summary = json!({
-        "points": rows.len(), "cached": cached, "built": rows.len() - cached,
+        "points": rows.len(), "cached": cached, "built": built, "refused": refused,
         "yosys_runs": yosys, "nextpnr_runs": nextpnr,
         "seconds": t_all.elapsed().as_secs_f64(),
     });
     eprintln!(
-        "{} points: {} from the cache, {} built; yosys ran {} times, nextpnr {} times; {:.1} s",
+        "{} points: {} from the cache, {} built, {} refused before synthesis; yosys ran {} times, nextpnr {} times; {:.1} s",
         rows.len(),
         cached,
-        rows.len() - cached,
+        built,
+        refused,
         yosys,
         nextpnr,
         t_all.elapsed().as_secs_f64()
@@ -890,11 +913,13 @@ fn num(r: &Value, k: &str) -> f64 {
 /// Marks the Pareto front, writes explore.{csv,md,json} and the plots into `dir`.
 fn write_outputs(dir: &Path, mut meta: Value, mut rows: Vec<Value>) -> Result<()> {
     rows.sort_by_key(|r| {
-        (
-            r["weight_bits"].as_str().map(str::to_string),
-            r["cores"].as_u64(),
-            r["lanes"].as_u64(),
-        )
+        let w = r["weight_bits"].as_str().unwrap_or("").to_string();
+        let first: u64 = w
+            .split('/')
+            .next()
+            .and_then(|x| x.parse().ok())
+            .unwrap_or(0);
+        (first, w, r["cores"].as_u64(), r["lanes"].as_u64())
     });
     let ok: Vec<usize> = (0..rows.len())
         .filter(|&i| rows[i]["status"] == "ok")
@@ -1132,6 +1157,74 @@ fn write_plots(dir: &Path, title: &str, rows: &[Value]) -> Result<Vec<String>> {
             &fmax,
         ),
     )?;
+    // 4. With more than one accuracy (weight widths): accuracy against logic.
+    let mut accs: Vec<f64> = rows
+        .iter()
+        .map(|r| num(r, "accuracy"))
+        .filter(|x| x.is_finite())
+        .collect();
+    accs.sort_by(f64::total_cmp);
+    accs.dedup();
+    if accs.len() > 1 {
+        let acc_pts = |v: &[&Value]| -> Vec<(f64, f64)> {
+            v.iter()
+                .map(|r| (num(r, "lcs"), num(r, "accuracy")))
+                .collect()
+        };
+        let built: Vec<&Value> = rows
+            .iter()
+            .filter(|r| {
+                r["status"] == "ok" && num(r, "lcs").is_finite() && num(r, "accuracy").is_finite()
+            })
+            .collect();
+        let not: Vec<&Value> = rows
+            .iter()
+            .filter(|r| {
+                r["status"] != "ok" && num(r, "lcs").is_finite() && num(r, "accuracy").is_finite()
+            })
+            .collect();
+        let mut s = vec![Series {
+            name: "built".into(),
+            points: acc_pts(&built),
+            markers: true,
+            line: false,
+            labels: labels(&built, &|r| {
+                if r["pareto"] == true {
+                    " *".into()
+                } else {
+                    String::new()
+                }
+            }),
+            color: 0,
+        }];
+        if !not.is_empty() {
+            s.push(Series {
+                name: "no bitstream (see table)".into(),
+                points: acc_pts(&not),
+                markers: true,
+                line: false,
+                labels: labels(&not, &|r| {
+                    format!(" ({})", r["status"].as_str().unwrap_or("?"))
+                }),
+                color: 7,
+            });
+        }
+        put(
+            "accuracy_vs_lcs.svg",
+            line_plot(
+                &format!("{title}: accuracy vs logic (* = Pareto front)"),
+                &Axis {
+                    label: "logic cells used".into(),
+                    log: false,
+                },
+                &Axis {
+                    label: "golden-model accuracy (%), bit-exact with the hardware".into(),
+                    log: false,
+                },
+                &s,
+            ),
+        )?;
+    }
     put(
         "throughput_per_lc.svg",
         line_plot(
