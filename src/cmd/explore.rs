@@ -195,7 +195,7 @@ fn accuracy(qnet: &QNetwork, data: &Dataset, early_exit: u32, dir: &Path) -> Res
         .into_iter()
         .sum::<usize>();
     let acc = 100.0 * correct as f64 / data.len() as f64;
-    write_json(
+    write_json_atomic(
         &file,
         &json!({"accuracy": acc, "samples": data.len(), "source": data.source}),
     )?;
@@ -210,6 +210,15 @@ struct Ctx<'a> {
     /// The co-simulated samples, as their stimulus text (for the key).
     stimulus: String,
     tools: Value,
+}
+
+/// Writes `v` beside `path` and renames it into place: jobs of one array may write the
+/// same cache file at once, and a reader must never see half of one.
+fn write_json_atomic(path: &Path, v: &Value) -> Result<()> {
+    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+    write_json(&tmp, v)?;
+    std::fs::rename(&tmp, path)
+        .with_context(|| format!("cannot move {} to {}", tmp.display(), path.display()))
 }
 
 fn now_unix() -> u64 {
@@ -306,7 +315,7 @@ fn run_point(p: Point, v: &Variant, c: &Ctx) -> Value {
         }
     }
     row["finished_unix"] = json!(now_unix());
-    if let Err(e) = write_json(&result, &row) {
+    if let Err(e) = write_json_atomic(&result, &row) {
         row["reason"] = json!(format!(
             "{} (result not cached: {e:#})",
             row["reason"].as_str().unwrap_or("")
@@ -337,7 +346,7 @@ fn refused(mut row: Value, reason: String, a: &ExploreArgs) -> Value {
         .join("points")
         .join(format!("{label}-{key}"))
         .join("result.json");
-    if let Err(e) = write_json(&file, &row) {
+    if let Err(e) = write_json_atomic(&file, &row) {
         eprintln!("warning: {e:#}");
     }
     row["cached"] = json!(false);
@@ -712,7 +721,7 @@ fn emit_jobs(a: &ExploreArgs, pts: &[Point]) -> Result<()> {
     write_file(&jobs.join("sweep.sbatch"), &sbatch)?;
     let run_all = format!(
         "#!/bin/sh\n\
-         # asnn explore: every point of the sweep, one after another (or: xargs -P N -I{{}} sh -c {{}} < points.txt), then the table.\n\
+         # asnn explore: every point of the sweep, one after another (N at a time: xargs -d '\\n' -P N -n 1 sh -c < points.txt), then the table.\n\
          set -e\n\
          while IFS= read -r cmd; do sh -c \"$cmd\"; done < {list}\n\
          {collect}\n",
@@ -1272,6 +1281,46 @@ mod tests {
             row.ends_with(",\"over the device: ICESTORM_DSP 16 of 8, \"\"x\"\"\""),
             "{row}"
         );
+    }
+
+    #[test]
+    fn a_points_status_follows_its_build_report() {
+        let report = |failure: Value, placed: bool, timing: bool, bitstream: Value| {
+            json!({"failure": failure, "placed": placed, "timing_met": timing,
+                "bitstream": bitstream, "utilization": {"lcs": {"used": 4000, "available": 5280}},
+                "inferences_per_second": 800.0, "cosim": {"cycles_per_inference": {"mean": 100.0}},
+                "model_cycles_per_inference": 101.0})
+        };
+        let status = |r: Value| {
+            let mut row = json!({});
+            fill_row(&mut row, &r);
+            row
+        };
+        let ok = status(report(Value::Null, true, true, json!("top.bin")));
+        assert_eq!(ok["status"], "ok");
+        assert_eq!(ok["throughput_per_klc"], 200.0);
+        assert!((ok["model_error_pct"].as_f64().unwrap() - 1.0).abs() < 1e-9);
+        let why = json!("place and route failed");
+        assert_eq!(
+            status(report(why.clone(), false, false, Value::Null))["status"],
+            "does not fit"
+        );
+        assert_eq!(
+            status(report(why.clone(), true, false, Value::Null))["status"],
+            "misses timing"
+        );
+        assert_eq!(
+            status(report(why.clone(), true, true, Value::Null))["status"],
+            "place and route failed"
+        );
+        let checked = status(report(
+            json!("a check failed (multipliers)"),
+            true,
+            true,
+            json!("top.bin"),
+        ));
+        assert_eq!(checked["status"], "check failed");
+        assert_eq!(checked["reason"], "a check failed (multipliers)");
     }
 
     #[test]
