@@ -414,12 +414,17 @@ fn fill_row(row: &mut Value, r: &Value) {
     row["reason"] = r["failure"].clone();
 }
 
-/// The tool versions that decide a point's result (part of its key).
-fn tool_versions(family: Family) -> Result<Value> {
+/// The tool versions that decide a point's result (part of its key); Verilator only
+/// when points are co-simulated.
+fn tool_versions(family: Family, cosim: bool) -> Result<Value> {
     let t = tools(family)?;
-    let verilator = which("verilator")
-        .map(|p| version(&p, "--version"))
-        .context("verilator not found on PATH (co-simulation); bash scripts/test.sh installs it")?;
+    let verilator = if cosim {
+        Some(which("verilator").map(|p| version(&p, "--version")).context(
+            "verilator not found on PATH (co-simulation; or --cosim-samples 0); bash scripts/test.sh installs it",
+        )?)
+    } else {
+        None
+    };
     Ok(json!({
         "yosys": version(&t.yosys, "-V"),
         "nextpnr": version(&t.nextpnr, "--version"),
@@ -451,7 +456,7 @@ pub fn run(a: &ExploreArgs) -> Result<()> {
         .map_or(board.device.clone(), |h| h.device.clone());
     let dev = device::device(&dev_name)
         .with_context(|| format!("unknown device {dev_name} (see docs/hardware-plan.md)"))?;
-    let tools = tool_versions(dev.family)?;
+    let tools = tool_versions(dev.family, a.cosim_samples > 0)?;
     let spec = dataset_spec(a.net, a.dataset)?;
     let data = dataset(&spec, Some(a.cosim_samples.max(a.accuracy_samples).max(1)))?;
     check_inputs(&loaded.network, &data, loaded.network.steps)?;
