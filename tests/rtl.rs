@@ -721,3 +721,49 @@ fn mnist_mlp_and_cnn_cosim_bit_exact() {
         );
     }
 }
+
+#[test]
+fn ecp5_board_tops_make_an_asked_clock_with_the_ehxplll() {
+    let qnet = digits();
+    let hw = HwSpec {
+        device: "ecp5-85f".into(),
+        ..HwSpec::default()
+    };
+    let design = generate(&qnet, &hw, true).expect("digits plans for the ECP5-85F");
+    let board = asnn_generator::board::board("ulx3s").expect("ulx3s");
+    let top = |mhz: f64| {
+        let bd = asnn_generator::board::board_design(&qnet, &design, &board, mhz, 1_000_000)
+            .expect("board design");
+        let text = bd
+            .files
+            .iter()
+            .find(|f| f.name.ends_with("_board.v"))
+            .expect("board top")
+            .contents
+            .clone();
+        (bd, text)
+    };
+    // 37.5 MHz from the 25 MHz oscillator: 25 x 3 / 2, VCO 600 MHz = 37.5 x 16.
+    let (bd, text) = top(37.5);
+    assert_eq!(bd.clock_mhz, 37.5);
+    let p = bd.ecp5_pll.expect("an EHXPLLL");
+    assert_eq!((p.clki_div, p.clkfb_div, p.clkop_div), (2, 3, 16));
+    for want in [
+        "EHXPLLL #(",
+        ".CLKI_DIV(2)",
+        ".CLKFB_DIV(3)",
+        ".CLKOP_DIV(16)",
+        ".FEEDBK_PATH(\"CLKOP\")",
+        ".CLKFB(pll_clkop)",
+        ".LOCK(pll_locked)",
+        "FREQUENCY_PIN_CLKOP = \"37.5000\"",
+    ] {
+        assert!(text.contains(want), "board top lacks {want}");
+    }
+    // In simulation the PLL is bypassed, as on iCE40.
+    let sim = text.find("`ifdef ASNN_SIM").expect("sim bypass");
+    assert!(sim < text.find("EHXPLLL #(").unwrap());
+    // At the oscillator clock: no PLL at all.
+    let (bd, text) = top(25.0);
+    assert!(bd.ecp5_pll.is_none() && !text.contains("EHXPLLL"));
+}

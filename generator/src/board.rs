@@ -81,6 +81,9 @@ pub enum PllKind {
     Ice40Pad,
     /// iCE40 SB_PLL40_CORE (reference through the fabric).
     Ice40Core,
+    /// ECP5 EHXPLLL (CLKOP fed back); used only when a clock other than the
+    /// oscillator's is asked for.
+    Ecp5,
     /// No PLL: the core runs at the oscillator clock.
     None,
 }
@@ -166,6 +169,67 @@ pub fn ice40_pll(fin: f64, fout: f64) -> Option<Ice40Pll> {
     best
 }
 
+/// How far a PLL's output may be from the clock asked for (2%; the closest setting is
+/// named when none is that close).
+const PLL_TOLERANCE: f64 = 0.02;
+
+/// ECP5 EHXPLLL settings, CLKOP fed back: f_out = f_in CLKFB_DIV / CLKI_DIV, the VCO
+/// at f_out CLKOP_DIV.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Ecp5Pll {
+    pub clki_div: u32,
+    pub clkfb_div: u32,
+    pub clkop_div: u32,
+    pub clkop_cphase: u32,
+    pub fvco_mhz: f64,
+    pub fout_mhz: f64,
+}
+
+/// The closest ECP5 PLL output to `fout` from `fin` (MHz) within the PLL's limits
+/// (phase detector 3.125-400 MHz, VCO 400-800 MHz, output 3.125-400 MHz), ties broken
+/// towards a VCO near 600 MHz (the search Project Trellis's `ecppll` makes), or None.
+pub fn ecp5_pll(fin: f64, fout: f64) -> Option<Ecp5Pll> {
+    let mut best: Option<(f64, f64, Ecp5Pll)> = None;
+    for clki_div in 1..=128u32 {
+        let fpfd = fin / f64::from(clki_div);
+        if !(3.125..=400.0).contains(&fpfd) {
+            continue;
+        }
+        for clkfb_div in 1..=80u32 {
+            let f = fpfd * f64::from(clkfb_div);
+            if !(3.125..=400.0).contains(&f) {
+                continue;
+            }
+            for clkop_div in 1..=128u32 {
+                let fvco = f * f64::from(clkop_div);
+                if !(400.0..=800.0).contains(&fvco) {
+                    continue;
+                }
+                let key = ((f - fout).abs(), (fvco - 600.0).abs());
+                let better = match &best {
+                    None => true,
+                    Some((e, v, _)) => key.0 < e - 1e-9 || (key.0 < e + 1e-9 && key.1 < v - 1e-9),
+                };
+                if better {
+                    best = Some((
+                        key.0,
+                        key.1,
+                        Ecp5Pll {
+                            clki_div,
+                            clkfb_div,
+                            clkop_div,
+                            clkop_cphase: (clkop_div - 1) / 2,
+                            fvco_mhz: fvco,
+                            fout_mhz: f,
+                        },
+                    ));
+                }
+            }
+        }
+    }
+    best.map(|b| b.2)
+}
+
 /// The board top and everything around it.
 pub struct BoardDesign {
     pub files: Vec<OutFile>,
@@ -174,6 +238,7 @@ pub struct BoardDesign {
     /// Core clock actually made (MHz).
     pub clock_mhz: f64,
     pub pll: Option<Ice40Pll>,
+    pub ecp5_pll: Option<Ecp5Pll>,
     pub baud: u32,
     pub clocks_per_bit: u32,
     /// The flash image (None: nothing to load).
@@ -224,6 +289,12 @@ struct BoardCtx {
     divf: u32,
     divq: u32,
     filter: u32,
+    clki_div: u32,
+    clkfb_div: u32,
+    clkop_div: u32,
+    clkop_cphase: u32,
+    fin_mhz: String,
+    fout_mhz: String,
     out_aw_decl: String,
     out_pay_decl: String,
     scores_decl: String,
@@ -293,6 +364,7 @@ pub fn board_design(
         )));
     }
     // Clock.
+    let mut ecp5 = None;
     let (pll, clock, pll_kind, pll_doc) = if (clock_mhz - board.osc_mhz).abs() < 1e-9 {
         (None, board.osc_mhz, "none", String::new())
     } else {
@@ -303,13 +375,39 @@ pub fn board_design(
                     board.name, board.osc_mhz, board.osc_mhz
                 )))
             }
+            PllKind::Ecp5 => {
+                let p = ecp5_pll(board.osc_mhz, clock_mhz)
+                    .filter(|p| (p.fout_mhz - clock_mhz).abs() <= PLL_TOLERANCE * clock_mhz)
+                    .ok_or_else(|| {
+                        GenError::Hw(format!(
+                            "no ECP5 PLL setting makes {clock_mhz} MHz from {} MHz within 2% (the closest is {:.4} MHz; the PLL makes 3.125-400 MHz)",
+                            board.osc_mhz,
+                            ecp5_pll(board.osc_mhz, clock_mhz).map_or(0.0, |p| p.fout_mhz)
+                        ))
+                    })?;
+                ecp5 = Some(p);
+                let doc = format!(
+                    "EHXPLLL: {} MHz x {} / {} = {:.4} MHz (VCO {:.1} MHz = output x {}; asked {} MHz)",
+                    board.osc_mhz,
+                    p.clkfb_div,
+                    p.clki_div,
+                    p.fout_mhz,
+                    p.fvco_mhz,
+                    p.clkop_div,
+                    clock_mhz
+                );
+                (None, p.fout_mhz, "ecp5", doc)
+            }
             kind => {
-                let p = ice40_pll(board.osc_mhz, clock_mhz).ok_or_else(|| {
-                    GenError::Hw(format!(
-                        "no iCE40 PLL setting makes {clock_mhz} MHz from {} MHz (16-275 MHz)",
-                        board.osc_mhz
-                    ))
-                })?;
+                let p = ice40_pll(board.osc_mhz, clock_mhz)
+                    .filter(|p| (p.fout_mhz - clock_mhz).abs() <= PLL_TOLERANCE * clock_mhz)
+                    .ok_or_else(|| {
+                        GenError::Hw(format!(
+                            "no iCE40 PLL setting makes {clock_mhz} MHz from {} MHz within 2% (the closest is {:.4} MHz; the PLL makes 16-275 MHz)",
+                            board.osc_mhz,
+                            ice40_pll(board.osc_mhz, clock_mhz).map_or(0.0, |p| p.fout_mhz)
+                        ))
+                    })?;
                 let name = if kind == PllKind::Ice40Pad {
                     "ice40-pad"
                 } else {
@@ -482,12 +580,16 @@ pub fn board_design(
         module: module.clone(),
         core: plan.top.clone(),
         board_desc: sanitize_comment(&board.description),
-        clock_doc: match pll {
-            Some(p) => format!(
+        clock_doc: match (pll, ecp5) {
+            (Some(p), _) => format!(
                 "{} MHz oscillator, PLL to {:.4} MHz",
                 board.osc_mhz, p.fout_mhz
             ),
-            None => format!("{} MHz oscillator, no PLL", board.osc_mhz),
+            (None, Some(p)) => format!(
+                "{} MHz oscillator, PLL to {:.4} MHz",
+                board.osc_mhz, p.fout_mhz
+            ),
+            (None, None) => format!("{} MHz oscillator, no PLL", board.osc_mhz),
         },
         loader_doc: if loader {
             "SPI-flash loader for the SPRAM weights".to_string()
@@ -516,6 +618,12 @@ pub fn board_design(
         divf: pll.map_or(0, |p| p.divf),
         divq: pll.map_or(0, |p| p.divq),
         filter: pll.map_or(0, |p| p.filter_range),
+        clki_div: ecp5.map_or(1, |p| p.clki_div),
+        clkfb_div: ecp5.map_or(1, |p| p.clkfb_div),
+        clkop_div: ecp5.map_or(1, |p| p.clkop_div),
+        clkop_cphase: ecp5.map_or(0, |p| p.clkop_cphase),
+        fin_mhz: format!("{}", board.osc_mhz),
+        fout_mhz: format!("{:.4}", clock),
         out_aw_decl: decl(u64::from(addr_bits(plan.layers[n_layers - 2].neurons))),
         out_pay_decl: decl(u64::from(net.layers[n_layers - 2].q.state_bits)),
         scores_decl: decl(n_cls as u64 * u64::from(b_ro)),
@@ -615,6 +723,7 @@ pub fn board_design(
         top: module,
         clock_mhz: clock,
         pll,
+        ecp5_pll: ecp5,
         baud,
         clocks_per_bit: cpb,
         image,
@@ -741,6 +850,23 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("icebreaker"));
+    }
+
+    #[test]
+    fn ecp5_pll_settings_match_ecppll() {
+        // Project Trellis's ecppll for 12 -> 16 MHz and 25 -> 304.167 MHz.
+        let p = ecp5_pll(12.0, 16.0).unwrap();
+        assert_eq!(
+            (p.clki_div, p.clkfb_div, p.clkop_div, p.clkop_cphase),
+            (3, 4, 37, 18)
+        );
+        let p = ecp5_pll(25.0, 304.167).unwrap();
+        assert_eq!((p.clki_div, p.clkfb_div, p.clkop_div), (6, 73, 2));
+        // 25 -> 37.5 MHz exactly, VCO within limits.
+        let p = ecp5_pll(25.0, 37.5).unwrap();
+        assert!((p.fout_mhz - 37.5).abs() < 1e-9);
+        assert!((400.0..=800.0).contains(&p.fvco_mhz));
+        assert!(ecp5_pll(25.0, 1000.0).unwrap().fout_mhz <= 400.0);
     }
 
     #[test]

@@ -60,6 +60,25 @@ module [[ module ]] (
     ) u_pll (
         .REFERENCECLK(clk_pin_i), .PLLOUTGLOBAL(clk), .RESETB(1'b1), .BYPASS(1'b0), .LOCK(pll_locked)
     );
+{%- else if pll == "ecp5" %}
+    // [[ pll_doc ]]
+    wire pll_clkop;
+    (* FREQUENCY_PIN_CLKI = "[[ fin_mhz ]]" *)
+    (* FREQUENCY_PIN_CLKOP = "[[ fout_mhz ]]" *)
+    (* ICP_CURRENT = "12" *) (* LPF_RESISTOR = "8" *) (* MFG_ENABLE_FILTEROPAMP = "1" *) (* MFG_GMCREF_SEL = "2" *)
+    EHXPLLL #(
+        .PLLRST_ENA("DISABLED"), .INTFB_WAKE("DISABLED"), .STDBY_ENABLE("DISABLED"),
+        .DPHASE_SOURCE("DISABLED"), .OUTDIVIDER_MUXA("DIVA"), .OUTDIVIDER_MUXB("DIVB"),
+        .OUTDIVIDER_MUXC("DIVC"), .OUTDIVIDER_MUXD("DIVD"),
+        .CLKI_DIV([[ clki_div ]]), .CLKOP_ENABLE("ENABLED"), .CLKOP_DIV([[ clkop_div ]]),
+        .CLKOP_CPHASE([[ clkop_cphase ]]), .CLKOP_FPHASE(0), .FEEDBK_PATH("CLKOP"),
+        .CLKFB_DIV([[ clkfb_div ]])
+    ) u_pll (
+        .RST(1'b0), .STDBY(1'b0), .CLKI(clk_pin_i), .CLKOP(pll_clkop), .CLKFB(pll_clkop),
+        .CLKINTFB(), .PHASESEL0(1'b0), .PHASESEL1(1'b0), .PHASEDIR(1'b1), .PHASESTEP(1'b1),
+        .PHASELOADREG(1'b1), .PLLWAKESYNC(1'b0), .ENCLKOP(1'b0), .LOCK(pll_locked)
+    );
+    assign clk = pll_clkop;
 {%- else %}
     assign clk = clk_pin_i;                     // the core runs at the oscillator clock
     assign pll_locked = 1'b1;

@@ -66,7 +66,9 @@ pub fn prepare_from(
             bail!("--freq {f}: expected a clock in MHz above 0");
         }
         hw.clock_mhz = Some(f);
-    } else if board.pll == PllKind::None && hw.clock_mhz.is_none() {
+    } else if matches!(board.pll, PllKind::None | PllKind::Ecp5) && hw.clock_mhz.is_none() {
+        // ECP5 boards run at their oscillator unless a clock is asked for (then the
+        // EHXPLLL makes it).
         hw.clock_mhz = Some(board.osc_mhz);
     }
     let frame = loaded.network.input.kind == InputKind::Frame;

@@ -252,10 +252,14 @@ pub fn flow(pr: &Prepared, o: &FlowOpts, out: &Path) -> Result<Value> {
         pr.board.name,
         plan.device.name,
         pr.bd.clock_mhz,
-        pr.bd
-            .pll
-            .map(|p| format!(" (PLL DIVR {} DIVF {} DIVQ {})", p.divr, p.divf, p.divq))
-            .unwrap_or_default(),
+        match (pr.bd.pll, pr.bd.ecp5_pll) {
+            (Some(p), _) => format!(" (PLL DIVR {} DIVF {} DIVQ {})", p.divr, p.divf, p.divq),
+            (None, Some(p)) => format!(
+                " (EHXPLLL CLKI_DIV {} CLKFB_DIV {} CLKOP_DIV {})",
+                p.clki_div, p.clkfb_div, p.clkop_div
+            ),
+            (None, None) => String::new(),
+        },
         pr.bd.baud
     ));
 
@@ -601,6 +605,7 @@ pub fn flow(pr: &Prepared, o: &FlowOpts, out: &Path) -> Result<Value> {
         },
         "clock_mhz": f_run,
         "pll": pr.bd.pll,
+        "ecp5_pll": pr.bd.ecp5_pll,
         "fmax_mhz": fmax,
         "timing_met": timing_ok,
         "critical_path": crit,
