@@ -61,7 +61,7 @@ pub struct Tools {
     pub pack: PathBuf,
 }
 
-fn find_tool(names: &[&str]) -> Option<PathBuf> {
+pub fn find_tool(names: &[&str]) -> Option<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).collect())
         .unwrap_or_default();

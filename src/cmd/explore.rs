@@ -8,7 +8,7 @@
 //! `--collect DIR` merges what those jobs wrote.
 
 use super::board::{prepare_from, BoardArgs};
-use super::build::{flow, tools, version, FlowOpts, TOOL_RUNS};
+use super::build::{find_tool, flow, tools, version, FlowOpts, TOOL_RUNS};
 use crate::common::{
     calibrate_net, check_inputs, dataset, dataset_spec, load, progress, write_file, write_json,
 };
@@ -419,7 +419,7 @@ fn fill_row(row: &mut Value, r: &Value) {
 fn tool_versions(family: Family, cosim: bool) -> Result<Value> {
     let t = tools(family)?;
     let verilator = if cosim {
-        Some(which("verilator").map(|p| version(&p, "--version")).context(
+        Some(find_tool(&["verilator"]).map(|p| version(&p, "--version")).context(
             "verilator not found on PATH (co-simulation; or --cosim-samples 0); bash scripts/test.sh installs it",
         )?)
     } else {
@@ -431,14 +431,6 @@ fn tool_versions(family: Family, cosim: bool) -> Result<Value> {
         "pack": t.pack.file_name().map(|n| n.to_string_lossy().to_string()),
         "verilator": verilator,
     }))
-}
-
-fn which(name: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|p| {
-        std::env::split_paths(&p)
-            .map(|d| d.join(name))
-            .find(|f| f.is_file())
-    })
 }
 
 pub fn run(a: &ExploreArgs) -> Result<()> {
@@ -603,13 +595,7 @@ fn point_line(r: &Value) -> String {
 
 /// A path made absolute against the current folder (for commands run elsewhere).
 fn absolute(p: &Path) -> PathBuf {
-    if p.is_absolute() {
-        p.to_path_buf()
-    } else {
-        std::env::current_dir()
-            .map(|d| d.join(p))
-            .unwrap_or_else(|_| p.to_path_buf())
-    }
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
 /// A dataset spec with its path made absolute.
