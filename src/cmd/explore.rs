@@ -495,8 +495,8 @@ pub fn run(a: &ExploreArgs) -> Result<()> {
         tools: tools.clone(),
     };
     eprintln!(
-        "{} points on {} ({}), {} at a time; results cached in {}",
-        pts.len(),
+        "{} on {} ({}), {} at a time; results cached in {}",
+        count(pts.len(), "point"),
         board.name,
         dev.name,
         a.jobs,
@@ -539,8 +539,8 @@ pub fn run(a: &ExploreArgs) -> Result<()> {
         "seconds": t_all.elapsed().as_secs_f64(),
     });
     eprintln!(
-        "{} points: {} from the cache, {} built, {} refused before synthesis; yosys ran {} times, nextpnr {} times; {:.1} s",
-        rows.len(),
+        "{}: {} from the cache, {} built, {} refused before synthesis; yosys ran {} times, nextpnr {} times; {:.1} s",
+        count(rows.len(), "point"),
         cached,
         built,
         refused,
@@ -557,6 +557,11 @@ pub fn run(a: &ExploreArgs) -> Result<()> {
         write_outputs(a.out, meta, rows)?;
     }
     Ok(())
+}
+
+/// "1 point", "3 points".
+fn count(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }
 
 /// One line per finished point, for the progress output.
@@ -722,8 +727,8 @@ fn emit_jobs(a: &ExploreArgs, pts: &[Point]) -> Result<()> {
     std::fs::create_dir_all(jobs.join("logs"))
         .with_context(|| format!("cannot create {}", jobs.join("logs").display()))?;
     println!(
-        "{} points written to {} (one command per line)\nSlurm: sbatch {}\nplain shell: sh {}\nthen: {collect}",
-        pts.len(),
+        "{} written to {} (one command per line)\nSlurm: sbatch {}\nplain shell: sh {}\nthen: {collect}",
+        count(pts.len(), "point"),
         list_path.display(),
         jobs.join("sweep.sbatch").display(),
         jobs.join("run-all.sh").display()
