@@ -173,6 +173,25 @@ pub fn ice40_pll(fin: f64, fout: f64) -> Option<Ice40Pll> {
 /// named when none is that close).
 const PLL_TOLERANCE: f64 = 0.02;
 
+/// The closest setting a PLL search `found`, if it makes `asked` within
+/// [`PLL_TOLERANCE`]; otherwise an error naming the closest clock and the PLL's range.
+fn pll_within<P>(
+    found: Option<P>,
+    fout: fn(&P) -> f64,
+    fin: f64,
+    asked: f64,
+    what: &str,
+    range: &str,
+) -> Result<P, GenError> {
+    match found {
+        Some(p) if (fout(&p) - asked).abs() <= PLL_TOLERANCE * asked => Ok(p),
+        other => Err(GenError::Hw(format!(
+            "no {what} setting makes {asked} MHz from {fin} MHz within 2% (the closest is {:.4} MHz; the PLL makes {range})",
+            other.as_ref().map_or(0.0, fout)
+        ))),
+    }
+}
+
 /// ECP5 EHXPLLL settings, CLKOP fed back: f_out = f_in CLKFB_DIV / CLKI_DIV, the VCO
 /// at f_out CLKOP_DIV.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -376,15 +395,14 @@ pub fn board_design(
                 )))
             }
             PllKind::Ecp5 => {
-                let p = ecp5_pll(board.osc_mhz, clock_mhz)
-                    .filter(|p| (p.fout_mhz - clock_mhz).abs() <= PLL_TOLERANCE * clock_mhz)
-                    .ok_or_else(|| {
-                        GenError::Hw(format!(
-                            "no ECP5 PLL setting makes {clock_mhz} MHz from {} MHz within 2% (the closest is {:.4} MHz; the PLL makes 3.125-400 MHz)",
-                            board.osc_mhz,
-                            ecp5_pll(board.osc_mhz, clock_mhz).map_or(0.0, |p| p.fout_mhz)
-                        ))
-                    })?;
+                let p = pll_within(
+                    ecp5_pll(board.osc_mhz, clock_mhz),
+                    |p| p.fout_mhz,
+                    board.osc_mhz,
+                    clock_mhz,
+                    "ECP5 PLL",
+                    "3.125-400 MHz",
+                )?;
                 ecp5 = Some(p);
                 let doc = format!(
                     "EHXPLLL: {} MHz x {} / {} = {:.4} MHz (VCO {:.1} MHz = output x {}; asked {} MHz)",
@@ -399,15 +417,14 @@ pub fn board_design(
                 (None, p.fout_mhz, "ecp5", doc)
             }
             kind => {
-                let p = ice40_pll(board.osc_mhz, clock_mhz)
-                    .filter(|p| (p.fout_mhz - clock_mhz).abs() <= PLL_TOLERANCE * clock_mhz)
-                    .ok_or_else(|| {
-                        GenError::Hw(format!(
-                            "no iCE40 PLL setting makes {clock_mhz} MHz from {} MHz within 2% (the closest is {:.4} MHz; the PLL makes 16-275 MHz)",
-                            board.osc_mhz,
-                            ice40_pll(board.osc_mhz, clock_mhz).map_or(0.0, |p| p.fout_mhz)
-                        ))
-                    })?;
+                let p = pll_within(
+                    ice40_pll(board.osc_mhz, clock_mhz),
+                    |p| p.fout_mhz,
+                    board.osc_mhz,
+                    clock_mhz,
+                    "iCE40 PLL",
+                    "16-275 MHz",
+                )?;
                 let name = if kind == PllKind::Ice40Pad {
                     "ice40-pad"
                 } else {
