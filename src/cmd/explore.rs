@@ -154,16 +154,25 @@ fn hash_hex(parts: &[&[u8]]) -> String {
     h.finalize().to_hex()[..16].to_string()
 }
 
-/// The golden model's accuracy of `qnet` on `data` (early exit as the hardware does
-/// it), cached in `dir/accuracy/` by a hash of the network, the samples and the exit rule.
-fn accuracy(qnet: &QNetwork, data: &Dataset, early_exit: u32, dir: &Path) -> Result<Option<f64>> {
+/// The golden model's accuracy of `qnet` on the first `n` samples of `data` (early exit
+/// as the hardware does it), cached in `dir/accuracy/` by a hash of the network, the
+/// samples and the exit rule.
+fn accuracy(
+    qnet: &QNetwork,
+    data: &Dataset,
+    n: usize,
+    early_exit: u32,
+    dir: &Path,
+) -> Result<Option<f64>> {
     let Some(labels) = &data.labels else {
         return Ok(None);
     };
+    let n = n.min(data.len());
+    let (inputs, labels) = (&data.inputs[..n], &labels[..n]);
     let key = hash_hex(&[
         CACHE_VERSION.as_bytes(),
         &serde_json::to_vec(qnet)?,
-        &serde_json::to_vec(&data.inputs)?,
+        &serde_json::to_vec(inputs)?,
         &serde_json::to_vec(labels)?,
         &early_exit.to_le_bytes(),
     ]);
@@ -181,8 +190,7 @@ fn accuracy(qnet: &QNetwork, data: &Dataset, early_exit: u32, dir: &Path) -> Res
         early_exit: (early_exit > 0).then_some(early_exit),
         watch: None,
     };
-    let correct = data
-        .inputs
+    let correct = inputs
         .par_iter()
         .zip(labels.par_iter())
         .map(|(x, l)| {
@@ -194,10 +202,10 @@ fn accuracy(qnet: &QNetwork, data: &Dataset, early_exit: u32, dir: &Path) -> Res
         .collect::<Result<Vec<usize>>>()?
         .into_iter()
         .sum::<usize>();
-    let acc = 100.0 * correct as f64 / data.len() as f64;
+    let acc = 100.0 * correct as f64 / n as f64;
     write_json_atomic(
         &file,
-        &json!({"accuracy": acc, "samples": data.len(), "source": data.source}),
+        &json!({"accuracy": acc, "samples": n, "source": data.source}),
     )?;
     Ok(Some(acc))
 }
@@ -205,7 +213,8 @@ fn accuracy(qnet: &QNetwork, data: &Dataset, early_exit: u32, dir: &Path) -> Res
 /// Everything the points share.
 struct Ctx<'a> {
     a: &'a ExploreArgs<'a>,
-    base_hw: Option<HwSpec>,
+    /// The hardware choices every point starts from (hw.toml, or the board's device).
+    base_hw: HwSpec,
     spec: String,
     /// The co-simulated samples, as their stimulus text (for the key).
     stimulus: String,
@@ -242,12 +251,7 @@ fn run_point(p: Point, v: &Variant, c: &Ctx) -> Value {
     };
     row["weight_bits"] = json!(weight_bits_text(&qnet));
     row["network"] = json!(qnet.name);
-    let mut hw = c.base_hw.clone().unwrap_or_else(|| HwSpec {
-        device: asnn_generator::board::board(a.board.board)
-            .map(|b| b.device)
-            .unwrap_or_default(),
-        ..HwSpec::default()
-    });
+    let mut hw = c.base_hw.clone();
     hw.lanes = p.lanes;
     hw.cores = p.cores;
     for l in &mut hw.layer {
@@ -442,26 +446,30 @@ pub fn run(a: &ExploreArgs) -> Result<()> {
     }
     let t_all = Instant::now();
     let loaded = load(a.net)?;
-    let base_hw = a.board.hw.map(asnn_import::load_hw).transpose()?;
-    let dev_name = base_hw
-        .as_ref()
-        .map_or(board.device.clone(), |h| h.device.clone());
-    let dev = device::device(&dev_name)
-        .with_context(|| format!("unknown device {dev_name} (see docs/hardware-plan.md)"))?;
+    let base_hw = match a.board.hw {
+        Some(f) => asnn_import::load_hw(f)?,
+        None => HwSpec {
+            device: board.device.clone(),
+            ..HwSpec::default()
+        },
+    };
+    let dev = device::device(&base_hw.device).with_context(|| {
+        format!(
+            "unknown device {} (see docs/hardware-plan.md)",
+            base_hw.device
+        )
+    })?;
     let tools = tool_versions(dev.family, a.cosim_samples > 0)?;
     let spec = dataset_spec(a.net, a.dataset)?;
     let data = dataset(&spec, Some(a.cosim_samples.max(a.accuracy_samples).max(1)))?;
     check_inputs(&loaded.network, &data, loaded.network.steps)?;
-    let mut cosim_data = data.clone();
-    cosim_data.truncate(a.cosim_samples.max(1));
     let mut stimulus = String::new();
-    for x in &cosim_data.inputs {
+    for x in data.inputs.iter().take(a.cosim_samples.max(1)) {
         crate::cosim::stimulus(x, loaded.network.steps, &mut stimulus);
     }
     stimulus.push_str(&format!("cosim_samples {}\n", a.cosim_samples));
-    let mut acc_data = data.clone();
-    acc_data.truncate(a.accuracy_samples);
-    let early_exit = base_hw.as_ref().map_or(0, |h| h.early_exit);
+    let acc_samples = a.accuracy_samples.min(data.len());
+    let early_exit = base_hw.early_exit;
 
     // One calibrated network (and its golden-model accuracy) per weight width.
     let mut wbs: Vec<Option<u32>> = pts.iter().map(|p| p.weight_bits).collect();
@@ -470,17 +478,15 @@ pub fn run(a: &ExploreArgs) -> Result<()> {
     for w in wbs {
         let mut v = variant(&loaded, w, a.board.calib, a.board.calib_samples);
         if let (Ok(q), true) = (&v.qnet, a.accuracy_samples > 0) {
-            v.accuracy = accuracy(q, &acc_data, early_exit, a.out)?;
+            v.accuracy = accuracy(q, &data, acc_samples, early_exit, a.out)?;
         }
         eprintln!(
             "weights {}: {}",
             w.map_or("as in the network".into(), |w| format!("{w} bits")),
             match (&v.qnet, v.accuracy) {
                 (Err(e), _) => format!("cannot be quantized: {e}"),
-                (Ok(_), Some(x)) => format!(
-                    "golden-model accuracy {x:.2}% on {} samples",
-                    acc_data.len()
-                ),
+                (Ok(_), Some(x)) =>
+                    format!("golden-model accuracy {x:.2}% on {acc_samples} samples"),
                 (Ok(_), None) => "no accuracy (no labels or --accuracy-samples 0)".into(),
             }
         );
@@ -552,7 +558,7 @@ pub fn run(a: &ExploreArgs) -> Result<()> {
         let meta = json!({
             "network": loaded.network.name, "board": board.name, "device": dev.name,
             "tools": tools, "dataset": spec, "cosim_samples": a.cosim_samples,
-            "accuracy_samples": acc_data.len(), "early_exit": early_exit, "run": run_summary,
+            "accuracy_samples": acc_samples, "early_exit": early_exit, "run": run_summary,
         });
         write_outputs(a.out, meta, rows)?;
     }
@@ -986,6 +992,45 @@ fn short(r: &Value) -> String {
     )
 }
 
+/// The rows with finite values at both keys `xy` that `keep` keeps.
+fn with_xy<'a>(
+    rows: &'a [Value],
+    xy: (&str, &str),
+    keep: impl Fn(&Value) -> bool,
+) -> Vec<&'a Value> {
+    rows.iter()
+        .filter(|r| num(r, xy.0).is_finite() && num(r, xy.1).is_finite() && keep(r))
+        .collect()
+}
+
+/// Rows as one plot series at (`xy.0`, `xy.1`), markers always, each labelled with its
+/// short name and `suffix`.
+fn point_series(
+    name: &str,
+    v: &[&Value],
+    xy: (&str, &str),
+    line: bool,
+    suffix: fn(&Value) -> String,
+    color: usize,
+) -> Series {
+    Series {
+        name: name.into(),
+        points: v.iter().map(|r| (num(r, xy.0), num(r, xy.1))).collect(),
+        markers: true,
+        line,
+        labels: v
+            .iter()
+            .map(|r| format!("  {}{}", short(r), suffix(r)))
+            .collect(),
+        color,
+    }
+}
+
+/// " (does not fit)": a point's status, for labels of points without a bitstream.
+fn status_mark(r: &Value) -> String {
+    format!(" ({})", r["status"].as_str().unwrap_or("?"))
+}
+
 fn write_plots(dir: &Path, title: &str, rows: &[Value]) -> Result<Vec<String>> {
     let mut written = Vec::new();
     let mut put = |name: &str, svg: Result<String, String>| -> Result<()> {
@@ -996,53 +1041,38 @@ fn write_plots(dir: &Path, title: &str, rows: &[Value]) -> Result<Vec<String>> {
         Ok(())
     };
     // 1. LCs vs latency: every point with numbers; the front joined and labelled.
-    let has = |r: &&Value| num(r, "lcs").is_finite() && num(r, "latency_us").is_finite();
-    let pick = |f: &dyn Fn(&Value) -> bool| -> Vec<&Value> {
-        rows.iter().filter(has).filter(|r| f(r)).collect()
-    };
-    let pts = |v: &[&Value]| -> Vec<(f64, f64)> {
-        v.iter()
-            .map(|r| (num(r, "lcs"), num(r, "latency_us")))
-            .collect()
-    };
-    let labels = |v: &[&Value], suffix: &dyn Fn(&Value) -> String| -> Vec<String> {
-        v.iter()
-            .map(|r| format!("  {}{}", short(r), suffix(r)))
-            .collect()
-    };
-    let mut front = pick(&|r| r["pareto"] == true);
+    const LAT: (&str, &str) = ("lcs", "latency_us");
+    let mut front = with_xy(rows, LAT, |r| r["pareto"] == true);
     front.sort_by(|a, b| num(a, "lcs").total_cmp(&num(b, "lcs")));
-    let other_ok = pick(&|r| r["status"] == "ok" && r["pareto"] != true);
-    let failed = pick(&|r| r["status"] != "ok");
-    let mut series = vec![Series {
-        name: "Pareto front".into(),
-        points: pts(&front),
-        markers: true,
-        line: true,
-        labels: labels(&front, &|_| String::new()),
-        color: 3,
-    }];
+    let other_ok = with_xy(rows, LAT, |r| r["status"] == "ok" && r["pareto"] != true);
+    let failed = with_xy(rows, LAT, |r| r["status"] != "ok");
+    let mut series = vec![point_series(
+        "Pareto front",
+        &front,
+        LAT,
+        true,
+        |_| String::new(),
+        3,
+    )];
     if !other_ok.is_empty() {
-        series.push(Series {
-            name: "built, dominated".into(),
-            points: pts(&other_ok),
-            markers: true,
-            line: false,
-            labels: labels(&other_ok, &|_| String::new()),
-            color: 0,
-        });
+        series.push(point_series(
+            "built, dominated",
+            &other_ok,
+            LAT,
+            false,
+            |_| String::new(),
+            0,
+        ));
     }
     if !failed.is_empty() {
-        series.push(Series {
-            name: "no bitstream (see table)".into(),
-            points: pts(&failed),
-            markers: true,
-            line: false,
-            labels: labels(&failed, &|r| {
-                format!(" ({})", r["status"].as_str().unwrap_or("?"))
-            }),
-            color: 7,
-        });
+        series.push(point_series(
+            "no bitstream (see table)",
+            &failed,
+            LAT,
+            false,
+            status_mark,
+            7,
+        ));
     }
     let ys: Vec<f64> = rows
         .iter()
@@ -1171,48 +1201,26 @@ fn write_plots(dir: &Path, title: &str, rows: &[Value]) -> Result<Vec<String>> {
     accs.sort_by(f64::total_cmp);
     accs.dedup();
     if accs.len() > 1 {
-        let acc_pts = |v: &[&Value]| -> Vec<(f64, f64)> {
-            v.iter()
-                .map(|r| (num(r, "lcs"), num(r, "accuracy")))
-                .collect()
+        const ACC: (&str, &str) = ("lcs", "accuracy");
+        let built = with_xy(rows, ACC, |r| r["status"] == "ok");
+        let not = with_xy(rows, ACC, |r| r["status"] != "ok");
+        let pareto_mark = |r: &Value| {
+            if r["pareto"] == true {
+                " *".to_string()
+            } else {
+                String::new()
+            }
         };
-        let built: Vec<&Value> = rows
-            .iter()
-            .filter(|r| {
-                r["status"] == "ok" && num(r, "lcs").is_finite() && num(r, "accuracy").is_finite()
-            })
-            .collect();
-        let not: Vec<&Value> = rows
-            .iter()
-            .filter(|r| {
-                r["status"] != "ok" && num(r, "lcs").is_finite() && num(r, "accuracy").is_finite()
-            })
-            .collect();
-        let mut s = vec![Series {
-            name: "built".into(),
-            points: acc_pts(&built),
-            markers: true,
-            line: false,
-            labels: labels(&built, &|r| {
-                if r["pareto"] == true {
-                    " *".into()
-                } else {
-                    String::new()
-                }
-            }),
-            color: 0,
-        }];
+        let mut s = vec![point_series("built", &built, ACC, false, pareto_mark, 0)];
         if !not.is_empty() {
-            s.push(Series {
-                name: "no bitstream (see table)".into(),
-                points: acc_pts(&not),
-                markers: true,
-                line: false,
-                labels: labels(&not, &|r| {
-                    format!(" ({})", r["status"].as_str().unwrap_or("?"))
-                }),
-                color: 7,
-            });
+            s.push(point_series(
+                "no bitstream (see table)",
+                &not,
+                ACC,
+                false,
+                status_mark,
+                7,
+            ));
         }
         put(
             "accuracy_vs_lcs.svg",
