@@ -585,7 +585,7 @@ pub fn flow(pr: &Prepared, o: &FlowOpts, out: &Path) -> Result<Value> {
         "nextpnr": version(&tools.nextpnr, "--version"),
         "pack": tools.pack.display().to_string(),
     });
-    let report = json!({
+    let mut report = json!({
         "board": pr.board.name,
         "device": plan.device.name,
         "network": plan.network,
@@ -629,7 +629,6 @@ pub fn flow(pr: &Prepared, o: &FlowOpts, out: &Path) -> Result<Value> {
         "ok": all_ok,
         "seconds": {"synthesis": synth_s, "place_and_route": pnr_s, "total": t_all.elapsed().as_secs_f64()},
     });
-    let mut report = report;
     let failure = if !pnr_ok {
         Some(format!(
             "place and route failed{}{} (see {})",

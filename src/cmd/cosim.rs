@@ -381,7 +381,7 @@ pub fn run_design(
             report.push_str(&format!("waveform: {}", v.display()));
         }
     }
-    let verdict = json!({
+    let mut verdict = json!({
         "samples": data.len(),
         "mismatches": mismatches,
         "simulator": a.sim.name(),
@@ -402,7 +402,6 @@ pub fn run_design(
     if let Some(out) = a.junit {
         write_file(out, &junit(&plan.top, a.sim, &results))?;
     }
-    let mut verdict = verdict;
     if first_bad.is_some() {
         verdict["failure_report"] = json!(report);
     }
