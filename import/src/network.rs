@@ -1,11 +1,11 @@
 //! Loading `network.toml` + weights into the IR, with errors that name the file.
 
-use crate::format::{AsnSection, LayerFile, NetworkFile, QuantSection, Theta0File};
+use crate::format::{AsnSection, CalibSection, LayerFile, NetworkFile, QuantSection, Theta0File};
 use crate::weights::TensorStore;
 use crate::ImportError;
 use asnn_ir::{
     AsnOverride, AsnParams, CalibConfig, InputKind, InputSpec, Network, NetworkSpec, QuantOverride,
-    QuantParams, RawKind, RawLayer, Theta0,
+    QuantParams, RawKind, RawLayer, Tensor, Theta0,
 };
 use asnn_numerics::Coding;
 use std::collections::HashSet;
@@ -65,29 +65,35 @@ pub fn parse_network_toml(text: &str) -> Result<NetworkFile, String> {
     toml::from_str::<NetworkFile>(text).map_err(|e| e.to_string().trim_end().to_string())
 }
 
-/// Turns a parsed file plus its tensors into a validated network.
-pub fn build_network(file: &NetworkFile, store: &dyn TensorStore) -> Result<Network, String> {
-    let n = &file.network;
-    let coding = match n.coding.as_str() {
-        "graded" => Coding::Graded,
-        "binary" => Coding::Binary,
-        o => {
-            return Err(format!(
-                "key 'network.coding': must be \"graded\" or \"binary\", found \"{o}\""
-            ))
-        }
-    };
-    let kind = match file.input.kind.as_str() {
-        "frame" => InputKind::Frame,
-        "events" => InputKind::Events,
-        o => {
-            return Err(format!(
-                "key 'input.kind': must be \"frame\" or \"events\", found \"{o}\""
-            ))
-        }
-    };
+fn parse_coding(word: &str) -> Result<Coding, String> {
+    match word {
+        "graded" => Ok(Coding::Graded),
+        "binary" => Ok(Coding::Binary),
+        o => Err(format!(
+            "key 'network.coding': must be \"graded\" or \"binary\", found \"{o}\""
+        )),
+    }
+}
+
+fn parse_input_kind(word: &str) -> Result<InputKind, String> {
+    match word {
+        "frame" => Ok(InputKind::Frame),
+        "events" => Ok(InputKind::Events),
+        o => Err(format!(
+            "key 'input.kind': must be \"frame\" or \"events\", found \"{o}\""
+        )),
+    }
+}
+
+/// The global `[asn]` section, defaults filled in.
+struct GlobalAsn {
+    asn: AsnParams,
+    readout_tau_phi: f64,
+}
+
+fn global_asn(a: &Option<AsnSection>) -> Result<GlobalAsn, String> {
     let defaults = AsnParams::default();
-    let g = file.asn.clone().unwrap_or_default();
+    let g = a.clone().unwrap_or_default();
     let asn = AsnParams {
         tau_phi: g.tau_phi.unwrap_or(defaults.tau_phi),
         tau_gamma: g.tau_gamma.unwrap_or(defaults.tau_gamma),
@@ -99,37 +105,163 @@ pub fn build_network(file: &NetworkFile, store: &dyn TensorStore) -> Result<Netw
             None => defaults.theta0,
         },
     };
+    Ok(GlobalAsn {
+        asn,
+        readout_tau_phi: g.readout_tau_phi.unwrap_or(50.0),
+    })
+}
+
+/// The global `[quantization]` section, defaults filled in.
+fn global_quant(q: &Option<QuantSection>) -> QuantParams {
     let qd = QuantParams::default();
-    let q = file.quantization.clone().unwrap_or_default();
-    let quant = QuantParams {
+    let q = q.clone().unwrap_or_default();
+    QuantParams {
         weight_bits: q.weight_bits.unwrap_or(qd.weight_bits),
         state_bits: q.state_bits.unwrap_or(qd.state_bits),
         weight_frac: q.weight_frac,
         state_frac: q.state_frac,
-    };
+    }
+}
+
+/// The `[calibration]` section, defaults filled in.
+fn global_calibration(c: &Option<CalibSection>) -> Result<CalibConfig, String> {
     let cd = CalibConfig::default();
-    let c = file.calibration.clone().unwrap_or_default();
-    let calibration = CalibConfig {
+    let c = c.clone().unwrap_or_default();
+    let auto_fraction = match &c.theta0_fraction {
+        Some(Theta0File::Word(w)) if w == "auto" => true,
+        Some(Theta0File::Word(w)) => {
+            return Err(format!(
+                "key 'calibration.theta0_fraction': must be a number or \"auto\", found \"{w}\""
+            ))
+        }
+        _ => false,
+    };
+    Ok(CalibConfig {
         theta0_fraction: match &c.theta0_fraction {
             Some(Theta0File::Value(v)) => *v,
             _ => cd.theta0_fraction,
         },
-        auto_fraction: match &c.theta0_fraction {
-            Some(Theta0File::Word(w)) if w == "auto" => true,
-            Some(Theta0File::Word(w)) => {
-                return Err(format!(
-                "key 'calibration.theta0_fraction': must be a number or \"auto\", found \"{w}\""
-            ))
-            }
-            _ => false,
-        },
+        auto_fraction,
         min_agreement: c.min_agreement.unwrap_or(cd.min_agreement),
         percentile: c.percentile.unwrap_or(cd.percentile),
         headroom_bits: c.headroom_bits.unwrap_or(cd.headroom_bits),
+    })
+}
+
+/// What converting one layer needs: its label for messages and the tensor store.
+struct LayerCtx<'a> {
+    /// `layer 'name' (#idx)`.
+    label: &'a str,
+    store: &'a dyn TensorStore,
+}
+
+impl LayerCtx<'_> {
+    fn tensor(&self, key: &str, t: &str) -> Result<Tensor, String> {
+        self.store
+            .get(t)
+            .map_err(|e| format!("{}, key '{key}': {e}", self.label))
+    }
+
+    fn opt_tensor(&self, key: &str, t: &Option<String>) -> Result<Option<Tensor>, String> {
+        t.as_ref().map(|t| self.tensor(key, t)).transpose()
+    }
+}
+
+/// A layer without neurons of its own (pool, flatten): no settings to override.
+fn settingless(name: String, kind: RawKind) -> RawLayer {
+    RawLayer {
+        name,
+        kind,
+        asn: AsnOverride::default(),
+        quant: QuantOverride::default(),
+    }
+}
+
+/// One `[[layer]]` entry with its tensors, as the IR's raw layer named `name`.
+fn raw_layer(lf: &LayerFile, name: String, cx: &LayerCtx) -> Result<RawLayer, String> {
+    let layer = match lf {
+        LayerFile::Dense {
+            units,
+            weight,
+            bias,
+            asn,
+            quantization,
+            ..
+        } => RawLayer {
+            name,
+            kind: RawKind::Dense {
+                units: *units,
+                weight: cx.tensor("weight", weight)?,
+                bias: cx.opt_tensor("bias", bias)?,
+            },
+            asn: asn_override(asn, cx.label)?,
+            quant: quant_override(quantization),
+        },
+        LayerFile::Readout {
+            units,
+            weight,
+            bias,
+            asn,
+            quantization,
+            ..
+        } => RawLayer {
+            name,
+            kind: RawKind::Readout {
+                units: *units,
+                weight: cx.tensor("weight", weight)?,
+                bias: cx.opt_tensor("bias", bias)?,
+            },
+            asn: asn_override(asn, cx.label)?,
+            quant: quant_override(quantization),
+        },
+        LayerFile::Conv2d {
+            channels,
+            kernel,
+            stride,
+            padding,
+            weight,
+            bias,
+            asn,
+            quantization,
+            ..
+        } => RawLayer {
+            name,
+            kind: RawKind::Conv2d {
+                channels: *channels,
+                kernel: *kernel,
+                stride: *stride,
+                padding: *padding,
+                weight: cx.tensor("weight", weight)?,
+                bias: cx.opt_tensor("bias", bias)?,
+            },
+            asn: asn_override(asn, cx.label)?,
+            quant: quant_override(quantization),
+        },
+        LayerFile::Avgpool { kernel, stride, .. } => settingless(
+            name,
+            RawKind::AvgPool {
+                kernel: *kernel,
+                stride: stride.unwrap_or(*kernel),
+            },
+        ),
+        LayerFile::Maxpool { kernel, stride, .. } => settingless(
+            name,
+            RawKind::MaxPool {
+                kernel: *kernel,
+                stride: stride.unwrap_or(*kernel),
+            },
+        ),
+        LayerFile::Flatten { .. } => settingless(name, RawKind::Flatten),
     };
+    Ok(layer)
+}
+
+/// All `[[layer]]` entries in order; unnamed layers are called `<kind><index>`, and
+/// names must be unique.
+fn raw_layers(layers: &[LayerFile], store: &dyn TensorStore) -> Result<Vec<RawLayer>, String> {
     let mut names = HashSet::new();
-    let mut layers = Vec::new();
-    for (idx, lf) in file.layer.iter().enumerate() {
+    let mut out = Vec::new();
+    for (idx, lf) in layers.iter().enumerate() {
         let name = lf
             .name()
             .map(str::to_string)
@@ -139,95 +271,25 @@ pub fn build_network(file: &NetworkFile, store: &dyn TensorStore) -> Result<Netw
                 "layer #{idx}: the name '{name}' is used twice; layer names must be unique"
             ));
         }
-        let ctx = format!("layer '{name}' (#{idx})");
-        let tensor =
-            |key: &str, t: &str| store.get(t).map_err(|e| format!("{ctx}, key '{key}': {e}"));
-        let opt_tensor =
-            |key: &str, t: &Option<String>| t.as_ref().map(|t| tensor(key, t)).transpose();
-        let (kind, asn_o, quant_o) = match lf {
-            LayerFile::Dense {
-                units,
-                weight,
-                bias,
-                asn,
-                quantization,
-                ..
-            } => (
-                RawKind::Dense {
-                    units: *units,
-                    weight: tensor("weight", weight)?,
-                    bias: opt_tensor("bias", bias)?,
-                },
-                asn_override(asn, &ctx)?,
-                quant_override(quantization),
-            ),
-            LayerFile::Readout {
-                units,
-                weight,
-                bias,
-                asn,
-                quantization,
-                ..
-            } => (
-                RawKind::Readout {
-                    units: *units,
-                    weight: tensor("weight", weight)?,
-                    bias: opt_tensor("bias", bias)?,
-                },
-                asn_override(asn, &ctx)?,
-                quant_override(quantization),
-            ),
-            LayerFile::Conv2d {
-                channels,
-                kernel,
-                stride,
-                padding,
-                weight,
-                bias,
-                asn,
-                quantization,
-                ..
-            } => (
-                RawKind::Conv2d {
-                    channels: *channels,
-                    kernel: *kernel,
-                    stride: *stride,
-                    padding: *padding,
-                    weight: tensor("weight", weight)?,
-                    bias: opt_tensor("bias", bias)?,
-                },
-                asn_override(asn, &ctx)?,
-                quant_override(quantization),
-            ),
-            LayerFile::Avgpool { kernel, stride, .. } => (
-                RawKind::AvgPool {
-                    kernel: *kernel,
-                    stride: stride.unwrap_or(*kernel),
-                },
-                AsnOverride::default(),
-                QuantOverride::default(),
-            ),
-            LayerFile::Maxpool { kernel, stride, .. } => (
-                RawKind::MaxPool {
-                    kernel: *kernel,
-                    stride: stride.unwrap_or(*kernel),
-                },
-                AsnOverride::default(),
-                QuantOverride::default(),
-            ),
-            LayerFile::Flatten { .. } => (
-                RawKind::Flatten,
-                AsnOverride::default(),
-                QuantOverride::default(),
-            ),
+        let label = format!("layer '{name}' (#{idx})");
+        let cx = LayerCtx {
+            label: &label,
+            store,
         };
-        layers.push(RawLayer {
-            name,
-            kind,
-            asn: asn_o,
-            quant: quant_o,
-        });
+        out.push(raw_layer(lf, name, &cx)?);
     }
+    Ok(out)
+}
+
+/// Turns a parsed file plus its tensors into a validated network.
+pub fn build_network(file: &NetworkFile, store: &dyn TensorStore) -> Result<Network, String> {
+    let n = &file.network;
+    let coding = parse_coding(&n.coding)?;
+    let kind = parse_input_kind(&file.input.kind)?;
+    let asn = global_asn(&file.asn)?;
+    let quant = global_quant(&file.quantization);
+    let calibration = global_calibration(&file.calibration)?;
+    let layers = raw_layers(&file.layer, store)?;
     let spec = NetworkSpec {
         name: n.name.clone(),
         steps: n.steps,
@@ -239,8 +301,8 @@ pub fn build_network(file: &NetworkFile, store: &dyn TensorStore) -> Result<Netw
             scale: file.input.scale,
             raw_max: file.input.raw_max,
         },
-        asn,
-        readout_tau_phi: g.readout_tau_phi.unwrap_or(50.0),
+        asn: asn.asn,
+        readout_tau_phi: asn.readout_tau_phi,
         quant,
         calibration,
         layers,

@@ -275,284 +275,430 @@ fn transpose(data: &[f64], n_out: usize, n_in: usize) -> Vec<f64> {
     t
 }
 
+/// The run settings: window length and synaptic delay.
+fn check_run(spec: &NetworkSpec) -> Result<(), IrError> {
+    if spec.steps == 0 || spec.steps > MAX_STEPS {
+        return Err(IrError::key(
+            "steps",
+            format!("must be in 1..={MAX_STEPS}, found {}", spec.steps),
+        ));
+    }
+    if spec.delay > 1 {
+        return Err(IrError::key(
+            "delay",
+            format!("must be 0 or 1, found {}", spec.delay),
+        ));
+    }
+    Ok(())
+}
+
+/// The `[input]` section: shape, scale and raw range.
+fn check_input(inp: &InputSpec) -> Result<(), IrError> {
+    if inp.shape.is_empty()
+        || inp.shape.len() > 3
+        || inp.shape.contains(&0)
+        || inp.shape.len() == 2
+        || inp.shape.iter().any(|&d| d > MAX_UNITS)
+        || inp.shape.iter().product::<usize>() > MAX_UNITS
+    {
+        return Err(IrError::key(
+            "input.shape",
+            format!(
+                "must be [n] or [channels, height, width] with positive sizes, found {:?}",
+                inp.shape
+            ),
+        ));
+    }
+    if !inp.scale.is_finite() || inp.scale <= 0.0 {
+        return Err(IrError::key(
+            "input.scale",
+            format!("must be positive and finite, found {}", inp.scale),
+        ));
+    }
+    if inp.raw_max == 0 || inp.raw_max > 65_535 {
+        return Err(IrError::key(
+            "input.raw_max",
+            format!("must be in 1..=65535, found {}", inp.raw_max),
+        ));
+    }
+    Ok(())
+}
+
+/// The `[calibration]` section's knobs.
+fn check_calibration(c: &CalibConfig) -> Result<(), IrError> {
+    if !(c.theta0_fraction > 0.0 && c.theta0_fraction <= 10.0) {
+        return Err(IrError::key(
+            "calibration.theta0_fraction",
+            format!("must be in (0, 10], found {}", c.theta0_fraction),
+        ));
+    }
+    if !(c.min_agreement > 0.0 && c.min_agreement <= 1.0) {
+        return Err(IrError::key(
+            "calibration.min_agreement",
+            format!("must be in (0, 1], found {}", c.min_agreement),
+        ));
+    }
+    if !(c.percentile > 0.0 && c.percentile <= 100.0) {
+        return Err(IrError::key(
+            "calibration.percentile",
+            format!("must be in (0, 100], found {}", c.percentile),
+        ));
+    }
+    if c.headroom_bits > 8 {
+        return Err(IrError::key(
+            "calibration.headroom_bits",
+            format!("must be in 0..=8, found {}", c.headroom_bits),
+        ));
+    }
+    Ok(())
+}
+
+/// One raw layer and where it sits in the spec: what its checks and messages need.
+struct LayerCtx<'a> {
+    spec: &'a NetworkSpec,
+    idx: usize,
+    raw: &'a RawLayer,
+}
+
+/// A layer's neuron and quantization parameters, the globals with its overrides applied.
+struct Neurons {
+    asn: AsnParams,
+    quant: QuantParams,
+}
+
+/// The weight and optional bias tensor of a dense, conv2d or readout layer.
+#[derive(Clone, Copy)]
+struct Tensors<'a> {
+    weight: &'a Tensor,
+    bias: Option<&'a Tensor>,
+}
+
+/// A conv2d layer as written, borrowed from its [`RawKind::Conv2d`].
+struct RawConv<'a> {
+    channels: usize,
+    kernel: usize,
+    stride: usize,
+    padding: usize,
+    tensors: Tensors<'a>,
+}
+
+impl LayerCtx<'_> {
+    fn err<T>(&self, key: Option<&str>, msg: String) -> Result<T, IrError> {
+        Err(IrError::layer(&self.raw.name, self.idx, key, msg))
+    }
+
+    fn is_readout(&self) -> bool {
+        matches!(self.raw.kind, RawKind::Readout { .. })
+    }
+
+    /// The last layer, and only the last, is a readout.
+    fn check_position(&self) -> Result<(), IrError> {
+        let is_last = self.idx + 1 == self.spec.layers.len();
+        match &self.raw.kind {
+            RawKind::Readout { .. } if !is_last => {
+                self.err(None, "a readout layer must be the last layer".into())
+            }
+            k if is_last && !matches!(k, RawKind::Readout { .. }) => self.err(
+                None,
+                format!("the last layer must be a readout, found '{}'", k.name()),
+            ),
+            _ => Ok(()),
+        }
+    }
+
+    fn check_tensor(&self, t: &Tensor, want: &[usize], key: &str) -> Result<(), IrError> {
+        check_tensor(t, want, &self.raw.name, self.idx, key)
+    }
+
+    /// The bias values (zeros when the layer has none), checked against `n` channels.
+    fn bias_values(&self, bias: Option<&Tensor>, n: usize) -> Result<Vec<f64>, IrError> {
+        match bias {
+            Some(b) => {
+                self.check_tensor(b, &[n], "bias")?;
+                Ok(b.data.clone())
+            }
+            None => Ok(vec![0.0; n]),
+        }
+    }
+
+    /// Resolves the layer's ASN and quantization parameters (a readout takes the
+    /// network's readout τ_φ unless it sets its own) and checks them.
+    fn neurons(&self) -> Result<Neurons, IrError> {
+        let readout = self.is_readout();
+        let mut asn = self.spec.asn.apply(&self.raw.asn);
+        if readout && self.raw.asn.tau_phi.is_none() {
+            asn.tau_phi = self.spec.readout_tau_phi;
+        }
+        let quant = self.spec.quant.apply(&self.raw.quant);
+        check_asn(&asn, self.spec.coding, &self.raw.name, self.idx, readout)?;
+        check_quant(&quant, &self.raw.name, self.idx)?;
+        Ok(Neurons { asn, quant })
+    }
+
+    /// The IR layer from its checked parts.
+    fn layer(
+        &self,
+        conn: Conn,
+        weights: Vec<f64>,
+        bias: Vec<f64>,
+        neurons: Neurons,
+        tensors: Tensors,
+    ) -> Layer {
+        Layer {
+            name: self.raw.name.clone(),
+            readout: self.is_readout(),
+            conn,
+            weights,
+            bias,
+            asn: neurons.asn,
+            quant: neurons.quant,
+            weight_name: tensors.weight.name.clone(),
+            bias_name: tensors.bias.map(|b| b.name.clone()),
+        }
+    }
+}
+
+/// A dense or readout layer on a flat input of shape `shape`.
+fn dense_layer(
+    ctx: &LayerCtx,
+    shape: &[usize],
+    units: usize,
+    tensors: Tensors,
+) -> Result<Layer, IrError> {
+    if shape.len() != 1 {
+        return ctx.err(
+            None,
+            format!(
+                "a {} layer needs a flat input, found shape {:?}: add a flatten layer before it",
+                ctx.raw.kind.name(),
+                shape
+            ),
+        );
+    }
+    if units == 0 || units > MAX_UNITS {
+        return ctx.err(
+            Some("units"),
+            format!("must be in 1..={MAX_UNITS}, found {units}"),
+        );
+    }
+    let n_in = shape[0];
+    ctx.check_tensor(tensors.weight, &[units, n_in], "weight")?;
+    let bias = ctx.bias_values(tensors.bias, units)?;
+    let neurons = ctx.neurons()?;
+    Ok(ctx.layer(
+        Conn::Dense { n_in, n_out: units },
+        transpose(&tensors.weight.data, units, n_in),
+        bias,
+        neurons,
+        tensors,
+    ))
+}
+
+/// A conv2d layer (no pool yet) on a `[channels, height, width]` input of shape `shape`.
+fn conv_layer(ctx: &LayerCtx, shape: &[usize], conv: RawConv) -> Result<Layer, IrError> {
+    let RawConv {
+        channels,
+        kernel,
+        stride,
+        padding,
+        tensors,
+    } = conv;
+    if shape.len() != 3 {
+        return ctx.err(
+            None,
+            format!("conv2d needs a [channels, height, width] input, found {shape:?}"),
+        );
+    }
+    if channels == 0 || kernel == 0 || stride == 0 {
+        return ctx.err(
+            None,
+            format!("channels {channels}, kernel {kernel} and stride {stride} must be positive"),
+        );
+    }
+    if channels > MAX_UNITS || kernel > MAX_GEOM || stride > MAX_GEOM || padding > MAX_GEOM {
+        return ctx.err(None, format!("channels {channels} (max {MAX_UNITS}), kernel {kernel}, stride {stride}, padding {padding} (max {MAX_GEOM}) out of range"));
+    }
+    let (c, h, w) = (shape[0], shape[1], shape[2]);
+    if h + 2 * padding < kernel || w + 2 * padding < kernel {
+        return ctx.err(
+            Some("kernel"),
+            format!(
+                "kernel {kernel} larger than the padded input {}x{}",
+                h + 2 * padding,
+                w + 2 * padding
+            ),
+        );
+    }
+    ctx.check_tensor(tensors.weight, &[channels, c, kernel, kernel], "weight")?;
+    let bias = ctx.bias_values(tensors.bias, channels)?;
+    let neurons = ctx.neurons()?;
+    let g = ConvGeom {
+        in_c: c,
+        in_h: h,
+        in_w: w,
+        out_c: channels,
+        kernel,
+        stride,
+        padding,
+        pool: None,
+    };
+    if g.n_conv() > MAX_UNITS {
+        return ctx.err(
+            None,
+            format!(
+                "{} conv outputs, above the limit of {MAX_UNITS}",
+                g.n_conv()
+            ),
+        );
+    }
+    Ok(ctx.layer(
+        Conn::Conv(g),
+        tensors.weight.data.clone(),
+        bias,
+        neurons,
+        tensors,
+    ))
+}
+
+/// Fuses a pool layer into `prev`, the layer built last, which must come from the
+/// conv2d layer directly before it in the spec. Returns the pooled output shape.
+fn fuse_pool(
+    ctx: &LayerCtx,
+    prev: Option<&mut Layer>,
+    kind: PoolKind,
+    kernel: usize,
+    stride: usize,
+) -> Result<Vec<usize>, IrError> {
+    let prev_is_conv =
+        ctx.idx > 0 && matches!(ctx.spec.layers[ctx.idx - 1].kind, RawKind::Conv2d { .. });
+    let Some(Layer {
+        conn: Conn::Conv(g),
+        ..
+    }) = prev.filter(|_| prev_is_conv)
+    else {
+        return ctx.err(
+            None,
+            format!(
+                "a {} layer must directly follow a conv2d layer (it is fused into it)",
+                ctx.raw.kind.name()
+            ),
+        );
+    };
+    if kernel == 0 || stride == 0 || kernel > MAX_GEOM || stride > MAX_GEOM {
+        return ctx.err(
+            None,
+            format!("kernel {kernel} and stride {stride} must be in 1..={MAX_GEOM}"),
+        );
+    }
+    let (ch, cw) = g.conv_hw();
+    if kernel > ch || kernel > cw {
+        return ctx.err(
+            Some("kernel"),
+            format!("pool kernel {kernel} larger than the conv output {ch}x{cw}"),
+        );
+    }
+    if ctx.raw.asn != AsnOverride::default() || ctx.raw.quant != QuantOverride::default() {
+        return ctx.err(None, "a pool layer has no neurons of its own: put asn/quantization settings on the conv2d layer it follows".into());
+    }
+    g.pool = Some(Pool {
+        kind,
+        kernel,
+        stride,
+    });
+    let (oh, ow) = g.out_hw();
+    Ok(vec![g.out_c, oh, ow])
+}
+
+/// The shape a freshly built layer hands on: `[n]` for dense, `[channels, height,
+/// width]` for conv.
+fn out_shape(conn: &Conn) -> Vec<usize> {
+    match conn {
+        Conn::Dense { n_out, .. } => vec![*n_out],
+        Conn::Conv(g) => {
+            let (oh, ow) = g.out_hw();
+            vec![g.out_c, oh, ow]
+        }
+    }
+}
+
+/// Builds the computing layers in order, chaining shapes from the input's and fusing
+/// each pool into the conv2d layer before it; flatten layers only reshape.
+fn build_layers(spec: &NetworkSpec) -> Result<Vec<Layer>, IrError> {
+    let mut shape = spec.input.shape.clone();
+    let mut layers: Vec<Layer> = Vec::new();
+    for (idx, raw) in spec.layers.iter().enumerate() {
+        let ctx = LayerCtx { spec, idx, raw };
+        ctx.check_position()?;
+        match &raw.kind {
+            RawKind::Dense {
+                units,
+                weight,
+                bias,
+            }
+            | RawKind::Readout {
+                units,
+                weight,
+                bias,
+            } => {
+                let tensors = Tensors {
+                    weight,
+                    bias: bias.as_ref(),
+                };
+                let layer = dense_layer(&ctx, &shape, *units, tensors)?;
+                shape = out_shape(&layer.conn);
+                layers.push(layer);
+            }
+            RawKind::Conv2d {
+                channels,
+                kernel,
+                stride,
+                padding,
+                weight,
+                bias,
+            } => {
+                let conv = RawConv {
+                    channels: *channels,
+                    kernel: *kernel,
+                    stride: *stride,
+                    padding: *padding,
+                    tensors: Tensors {
+                        weight,
+                        bias: bias.as_ref(),
+                    },
+                };
+                let layer = conv_layer(&ctx, &shape, conv)?;
+                shape = out_shape(&layer.conn);
+                layers.push(layer);
+            }
+            RawKind::AvgPool { kernel, stride } | RawKind::MaxPool { kernel, stride } => {
+                let kind = if matches!(raw.kind, RawKind::AvgPool { .. }) {
+                    PoolKind::Avg
+                } else {
+                    PoolKind::Max
+                };
+                shape = fuse_pool(&ctx, layers.last_mut(), kind, *kernel, *stride)?;
+            }
+            RawKind::Flatten => {
+                shape = vec![shape.iter().product()];
+            }
+        }
+    }
+    Ok(layers)
+}
+
 impl Network {
     /// Validates a spec and builds the IR: shapes chained, pools fused, params resolved.
     pub fn build(spec: NetworkSpec) -> Result<Network, IrError> {
-        if spec.steps == 0 || spec.steps > MAX_STEPS {
-            return Err(IrError::key(
-                "steps",
-                format!("must be in 1..={MAX_STEPS}, found {}", spec.steps),
-            ));
-        }
-        if spec.delay > 1 {
-            return Err(IrError::key(
-                "delay",
-                format!("must be 0 or 1, found {}", spec.delay),
-            ));
-        }
-        let inp = &spec.input;
-        if inp.shape.is_empty()
-            || inp.shape.len() > 3
-            || inp.shape.contains(&0)
-            || inp.shape.len() == 2
-            || inp.shape.iter().any(|&d| d > MAX_UNITS)
-            || inp.shape.iter().product::<usize>() > MAX_UNITS
-        {
-            return Err(IrError::key(
-                "input.shape",
-                format!(
-                    "must be [n] or [channels, height, width] with positive sizes, found {:?}",
-                    inp.shape
-                ),
-            ));
-        }
-        if !inp.scale.is_finite() || inp.scale <= 0.0 {
-            return Err(IrError::key(
-                "input.scale",
-                format!("must be positive and finite, found {}", inp.scale),
-            ));
-        }
-        if inp.raw_max == 0 || inp.raw_max > 65_535 {
-            return Err(IrError::key(
-                "input.raw_max",
-                format!("must be in 1..=65535, found {}", inp.raw_max),
-            ));
-        }
-        let c = &spec.calibration;
-        if !(c.theta0_fraction > 0.0 && c.theta0_fraction <= 10.0) {
-            return Err(IrError::key(
-                "calibration.theta0_fraction",
-                format!("must be in (0, 10], found {}", c.theta0_fraction),
-            ));
-        }
-        if !(c.min_agreement > 0.0 && c.min_agreement <= 1.0) {
-            return Err(IrError::key(
-                "calibration.min_agreement",
-                format!("must be in (0, 1], found {}", c.min_agreement),
-            ));
-        }
-        if !(c.percentile > 0.0 && c.percentile <= 100.0) {
-            return Err(IrError::key(
-                "calibration.percentile",
-                format!("must be in (0, 100], found {}", c.percentile),
-            ));
-        }
-        if c.headroom_bits > 8 {
-            return Err(IrError::key(
-                "calibration.headroom_bits",
-                format!("must be in 0..=8, found {}", c.headroom_bits),
-            ));
-        }
+        check_run(&spec)?;
+        check_input(&spec.input)?;
+        check_calibration(&spec.calibration)?;
         if spec.layers.is_empty() {
             return Err(IrError::key(
                 "layer",
                 "the network has no layers; it needs at least a final readout",
             ));
         }
-        let n_raw = spec.layers.len();
-        let mut shape = inp.shape.clone();
-        let mut layers: Vec<Layer> = Vec::new();
-        for (idx, rl) in spec.layers.iter().enumerate() {
-            let lname = rl.name.as_str();
-            let is_last = idx + 1 == n_raw;
-            let err = |k: Option<&str>, m: String| Err(IrError::layer(lname, idx, k, m));
-            match &rl.kind {
-                RawKind::Readout { .. } if !is_last => {
-                    return err(None, "a readout layer must be the last layer".into());
-                }
-                k if is_last && !matches!(k, RawKind::Readout { .. }) => {
-                    return err(
-                        None,
-                        format!("the last layer must be a readout, found '{}'", k.name()),
-                    );
-                }
-                _ => {}
-            }
-            let readout = matches!(rl.kind, RawKind::Readout { .. });
-            let mut asn = spec.asn.apply(&rl.asn);
-            if readout && rl.asn.tau_phi.is_none() {
-                asn.tau_phi = spec.readout_tau_phi;
-            }
-            let quant = spec.quant.apply(&rl.quant);
-            match &rl.kind {
-                RawKind::Dense {
-                    units,
-                    weight,
-                    bias,
-                }
-                | RawKind::Readout {
-                    units,
-                    weight,
-                    bias,
-                } => {
-                    if shape.len() != 1 {
-                        return err(None, format!("a {} layer needs a flat input, found shape {:?}: add a flatten layer before it", rl.kind.name(), shape));
-                    }
-                    if *units == 0 || *units > MAX_UNITS {
-                        return err(
-                            Some("units"),
-                            format!("must be in 1..={MAX_UNITS}, found {units}"),
-                        );
-                    }
-                    let n_in = shape[0];
-                    check_tensor(weight, &[*units, n_in], lname, idx, "weight")?;
-                    let bias_v = match bias {
-                        Some(b) => {
-                            check_tensor(b, &[*units], lname, idx, "bias")?;
-                            b.data.clone()
-                        }
-                        None => vec![0.0; *units],
-                    };
-                    check_asn(&asn, spec.coding, lname, idx, readout)?;
-                    check_quant(&quant, lname, idx)?;
-                    layers.push(Layer {
-                        name: rl.name.clone(),
-                        readout,
-                        conn: Conn::Dense {
-                            n_in,
-                            n_out: *units,
-                        },
-                        weights: transpose(&weight.data, *units, n_in),
-                        bias: bias_v,
-                        asn,
-                        quant,
-                        weight_name: weight.name.clone(),
-                        bias_name: bias.as_ref().map(|b| b.name.clone()),
-                    });
-                    shape = vec![*units];
-                }
-                RawKind::Conv2d {
-                    channels,
-                    kernel,
-                    stride,
-                    padding,
-                    weight,
-                    bias,
-                } => {
-                    if shape.len() != 3 {
-                        return err(
-                            None,
-                            format!(
-                                "conv2d needs a [channels, height, width] input, found {shape:?}"
-                            ),
-                        );
-                    }
-                    if *channels == 0 || *kernel == 0 || *stride == 0 {
-                        return err(None, format!("channels {channels}, kernel {kernel} and stride {stride} must be positive"));
-                    }
-                    if *channels > MAX_UNITS
-                        || *kernel > MAX_GEOM
-                        || *stride > MAX_GEOM
-                        || *padding > MAX_GEOM
-                    {
-                        return err(None, format!("channels {channels} (max {MAX_UNITS}), kernel {kernel}, stride {stride}, padding {padding} (max {MAX_GEOM}) out of range"));
-                    }
-                    let (c, h, w) = (shape[0], shape[1], shape[2]);
-                    if h + 2 * padding < *kernel || w + 2 * padding < *kernel {
-                        return err(
-                            Some("kernel"),
-                            format!(
-                                "kernel {kernel} larger than the padded input {}x{}",
-                                h + 2 * padding,
-                                w + 2 * padding
-                            ),
-                        );
-                    }
-                    check_tensor(
-                        weight,
-                        &[*channels, c, *kernel, *kernel],
-                        lname,
-                        idx,
-                        "weight",
-                    )?;
-                    let bias_v = match bias {
-                        Some(b) => {
-                            check_tensor(b, &[*channels], lname, idx, "bias")?;
-                            b.data.clone()
-                        }
-                        None => vec![0.0; *channels],
-                    };
-                    check_asn(&asn, spec.coding, lname, idx, readout)?;
-                    check_quant(&quant, lname, idx)?;
-                    let g = ConvGeom {
-                        in_c: c,
-                        in_h: h,
-                        in_w: w,
-                        out_c: *channels,
-                        kernel: *kernel,
-                        stride: *stride,
-                        padding: *padding,
-                        pool: None,
-                    };
-                    if g.n_conv() > MAX_UNITS {
-                        return err(
-                            None,
-                            format!(
-                                "{} conv outputs, above the limit of {MAX_UNITS}",
-                                g.n_conv()
-                            ),
-                        );
-                    }
-                    let (oh, ow) = g.out_hw();
-                    layers.push(Layer {
-                        name: rl.name.clone(),
-                        readout,
-                        conn: Conn::Conv(g),
-                        weights: weight.data.clone(),
-                        bias: bias_v,
-                        asn,
-                        quant,
-                        weight_name: weight.name.clone(),
-                        bias_name: bias.as_ref().map(|b| b.name.clone()),
-                    });
-                    shape = vec![*channels, oh, ow];
-                }
-                RawKind::AvgPool { kernel, stride } | RawKind::MaxPool { kernel, stride } => {
-                    let kind = if matches!(rl.kind, RawKind::AvgPool { .. }) {
-                        PoolKind::Avg
-                    } else {
-                        PoolKind::Max
-                    };
-                    let prev_is_conv =
-                        idx > 0 && matches!(spec.layers[idx - 1].kind, RawKind::Conv2d { .. });
-                    let Some(Layer {
-                        conn: Conn::Conv(g),
-                        ..
-                    }) = layers.last_mut().filter(|_| prev_is_conv)
-                    else {
-                        return err(None, format!("a {} layer must directly follow a conv2d layer (it is fused into it)", rl.kind.name()));
-                    };
-                    if *kernel == 0 || *stride == 0 || *kernel > MAX_GEOM || *stride > MAX_GEOM {
-                        return err(
-                            None,
-                            format!(
-                                "kernel {kernel} and stride {stride} must be in 1..={MAX_GEOM}"
-                            ),
-                        );
-                    }
-                    let (ch, cw) = g.conv_hw();
-                    if *kernel > ch || *kernel > cw {
-                        return err(
-                            Some("kernel"),
-                            format!("pool kernel {kernel} larger than the conv output {ch}x{cw}"),
-                        );
-                    }
-                    if rl.asn != AsnOverride::default() || rl.quant != QuantOverride::default() {
-                        return err(None, "a pool layer has no neurons of its own: put asn/quantization settings on the conv2d layer it follows".into());
-                    }
-                    g.pool = Some(Pool {
-                        kind,
-                        kernel: *kernel,
-                        stride: *stride,
-                    });
-                    let (oh, ow) = g.out_hw();
-                    shape = vec![g.out_c, oh, ow];
-                }
-                RawKind::Flatten => {
-                    shape = vec![shape.iter().product()];
-                }
-            }
-        }
+        let layers = build_layers(&spec)?;
         Ok(Network {
             name: spec.name,
             steps: spec.steps,
