@@ -62,16 +62,16 @@ module tb;
 
     always @(posedge clk) begin
 {%- for s in dbg_lanes %}
-        if (dbg_valid[[ s.bit ]]) $fwrite(fout, "spike %0d [[ s.layer ]] %0d %0d\n", cur_step, dbg_addr[[ s.addr ]], $signed(dbg_payload[[ s.pay ]]));
+        if (dbg_valid[[ s.bit ]]) $fwrite(fout, "[[ w.log_spike ]] %0d [[ s.layer ]] %0d %0d\n", cur_step, dbg_addr[[ s.addr ]], $signed(dbg_payload[[ s.pay ]]));
 {%- endfor %}
         if (step_valid) begin
-            $fwrite(fout, "step %0d %0d %0d", step, pred, cycles);
+            $fwrite(fout, "[[ w.log_step ]] %0d %0d %0d", step, pred, cycles);
             for (c = 0; c < [[ n_classes ]]; c = c + 1) $fwrite(fout, " %0d", $signed(scores[c*[[ ro_bits ]] +: [[ ro_bits ]]]));
             $fwrite(fout, "\n");
             cur_step = cur_step + 1;
         end
-        if (done) $fwrite(fout, "done %0d %0d %0d\n", exit_step, early, cycles);
-        if (out_valid && (^out_addr === 1'bx || ^out_payload === 1'bx)) $fwrite(fout, "x-event\n");
+        if (done) $fwrite(fout, "[[ w.log_done ]] %0d %0d %0d\n", exit_step, early, cycles);
+        if (out_valid && (^out_addr === 1'bx || ^out_payload === 1'bx)) $fwrite(fout, "[[ w.log_x_event ]]\n");
     end
 
 `ifdef ASNN_VCD
@@ -113,26 +113,26 @@ module tb;
         while (!$feof(fd)) begin
             r = $fscanf(fd, "%d %d %d\n", kind, a, v);
             if (r == 3) begin
-                if (kind == 0) begin
+                if (kind == [[ w.stim_start ]]) begin
                     if (!at_neg) @(negedge clk);
                     start = 1'b1;
                     cur_step = 0;
                     @(negedge clk);
                     start = 1'b0;
                     at_neg = 1'b1;
-                end else if ((kind == 1 || kind == 2) && busy) begin
+                end else if ((kind == [[ w.stim_event ]] || kind == [[ w.stim_end_step ]]) && busy) begin
                     // Beats after an early exit are dropped: nobody takes them.
                     if (!at_neg) @(negedge clk);
                     in_valid = 1'b1;
                     in_addr = a[[ in_slice ]];
                     in_value = v[[ x_slice ]];
-                    in_eos = (kind == 2);
+                    in_eos = (kind == [[ w.stim_end_step ]]);
                     @(negedge clk);
                     while (!fired && busy) @(negedge clk);
                     in_valid = 1'b0;
                     in_eos = 1'b0;
                     at_neg = 1'b1;
-                end else if (kind == 3) begin
+                end else if (kind == [[ w.stim_wait_done ]]) begin
                     if (!at_neg) @(negedge clk);
                     while (busy) @(negedge clk);
                     repeat (2) @(negedge clk);   // let the logger see done

@@ -3,8 +3,10 @@
 //! loader, LEDs, the pin constraints (.pcf / .lpf), the flash image and the board-level
 //! Verilator testbench. Framing and image format: `docs/host-link.md`.
 
-use crate::device::Family;
-use crate::emit::{dbg_lanes, decl, lit, sanitize_comment, DbgLane, OutFile};
+use crate::emit::{dbg_lanes, decl, lit, render, sanitize_comment, DbgLane, OutFile, WireCtx};
+use crate::family::ecp5::{self, ecp5_pll};
+use crate::family::ice40::ice40_pll;
+pub use crate::family::{ecp5::Ecp5Pll, ice40::Ice40Pll};
 use crate::plan::{addr_bits, Plan};
 use crate::{Design, GenError};
 use askama::Template;
@@ -77,12 +79,12 @@ pub struct Flash {
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
 pub enum PllKind {
-    /// iCE40 SB_PLL40_PAD (the clock pin is the PLL's pad).
+    /// The iCE40 PLL whose pad is the clock pin (`family::ice40::PLL_PAD`).
     Ice40Pad,
-    /// iCE40 SB_PLL40_CORE (reference through the fabric).
+    /// The iCE40 PLL fed through the fabric (`family::ice40::PLL_CORE`).
     Ice40Core,
-    /// ECP5 EHXPLLL (CLKOP fed back); used only when a clock other than the
-    /// oscillator's is asked for.
+    /// The ECP5 PLL (`family::ecp5::PLL`, CLKOP fed back); used only when a clock
+    /// other than the oscillator's is asked for.
     Ecp5,
     /// No PLL: the core runs at the oscillator clock.
     None,
@@ -113,62 +115,6 @@ pub fn board_names() -> String {
         .join(", ")
 }
 
-/// iCE40 PLL settings (SIMPLE feedback): f_out = f_in (DIVF + 1) / ((DIVR + 1) 2^DIVQ).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-pub struct Ice40Pll {
-    pub divr: u32,
-    pub divf: u32,
-    pub divq: u32,
-    pub filter_range: u32,
-    pub fout_mhz: f64,
-}
-
-/// The closest iCE40 PLL output to `fout` from `fin` (MHz) within the PLL's limits
-/// (phase detector 10-133 MHz, VCO 533-1066 MHz, output 16-275 MHz), or None.
-pub fn ice40_pll(fin: f64, fout: f64) -> Option<Ice40Pll> {
-    let mut best: Option<Ice40Pll> = None;
-    for divr in 0..=15u32 {
-        let fpfd = fin / f64::from(divr + 1);
-        if !(10.0..=133.0).contains(&fpfd) {
-            continue;
-        }
-        for divf in 0..=127u32 {
-            let fvco = fpfd * f64::from(divf + 1);
-            if !(533.0..=1066.0).contains(&fvco) {
-                continue;
-            }
-            for divq in 1..=6u32 {
-                let f = fvco / f64::from(1u32 << divq);
-                if !(16.0..=275.0).contains(&f) {
-                    continue;
-                }
-                let better = match best {
-                    None => true,
-                    Some(b) => (f - fout).abs() < (b.fout_mhz - fout).abs() - 1e-9,
-                };
-                if better {
-                    let filter_range = match fpfd {
-                        x if x < 17.0 => 1,
-                        x if x < 26.0 => 2,
-                        x if x < 44.0 => 3,
-                        x if x < 66.0 => 4,
-                        x if x < 101.0 => 5,
-                        _ => 6,
-                    };
-                    best = Some(Ice40Pll {
-                        divr,
-                        divf,
-                        divq,
-                        filter_range,
-                        fout_mhz: f,
-                    });
-                }
-            }
-        }
-    }
-    best
-}
-
 /// How far a PLL's output may be from the clock asked for (2%; the closest setting is
 /// named when none is that close).
 const PLL_TOLERANCE: f64 = 0.02;
@@ -190,63 +136,6 @@ fn pll_within<P>(
             other.as_ref().map_or(0.0, fout)
         ))),
     }
-}
-
-/// ECP5 EHXPLLL settings, CLKOP fed back: f_out = f_in CLKFB_DIV / CLKI_DIV, the VCO
-/// at f_out CLKOP_DIV.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
-pub struct Ecp5Pll {
-    pub clki_div: u32,
-    pub clkfb_div: u32,
-    pub clkop_div: u32,
-    pub clkop_cphase: u32,
-    pub fvco_mhz: f64,
-    pub fout_mhz: f64,
-}
-
-/// The closest ECP5 PLL output to `fout` from `fin` (MHz) within the PLL's limits
-/// (phase detector 3.125-400 MHz, VCO 400-800 MHz, output 3.125-400 MHz), ties broken
-/// towards a VCO near 600 MHz (the search Project Trellis's `ecppll` makes), or None.
-pub fn ecp5_pll(fin: f64, fout: f64) -> Option<Ecp5Pll> {
-    let mut best: Option<(f64, f64, Ecp5Pll)> = None;
-    for clki_div in 1..=128u32 {
-        let fpfd = fin / f64::from(clki_div);
-        if !(3.125..=400.0).contains(&fpfd) {
-            continue;
-        }
-        for clkfb_div in 1..=80u32 {
-            let f = fpfd * f64::from(clkfb_div);
-            if !(3.125..=400.0).contains(&f) {
-                continue;
-            }
-            for clkop_div in 1..=128u32 {
-                let fvco = f * f64::from(clkop_div);
-                if !(400.0..=800.0).contains(&fvco) {
-                    continue;
-                }
-                let key = ((f - fout).abs(), (fvco - 600.0).abs());
-                let better = match &best {
-                    None => true,
-                    Some((e, v, _)) => key.0 < e - 1e-9 || (key.0 < e + 1e-9 && key.1 < v - 1e-9),
-                };
-                if better {
-                    best = Some((
-                        key.0,
-                        key.1,
-                        Ecp5Pll {
-                            clki_div,
-                            clkfb_div,
-                            clkop_div,
-                            clkop_cphase: (clkop_div - 1) / 2,
-                            fvco_mhz: fvco,
-                            fout_mhz: f,
-                        },
-                    ));
-                }
-            }
-        }
-    }
-    best.map(|b| b.2)
 }
 
 /// The board top and everything around it.
@@ -280,6 +169,7 @@ struct Seg {
 #[derive(Template)]
 #[template(path = "board/board.v", escape = "none")]
 struct BoardCtx {
+    w: WireCtx,
     header: String,
     module: String,
     core: String,
@@ -342,6 +232,7 @@ struct BoardCtx {
 #[derive(Template)]
 #[template(path = "board/tb_board.sv", escape = "none")]
 struct TbBoardCtx<'a> {
+    w: WireCtx,
     header: String,
     module: String,
     leds_decl: String,
@@ -382,30 +273,153 @@ pub fn board_design(
             plan.device.name, board.name, board.device, board.device
         )));
     }
-    // Clock.
-    let mut ecp5 = None;
-    let (pll, clock, pll_kind, pll_doc) = if (clock_mhz - board.osc_mhz).abs() < 1e-9 {
-        (None, board.osc_mhz, "none", String::new())
-    } else {
-        match board.pll {
-            PllKind::None => {
-                return Err(GenError::Hw(format!(
-                    "board {} has no PLL set up in asnn: its core runs at the {} MHz oscillator, not {clock_mhz} MHz (use --freq {})",
-                    board.name, board.osc_mhz, board.osc_mhz
-                )))
-            }
-            PllKind::Ecp5 => {
-                let p = pll_within(
-                    ecp5_pll(board.osc_mhz, clock_mhz),
-                    |p| p.fout_mhz,
-                    board.osc_mhz,
-                    clock_mhz,
-                    "ECP5 PLL",
-                    "3.125-400 MHz",
-                )?;
-                ecp5 = Some(p);
-                let doc = format!(
-                    "EHXPLLL: {} MHz x {} / {} = {:.4} MHz (VCO {:.1} MHz = output x {}; asked {} MHz)",
+    let clock = core_clock(board, clock_mhz)?;
+    let cpb = clocks_per_bit(clock.mhz, baud)?;
+    let ports = HostPorts::of(net, plan)?;
+    let weights = spram_weights(design)?;
+    let load = flash_load(board, design, &weights)?;
+    let parts = BoardParts {
+        module: format!("{}_board", plan.top),
+        header: format!(
+            "Generated by asnn-generator {} for board {}; do not edit.",
+            env!("CARGO_PKG_VERSION"),
+            board.name
+        ),
+        clock,
+        baud,
+        cpb,
+        ports,
+        segs: weights.segs,
+        load,
+        dbg_lanes: dbg_lanes(plan),
+    };
+    let mut files = vec![OutFile {
+        name: format!("{}.v", parts.module),
+        contents: render(&board_top(net, design, board, &parts))?,
+    }];
+    for (name, text) in BOARD_LIBRARY {
+        files.push(OutFile {
+            name: name.to_string(),
+            contents: text.to_string(),
+        });
+    }
+    files.push(OutFile {
+        name: "tb_board.sv".into(),
+        contents: render(&board_tb(board, &parts))?,
+    });
+    files.push(OutFile {
+        name: "tb_board.cpp".into(),
+        contents: render(&HarnessCtx {
+            header: parts.header.clone(),
+            cpb,
+        })?,
+    });
+    if let Some(load) = &parts.load {
+        files.push(OutFile {
+            name: "weights.hex".into(),
+            contents: hex_bytes(&load.image),
+        });
+    }
+    files.push(OutFile {
+        name: "board_files.f".into(),
+        contents: board_file_list(design, &parts.module),
+    });
+    files.push(constraints_file(
+        board,
+        &parts.module,
+        parts.load.is_some(),
+    )?);
+    Ok(BoardDesign {
+        files,
+        top: parts.module,
+        clock_mhz: parts.clock.mhz,
+        pll: parts.clock.ice40_pll,
+        ecp5_pll: parts.clock.ecp5_pll,
+        baud,
+        clocks_per_bit: cpb,
+        flash_offset: parts.load.as_ref().map(|l| l.flash.offset),
+        image: parts.load.map(|l| l.image),
+    })
+}
+
+/// What `board_design` works out before rendering the board top and its testbench.
+struct BoardParts {
+    module: String,
+    header: String,
+    clock: CoreClock,
+    baud: u32,
+    /// Core clocks per UART bit.
+    cpb: u32,
+    ports: HostPorts,
+    segs: Vec<SpramSeg>,
+    /// The weight loader's flash and image (None: every memory is initialised by the
+    /// bitstream).
+    load: Option<FlashLoad>,
+    dbg_lanes: Vec<DbgLane>,
+}
+
+/// How the core clock is made from the board's oscillator.
+struct CoreClock {
+    mhz: f64,
+    ice40_pll: Option<Ice40Pll>,
+    ecp5_pll: Option<Ecp5Pll>,
+    /// The board template's PLL: "none", "ecp5", "ice40-pad" or "ice40-core".
+    kind: &'static str,
+    /// The PLL's arithmetic, for the board top's comment (empty without a PLL).
+    doc: String,
+}
+
+impl CoreClock {
+    /// One line on the clock, for the board top's header.
+    fn summary(&self, board: &Board) -> String {
+        match (self.ice40_pll, self.ecp5_pll) {
+            (Some(p), _) => format!(
+                "{} MHz oscillator, PLL to {:.4} MHz",
+                board.osc_mhz, p.fout_mhz
+            ),
+            (None, Some(p)) => format!(
+                "{} MHz oscillator, PLL to {:.4} MHz",
+                board.osc_mhz, p.fout_mhz
+            ),
+            (None, None) => format!("{} MHz oscillator, no PLL", board.osc_mhz),
+        }
+    }
+}
+
+/// The core clock `clock_mhz` on `board`: the oscillator itself, or the closest
+/// setting of the board's PLL (within [`PLL_TOLERANCE`]).
+fn core_clock(board: &Board, clock_mhz: f64) -> Result<CoreClock, GenError> {
+    if (clock_mhz - board.osc_mhz).abs() < 1e-9 {
+        return Ok(CoreClock {
+            mhz: board.osc_mhz,
+            ice40_pll: None,
+            ecp5_pll: None,
+            kind: "none",
+            doc: String::new(),
+        });
+    }
+    match board.pll {
+        PllKind::None => Err(GenError::Hw(format!(
+            "board {} has no PLL set up in asnn: its core runs at the {} MHz oscillator, not {clock_mhz} MHz (use --freq {})",
+            board.name, board.osc_mhz, board.osc_mhz
+        ))),
+        PllKind::Ecp5 => {
+            let p = pll_within(
+                ecp5_pll(board.osc_mhz, clock_mhz),
+                |p| p.fout_mhz,
+                board.osc_mhz,
+                clock_mhz,
+                "ECP5 PLL",
+                "3.125-400 MHz",
+            )?;
+            Ok(CoreClock {
+                mhz: p.fout_mhz,
+                ice40_pll: None,
+                ecp5_pll: Some(p),
+                kind: "ecp5",
+                doc: format!(
+                    "{}: {} MHz x {} / {} = {:.4} MHz (VCO {:.1} MHz = output x {}; asked {} MHz)",
+                    ecp5::PLL,
                     board.osc_mhz,
                     p.clkfb_div,
                     p.clki_div,
@@ -413,24 +427,28 @@ pub fn board_design(
                     p.fvco_mhz,
                     p.clkop_div,
                     clock_mhz
-                );
-                (None, p.fout_mhz, "ecp5", doc)
-            }
-            kind => {
-                let p = pll_within(
-                    ice40_pll(board.osc_mhz, clock_mhz),
-                    |p| p.fout_mhz,
-                    board.osc_mhz,
-                    clock_mhz,
-                    "iCE40 PLL",
-                    "16-275 MHz",
-                )?;
-                let name = if kind == PllKind::Ice40Pad {
+                ),
+            })
+        }
+        kind => {
+            let p = pll_within(
+                ice40_pll(board.osc_mhz, clock_mhz),
+                |p| p.fout_mhz,
+                board.osc_mhz,
+                clock_mhz,
+                "iCE40 PLL",
+                "16-275 MHz",
+            )?;
+            Ok(CoreClock {
+                mhz: p.fout_mhz,
+                ice40_pll: Some(p),
+                ecp5_pll: None,
+                kind: if kind == PllKind::Ice40Pad {
                     "ice40-pad"
                 } else {
                     "ice40-core"
-                };
-                let doc = format!(
+                },
+                doc: format!(
                     "PLL: {} MHz x {} / ({} x 2^{}) = {:.4} MHz (asked {} MHz)",
                     board.osc_mhz,
                     p.divf + 1,
@@ -438,41 +456,88 @@ pub fn board_design(
                     p.divq,
                     p.fout_mhz,
                     clock_mhz
-                );
-                (Some(p), p.fout_mhz, name, doc)
-            }
+                ),
+            })
         }
-    };
-    let cpb = (clock * 1e6 / f64::from(baud)).round() as u32;
-    let real_baud = clock * 1e6 / f64::from(cpb.max(1));
+    }
+}
+
+/// Core clocks per UART bit for `baud` at `clock_mhz`; refuses a rate more than 2% off
+/// or under 4 clocks a bit.
+fn clocks_per_bit(clock_mhz: f64, baud: u32) -> Result<u32, GenError> {
+    let cpb = (clock_mhz * 1e6 / f64::from(baud)).round() as u32;
+    let real_baud = clock_mhz * 1e6 / f64::from(cpb.max(1));
     if cpb < 4 || (real_baud - f64::from(baud)).abs() / f64::from(baud) > 0.02 {
         return Err(GenError::Hw(format!(
-            "{baud} baud cannot be made from a {clock:.3} MHz core clock within 2% (clocks per bit {cpb})"
+            "{baud} baud cannot be made from a {clock_mhz:.3} MHz core clock within 2% (clocks per bit {cpb})"
         )));
     }
-    // Core ports.
-    let n_layers = plan.layers.len();
-    let ro = plan.layers.last().expect("plan has layers");
-    let n_cls = ro.neurons;
-    if n_cls > 256 {
-        return Err(GenError::Unsupported(format!(
-            "the host link carries the class in one byte; this network has {n_cls} classes"
-        )));
+    Ok(cpb)
+}
+
+/// The core's ports as the host link carries them.
+struct HostPorts {
+    n_in: usize,
+    in_aw: u32,
+    /// Bits of an input value.
+    x_w: u32,
+    n_cls: usize,
+    cls_w: u32,
+    /// Bits of a readout score, and whole bytes of one in the done record.
+    ro_bits: u32,
+    score_bytes: u32,
+}
+
+impl HostPorts {
+    /// Refuses a core the host link cannot carry: more than 256 classes, inputs or
+    /// values wider than 16 bits.
+    fn of(net: &QNetwork, plan: &Plan) -> Result<Self, GenError> {
+        let readout = plan.layers.last().expect("plan has layers");
+        let n_cls = readout.neurons;
+        if n_cls > 256 {
+            return Err(GenError::Unsupported(format!(
+                "the host link carries the class in one byte; this network has {n_cls} classes"
+            )));
+        }
+        let n_in = plan.layers[0].inputs;
+        let in_aw = addr_bits(n_in);
+        let x_w = net.payload_bits_in(0).max(1);
+        if in_aw > 16 || x_w > 16 {
+            return Err(GenError::Unsupported(format!(
+                "the host link carries 16-bit input addresses and values; this network has {n_in} inputs of {x_w} bits"
+            )));
+        }
+        Ok(HostPorts {
+            n_in,
+            in_aw,
+            x_w,
+            n_cls,
+            cls_w: addr_bits(n_cls),
+            ro_bits: readout.state_bits,
+            score_bytes: readout.state_bits.div_ceil(8),
+        })
     }
-    let n_in = plan.layers[0].inputs;
-    let in_aw = addr_bits(n_in);
-    let x_w = net.payload_bits_in(0).max(1);
-    if in_aw > 16 || x_w > 16 {
-        return Err(GenError::Unsupported(format!(
-            "the host link carries 16-bit input addresses and values; this network has {n_in} inputs of {x_w} bits"
-        )));
-    }
-    let cls_w = addr_bits(n_cls);
-    let b_ro = ro.state_bits;
-    let sb = b_ro.div_ceil(8);
-    let lanes = dbg_lanes(plan);
-    let n_dbg = lanes.len() as u64;
-    // Flash image of the SPRAM layers.
+}
+
+/// One SPRAM layer's weights in the flash image.
+struct SpramSeg {
+    layer: usize,
+    /// Whole bytes of one word.
+    bytes: u32,
+    depth: u64,
+    width: u32,
+}
+
+/// The SPRAM layers' weights: their segments and the image data, in layer order.
+struct SpramWeights {
+    segs: Vec<SpramSeg>,
+    data: Vec<u8>,
+}
+
+/// Reads the SPRAM layers' weights back from the design's memory images (each word
+/// little-endian in whole bytes), checking them against the plan.
+fn spram_weights(design: &Design) -> Result<SpramWeights, GenError> {
+    let plan = &design.plan;
     let mut segs = Vec::new();
     let mut data = Vec::new();
     for lp in plan.layers.iter().filter(|l| l.memories[0].load_port) {
@@ -491,9 +556,9 @@ pub fn board_design(
             .map(str::trim)
             .filter(|l| !l.is_empty())
         {
-            let mut w = hex_le(line, bytes as usize)
+            let mut word = hex_le(line, bytes as usize)
                 .ok_or_else(|| GenError::Template(format!("{name}: bad word '{line}'")))?;
-            data.append(&mut w);
+            data.append(&mut word);
             words += 1;
         }
         if words != m.depth {
@@ -502,64 +567,102 @@ pub fn board_design(
                 m.depth
             )));
         }
-        segs.push((lp.index, bytes, m.depth, m.width));
+        segs.push(SpramSeg {
+            layer: lp.index,
+            bytes,
+            depth: m.depth,
+            width: m.width,
+        });
     }
-    let loader = !segs.is_empty();
-    let flash = if loader {
-        Some(board.flash.clone().ok_or_else(|| {
-            GenError::Hw(format!(
-                "board {} has no SPI flash set up for loading SPRAM weights",
-                board.name
-            ))
-        })?)
-    } else {
-        None
-    };
-    let image = loader.then(|| {
-        let mut img = b"ASNW".to_vec();
-        img.extend_from_slice(&design.id.to_le_bytes());
-        let sum = data.iter().fold(0u16, |s, &b| s.wrapping_add(u16::from(b)));
-        img.extend_from_slice(&data);
-        img.extend_from_slice(&sum.to_le_bytes());
-        img
-    });
-    if let (Some(img), Some(f)) = (&image, &flash) {
-        if u64::from(f.offset) + img.len() as u64 > u64::from(f.size) {
-            return Err(GenError::Capacity(format!(
-                "the weight image ({} bytes at offset {:#x}) does not fit board {}'s {} byte flash",
-                img.len(),
-                f.offset,
-                board.name,
-                f.size
-            )));
+    Ok(SpramWeights { segs, data })
+}
+
+/// The board's flash and the weight image the loader reads from it.
+struct FlashLoad {
+    flash: Flash,
+    image: Vec<u8>,
+}
+
+/// The flash image of the SPRAM weights (None when there are none); refuses a board
+/// without a flash, or an image that does not fit it.
+fn flash_load(
+    board: &Board,
+    design: &Design,
+    weights: &SpramWeights,
+) -> Result<Option<FlashLoad>, GenError> {
+    if weights.segs.is_empty() {
+        return Ok(None);
+    }
+    let flash = board.flash.clone().ok_or_else(|| {
+        GenError::Hw(format!(
+            "board {} has no SPI flash set up for loading SPRAM weights",
+            board.name
+        ))
+    })?;
+    let image = asnn_wire::flash::image(design.id, &weights.data);
+    if u64::from(flash.offset) + image.len() as u64 > u64::from(flash.size) {
+        return Err(GenError::Capacity(format!(
+            "the weight image ({} bytes at offset {:#x}) does not fit board {}'s {} byte flash",
+            image.len(),
+            flash.offset,
+            board.name,
+            flash.size
+        )));
+    }
+    Ok(Some(FlashLoad { flash, image }))
+}
+
+/// The loader's view of the segments: per segment its literals, and the widths shared
+/// by all of them.
+struct SegLayout {
+    segs: Vec<Seg>,
+    /// Bits of a segment number.
+    seg_w: u32,
+    /// Widest word address and word.
+    wa_max: u32,
+    word_max: u32,
+}
+
+impl SegLayout {
+    fn of(segs: &[SpramSeg]) -> Self {
+        let seg_w = addr_bits(segs.len().max(1));
+        let wa_max = segs
+            .iter()
+            .map(|s| addr_bits(s.depth as usize))
+            .max()
+            .unwrap_or(1);
+        let word_max = segs.iter().map(|s| s.bytes * 8).max().unwrap_or(8);
+        let segs = segs
+            .iter()
+            .enumerate()
+            .map(|(k, s)| {
+                let aw = addr_bits(s.depth as usize);
+                Seg {
+                    layer: s.layer,
+                    k_lit: lit(seg_w, k as u64),
+                    bytes_last: s.bytes - 1,
+                    depth_last_lit: lit(wa_max, s.depth - 1),
+                    aw_decl: decl(u64::from(aw)),
+                    word_decl: decl(u64::from(s.width)),
+                    aw_slice: format!("[{}:0]", aw - 1),
+                    word_slice: format!("[{}:0]", s.width - 1),
+                }
+            })
+            .collect();
+        SegLayout {
+            segs,
+            seg_w,
+            wa_max,
+            word_max,
         }
     }
-    let seg_w = addr_bits(segs.len().max(1));
-    let wa_max = segs
-        .iter()
-        .map(|s| addr_bits(s.2 as usize))
-        .max()
-        .unwrap_or(1);
-    let word_max = segs.iter().map(|s| s.1 * 8).max().unwrap_or(8);
-    let seg_ctx: Vec<Seg> = segs
-        .iter()
-        .enumerate()
-        .map(|(k, &(layer, bytes, depth, width))| {
-            let aw = addr_bits(depth as usize);
-            Seg {
-                layer,
-                k_lit: lit(seg_w, k as u64),
-                bytes_last: bytes - 1,
-                depth_last_lit: lit(wa_max, depth - 1),
-                aw_decl: decl(u64::from(aw)),
-                word_decl: decl(u64::from(width)),
-                aw_slice: format!("[{}:0]", aw - 1),
-                word_slice: format!("[{}:0]", width - 1),
-            }
-        })
-        .collect();
-    // Done record: scores sign-extended to whole bytes, class 0 first (lowest bytes).
-    let scores_bytes = (0..n_cls)
+}
+
+/// The done record's scores: each sign-extended to whole bytes, class 0 first (lowest
+/// bytes).
+fn done_scores_bytes(ports: &HostPorts) -> String {
+    let (b_ro, sb) = (ports.ro_bits, ports.score_bytes);
+    (0..ports.n_cls)
         .rev()
         .map(|c| {
             let lsb = c as u32 * b_ro;
@@ -572,153 +675,151 @@ pub fn board_design(
             }
         })
         .collect::<Vec<_>>()
-        .join(", ");
-    let pred_byte = if cls_w < 8 {
+        .join(", ")
+}
+
+/// The done record's predicted-class byte.
+fn pred_byte(cls_w: u32) -> String {
+    if cls_w < 8 {
         format!("{{{}'d0, d_pred_q}}", 8 - cls_w)
     } else {
         "d_pred_q".to_string()
-    };
-    let n_leds = board.leds.len() as u32;
-    let leds_expr = if n_leds > cls_w {
+    }
+}
+
+/// What the `n_leds` LEDs show: the predicted class, zero-extended or truncated.
+fn leds_expr(n_leds: u32, cls_w: u32) -> String {
+    if n_leds > cls_w {
         format!("{{{}'d0, d_pred_q}}", n_leds - cls_w)
     } else {
         format!("d_pred_q[{}:0]", n_leds - 1)
-    };
-    let inv = |low: bool, e: &str| if low { format!("~{e}") } else { e.to_string() };
-    let module = format!("{}_board", plan.top);
-    let header = format!(
-        "Generated by asnn-generator {} for board {}; do not edit.",
-        env!("CARGO_PKG_VERSION"),
-        board.name
-    );
-    let d_len = 9 + n_cls as u32 * sb;
-    let ctx = BoardCtx {
-        header: header.clone(),
-        module: module.clone(),
+    }
+}
+
+/// `expr`, inverted for an active-low output.
+fn active(low: bool, expr: &str) -> String {
+    if low {
+        format!("~{expr}")
+    } else {
+        expr.to_string()
+    }
+}
+
+/// The board top's context.
+fn board_top(net: &QNetwork, design: &Design, board: &Board, parts: &BoardParts) -> BoardCtx {
+    let plan = &design.plan;
+    let n_layers = plan.layers.len();
+    let ports = &parts.ports;
+    let clock = &parts.clock;
+    let layout = SegLayout::of(&parts.segs);
+    let n_dbg = parts.dbg_lanes.len() as u64;
+    let n_leds = board.leds.len() as u32;
+    let loader = parts.load.is_some();
+    BoardCtx {
+        w: WireCtx::new(),
+        header: parts.header.clone(),
+        module: parts.module.clone(),
         core: plan.top.clone(),
         board_desc: sanitize_comment(&board.description),
-        clock_doc: match (pll, ecp5) {
-            (Some(p), _) => format!(
-                "{} MHz oscillator, PLL to {:.4} MHz",
-                board.osc_mhz, p.fout_mhz
-            ),
-            (None, Some(p)) => format!(
-                "{} MHz oscillator, PLL to {:.4} MHz",
-                board.osc_mhz, p.fout_mhz
-            ),
-            (None, None) => format!("{} MHz oscillator, no PLL", board.osc_mhz),
-        },
+        clock_doc: clock.summary(board),
         loader_doc: if loader {
             "SPI-flash loader for the SPRAM weights".to_string()
         } else {
             "no weight loader (every memory is initialised by the bitstream)".to_string()
         },
-        baud,
-        cpb,
+        baud: parts.baud,
+        cpb: parts.cpb,
         has_reset: board.reset_n_pin.is_some(),
         loader,
         led_ok: board.led_ok_pin.is_some(),
         led_err: board.led_err_pin.is_some(),
         leds_decl: decl(u64::from(n_leds)),
-        in_aw,
-        x_w,
-        n_cls,
-        cls_w,
-        ro_bits: b_ro,
-        d_len,
-        in_last: n_in - 1,
-        n_in,
+        in_aw: ports.in_aw,
+        x_w: ports.x_w,
+        n_cls: ports.n_cls,
+        cls_w: ports.cls_w,
+        ro_bits: ports.ro_bits,
+        d_len: asnn_wire::uart::done_len(ports.n_cls, ports.score_bytes as usize) as u32,
+        in_last: ports.n_in - 1,
+        n_in: ports.n_in,
         design_id: format!("{:08x}", design.id),
-        pll: pll_kind,
-        pll_doc,
-        divr: pll.map_or(0, |p| p.divr),
-        divf: pll.map_or(0, |p| p.divf),
-        divq: pll.map_or(0, |p| p.divq),
-        filter: pll.map_or(0, |p| p.filter_range),
-        clki_div: ecp5.map_or(1, |p| p.clki_div),
-        clkfb_div: ecp5.map_or(1, |p| p.clkfb_div),
-        clkop_div: ecp5.map_or(1, |p| p.clkop_div),
-        clkop_cphase: ecp5.map_or(0, |p| p.clkop_cphase),
+        pll: clock.kind,
+        pll_doc: clock.doc.clone(),
+        divr: clock.ice40_pll.map_or(0, |p| p.divr),
+        divf: clock.ice40_pll.map_or(0, |p| p.divf),
+        divq: clock.ice40_pll.map_or(0, |p| p.divq),
+        filter: clock.ice40_pll.map_or(0, |p| p.filter_range),
+        clki_div: clock.ecp5_pll.map_or(1, |p| p.clki_div),
+        clkfb_div: clock.ecp5_pll.map_or(1, |p| p.clkfb_div),
+        clkop_div: clock.ecp5_pll.map_or(1, |p| p.clkop_div),
+        clkop_cphase: clock.ecp5_pll.map_or(0, |p| p.clkop_cphase),
         fin_mhz: format!("{}", board.osc_mhz),
-        fout_mhz: format!("{:.4}", clock),
+        fout_mhz: format!("{:.4}", clock.mhz),
         out_aw_decl: decl(u64::from(addr_bits(plan.layers[n_layers - 2].neurons))),
         out_pay_decl: decl(u64::from(net.layers[n_layers - 2].q.state_bits)),
-        scores_decl: decl(n_cls as u64 * u64::from(b_ro)),
-        cls_decl: decl(u64::from(cls_w)),
-        cls_zero: lit(cls_w, 0),
+        scores_decl: decl(ports.n_cls as u64 * u64::from(ports.ro_bits)),
+        cls_decl: decl(u64::from(ports.cls_w)),
+        cls_zero: lit(ports.cls_w, 0),
         dbg_valid_decl: decl(n_dbg),
         dbg_addr_decl: decl(n_dbg * 24),
         dbg_pay_decl: decl(n_dbg * 32),
-        segs: seg_ctx,
-        word_max,
-        wa_max,
-        seg_decl: decl(u64::from(seg_w)),
-        seg_zero: lit(seg_w, 0),
-        seg_last: lit(seg_w, segs.len().max(1) as u64 - 1),
-        flash_offset: format!("{:06x}", flash.as_ref().map_or(0, |f| f.offset)),
+        segs: layout.segs,
+        word_max: layout.word_max,
+        wa_max: layout.wa_max,
+        seg_decl: decl(u64::from(layout.seg_w)),
+        seg_zero: lit(layout.seg_w, 0),
+        seg_last: lit(layout.seg_w, parts.segs.len().max(1) as u64 - 1),
+        flash_offset: flash_offset_hex(parts),
         // tRES1 is 3 us on common parts; wait 10 us.
-        wake_clks: (clock * 10.0).ceil() as u32 + 16,
-        scores_bytes,
-        pred_byte,
-        score_bytes: sb,
-        leds_expr,
-        leds_out: inv(board.leds_active_low, "leds"),
-        led_ok_expr: inv(board.status_active_low, "(status_q == 2'd1)"),
-        led_err_expr: inv(
+        wake_clks: (clock.mhz * 10.0).ceil() as u32 + 16,
+        scores_bytes: done_scores_bytes(ports),
+        pred_byte: pred_byte(ports.cls_w),
+        score_bytes: ports.score_bytes,
+        leds_expr: leds_expr(n_leds, ports.cls_w),
+        leds_out: active(board.leds_active_low, "leds"),
+        led_ok_expr: active(board.status_active_low, "(status_q == 2'd1)"),
+        led_err_expr: active(
             board.status_active_low,
             "(status_q[1] || flags_q[3:1] != 3'd0)",
         ),
-    };
-    let mut files = vec![OutFile {
-        name: format!("{module}.v"),
-        contents: ctx
-            .render()
-            .map_err(|e| GenError::Template(e.to_string()))?,
-    }];
-    for (name, text) in BOARD_LIBRARY {
-        files.push(OutFile {
-            name: name.to_string(),
-            contents: text.to_string(),
-        });
     }
-    let tb = TbBoardCtx {
-        header: header.clone(),
-        module: module.clone(),
-        leds_decl: decl(u64::from(n_leds)),
-        loader,
-        flash_offset: format!("{:06x}", flash.as_ref().map_or(0, |f| f.offset)),
-        image_size: image.as_ref().map_or(0, Vec::len).max(1),
+}
+
+/// The loader's flash offset as the templates write it (0 without a loader).
+fn flash_offset_hex(parts: &BoardParts) -> String {
+    format!("{:06x}", parts.load.as_ref().map_or(0, |l| l.flash.offset))
+}
+
+/// The board-level testbench's context.
+fn board_tb<'a>(board: &Board, parts: &'a BoardParts) -> TbBoardCtx<'a> {
+    TbBoardCtx {
+        w: WireCtx::new(),
+        header: parts.header.clone(),
+        module: parts.module.clone(),
+        leds_decl: decl(board.leds.len() as u64),
+        loader: parts.load.is_some(),
+        flash_offset: flash_offset_hex(parts),
+        image_size: parts.load.as_ref().map_or(0, |l| l.image.len()).max(1),
         led_ok: board.led_ok_pin.is_some(),
         led_err: board.led_err_pin.is_some(),
         has_reset: board.reset_n_pin.is_some(),
-        dbg_lanes: &lanes,
-        n_cls,
-        ro_bits: b_ro,
-    };
-    files.push(OutFile {
-        name: "tb_board.sv".into(),
-        contents: tb.render().map_err(|e| GenError::Template(e.to_string()))?,
-    });
-    files.push(OutFile {
-        name: "tb_board.cpp".into(),
-        contents: HarnessCtx {
-            header: header.clone(),
-            cpb,
-        }
-        .render()
-        .map_err(|e| GenError::Template(e.to_string()))?,
-    });
-    if let Some(img) = &image {
-        let mut hex = String::with_capacity(img.len() * 3);
-        for b in img {
-            hex.push_str(&format!("{b:02x}\n"));
-        }
-        files.push(OutFile {
-            name: "weights.hex".into(),
-            contents: hex,
-        });
+        dbg_lanes: &parts.dbg_lanes,
+        n_cls: parts.ports.n_cls,
+        ro_bits: parts.ports.ro_bits,
     }
-    // File list of the board design (core files first, then the board's).
+}
+
+/// The flash image as `$readmemh` text, one byte a line.
+fn hex_bytes(image: &[u8]) -> String {
+    let mut hex = String::with_capacity(image.len() * 3);
+    for b in image {
+        hex.push_str(&format!("{b:02x}\n"));
+    }
+    hex
+}
+
+/// The file list of the board design: the core's files first, then the board's.
+fn board_file_list(design: &Design, module: &str) -> String {
     let mut list: String = design
         .files
         .iter()
@@ -730,22 +831,7 @@ pub fn board_design(
         list.push('\n');
     }
     list.push_str(&format!("{module}.v\n"));
-    files.push(OutFile {
-        name: "board_files.f".into(),
-        contents: list,
-    });
-    files.push(constraints_file(board, &module, loader)?);
-    Ok(BoardDesign {
-        files,
-        top: module,
-        clock_mhz: clock,
-        pll,
-        ecp5_pll: ecp5,
-        baud,
-        clocks_per_bit: cpb,
-        image,
-        flash_offset: flash.map(|f| f.offset),
-    })
+    list
 }
 
 /// Board-level RTL shared by every board top, plus the simulation-only flash model.
@@ -799,35 +885,14 @@ fn constraints_file(board: &Board, module: &str, loader: bool) -> Result<OutFile
     for (i, p) in board.leds.iter().enumerate() {
         pins.push((format!("leds_o[{i}]"), p));
     }
-    let mut text = format!(
+    let header = format!(
         "# Pin constraints of {module} on {} (from constraints/{}.toml).\n",
         board.description, board.name
     );
-    Ok(match dev.family {
-        Family::Ice40 => {
-            for (sig, pin) in &pins {
-                text.push_str(&format!("set_io {sig} {pin}\n"));
-            }
-            OutFile {
-                name: format!("{}.pcf", board.name),
-                contents: text,
-            }
-        }
-        Family::Ecp5 => {
-            text.push_str(&format!(
-                "FREQUENCY PORT \"clk_pin_i\" {} MHZ;\n",
-                board.osc_mhz
-            ));
-            for (sig, pin) in &pins {
-                text.push_str(&format!(
-                    "LOCATE COMP \"{sig}\" SITE \"{pin}\";\nIOBUF PORT \"{sig}\" IO_TYPE=LVCMOS33;\n"
-                ));
-            }
-            OutFile {
-                name: format!("{}.lpf", board.name),
-                contents: text,
-            }
-        }
+    let facts = dev.family.facts();
+    Ok(OutFile {
+        name: format!("{}.{}", board.name, facts.constraints_ext),
+        contents: (facts.constraints)(&header, board.osc_mhz, &pins),
     })
 }
 

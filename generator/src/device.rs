@@ -1,5 +1,6 @@
-//! The FPGA devices asnn plans for (hardware-notes.md; ECP5 figures from Lattice's
-//! family data sheet, to be checked against nextpnr's report by the FPGA flow).
+//! The FPGA devices asnn plans for and their resources (hardware-notes.md; ECP5
+//! figures from Lattice's family data sheet, checked against nextpnr's report by the
+//! FPGA flow). What a family is (tools, primitives, memory rules) is in `family/`.
 
 use serde::Serialize;
 
@@ -17,16 +18,11 @@ pub struct Device {
     /// Large single-port RAMs (iCE40 UP SPRAM): count and bits of one.
     pub spram_blocks: u32,
     pub spram_bits: u32,
-    /// Hard multipliers (SB_MAC16 16x16, ECP5 MULT18X18D).
+    /// Hard multipliers (iCE40 16x16, ECP5 18x18).
     pub dsps: u32,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Family {
-    Ice40,
-    Ecp5,
-}
+pub use crate::family::Family;
 
 impl Device {
     pub fn bram_total_bits(&self) -> u64 {

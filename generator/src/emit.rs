@@ -2,11 +2,11 @@
 //! images, a file list and `plan.json`. Pure: returns (file name, contents) pairs in a
 //! fixed order; nothing here depends on time, paths or the machine.
 
-use crate::plan::{addr_bits, LayerPlan, MemKind, Plan};
+use crate::plan::{addr_bits, ConvPlan, LayerPlan, MemKind, Plan, NEURON_LATENCY, READOUT_LATENCY};
 use crate::GenError;
 use askama::Template;
 use asnn_numerics::fixed::bits_for;
-use asnn_numerics::{Coding, Conn, QNetwork};
+use asnn_numerics::{Coding, Conn, QLayer, QNetwork};
 
 /// The hand-written core library, shipped inside the binary.
 pub const LIBRARY: [(&str, &str); 7] = [
@@ -47,6 +47,11 @@ pub struct OutFile {
     pub contents: String,
 }
 
+/// One layer unit's `layer.v` context (a core of a layer, or the layer itself), also
+/// what the top, the testbench and a multi-core wrapper read of it: identity, ports,
+/// widths and documentation. How the layer works inside (memories, neuron constants,
+/// walk and sweep arithmetic) is in [`LayerBody`]; the template reads those fields
+/// through `Deref` (askama resolves a field name as `self.name`, which derefs).
 #[derive(Clone, Template)]
 #[template(path = "layer.v", escape = "none")]
 struct LayerCtx {
@@ -85,11 +90,37 @@ struct LayerCtx {
     state_bits: u32,
     acc_bits: u32,
     weight_bits: u32,
-    depth: usize,
-    depth_aw: u32,
     w_depth: u64,
     w_aw: u32,
     w_layout_doc: String,
+    walk_doc: String,
+    raw_bits: u32,
+    in_units: usize,
+    in_last: String,
+    neurons: usize,
+    // For the top.
+    go_sel: String,
+    next: usize,
+    prev_b_decl: String,
+    dbg_valid_sel: String,
+    dbg_addr_sel: String,
+    dbg_pay_sel: String,
+    body: LayerBody,
+}
+
+impl std::ops::Deref for LayerCtx {
+    type Target = LayerBody;
+    fn deref(&self) -> &LayerBody {
+        &self.body
+    }
+}
+
+/// The inside of a layer unit, as `layer.v` builds it: memories and where they live,
+/// the neuron constants, and the walk and sweep address arithmetic (`wa`-bit literals).
+#[derive(Clone)]
+struct LayerBody {
+    depth: usize,
+    depth_aw: u32,
     w_kind: String,
     w_spram: bool,
     w_init: String,
@@ -104,10 +135,6 @@ struct LayerCtx {
     cg_zero: String,
     fifo_depth: u64,
     fifo_aw: u32,
-    walk_doc: String,
-    raw_bits: u32,
-    in_units: usize,
-    in_last: String,
     k_lit: String,
     pad_lit: String,
     stride_lit: String,
@@ -132,7 +159,6 @@ struct LayerCtx {
     theta0: String,
     sweep_lat: u64,
     neuron_lat: u64,
-    neurons: usize,
     lanes_lit: String,
     channels_lit: String,
     sel_decl: String,
@@ -161,13 +187,6 @@ struct LayerCtx {
     n_logic: u32,
     ohw_lit: String,
     choff_lit: String,
-    // For the top.
-    go_sel: String,
-    next: usize,
-    prev_b_decl: String,
-    dbg_valid_sel: String,
-    dbg_addr_sel: String,
-    dbg_pay_sel: String,
 }
 
 #[derive(Template)]
@@ -208,6 +227,7 @@ struct TopCtx<'a> {
 #[derive(Template)]
 #[template(path = "tb.sv", escape = "none")]
 struct TbCtx<'a> {
+    w: WireCtx,
     header: String,
     module: String,
     in_aw_decl: String,
@@ -225,6 +245,53 @@ struct TbCtx<'a> {
     ro_bits: u32,
     in_slice: String,
     x_slice: String,
+}
+
+/// The wire-format constants the testbench and board templates are rendered with
+/// (`asnn-wire`), so the host side and the hardware cannot disagree about them.
+pub(crate) struct WireCtx {
+    pub(crate) stim_start: u32,
+    pub(crate) stim_event: u32,
+    pub(crate) stim_end_step: u32,
+    pub(crate) stim_wait_done: u32,
+    pub(crate) log_spike: &'static str,
+    pub(crate) log_step: &'static str,
+    pub(crate) log_done: &'static str,
+    pub(crate) log_x_event: &'static str,
+    pub(crate) cmd_start: String,
+    pub(crate) cmd_event: String,
+    pub(crate) cmd_end_step: String,
+    pub(crate) cmd_info: String,
+    pub(crate) rec_done: String,
+    pub(crate) rec_info: String,
+    pub(crate) info_len: usize,
+    pub(crate) version: String,
+    pub(crate) flash_magic: String,
+}
+
+impl WireCtx {
+    pub(crate) fn new() -> Self {
+        use asnn_wire::{flash, tb, uart, verilog_byte};
+        WireCtx {
+            stim_start: tb::STIM_START,
+            stim_event: tb::STIM_EVENT,
+            stim_end_step: tb::STIM_END_STEP,
+            stim_wait_done: tb::STIM_WAIT_DONE,
+            log_spike: tb::LOG_SPIKE,
+            log_step: tb::LOG_STEP,
+            log_done: tb::LOG_DONE,
+            log_x_event: tb::LOG_X_EVENT,
+            cmd_start: verilog_byte(uart::CMD_START),
+            cmd_event: verilog_byte(uart::CMD_EVENT),
+            cmd_end_step: verilog_byte(uart::CMD_END_STEP),
+            cmd_info: verilog_byte(uart::CMD_INFO),
+            rec_done: verilog_byte(uart::REC_DONE),
+            rec_info: verilog_byte(uart::REC_INFO),
+            info_len: uart::INFO_LEN,
+            version: format!("8'd{}", uart::PROTOCOL_VERSION),
+            flash_magic: flash::magic_hex_le(),
+        }
+    }
 }
 
 pub(crate) struct DbgLane {
@@ -261,6 +328,11 @@ pub(crate) fn lit(bits: u32, v: u64) -> String {
     format!("{bits}'d{v}")
 }
 
+/// Renders a template, a failure as [`GenError::Template`].
+pub(crate) fn render<T: Template>(ctx: &T) -> Result<String, GenError> {
+    ctx.render().map_err(|e| GenError::Template(e.to_string()))
+}
+
 /// Emits every file of the design.
 pub fn emit(net: &QNetwork, plan: &Plan, input_hash: &str) -> Result<Vec<OutFile>, GenError> {
     let header = format!(
@@ -268,416 +340,28 @@ pub fn emit(net: &QNetwork, plan: &Plan, input_hash: &str) -> Result<Vec<OutFile
         env!("CARGO_PKG_VERSION"),
         input_hash
     );
-    let mut files = Vec::new();
-    for (name, text) in LIBRARY {
-        files.push(OutFile {
+    let mut files: Vec<OutFile> = LIBRARY
+        .iter()
+        .map(|(name, text)| OutFile {
             name: name.to_string(),
             contents: text.to_string(),
-        });
-    }
-    let x_bits = net.payload_bits_in(0);
-    let mut ctxs: Vec<LayerCtx> = Vec::new();
-    let mut dbg_lane = 0u32;
-    let n_layers = plan.layers.len();
-    let mut top_layers: Vec<LayerCtx> = Vec::new();
-    for lp_full in &plan.layers {
-        let units = core_units(plan, lp_full, &net.layers[lp_full.index]);
-        let n_units = units.len();
-        let first_ctx = ctxs.len();
-        let layer_dbg_base = dbg_lane;
-        for (lp_owned, l_owned, module, ch_off) in units {
-            let lp = &lp_owned;
-            let l = &l_owned;
-            let first = lp.index == 0;
-            let p = lp.lanes;
-            let b = lp.state_bits;
-            let in_aw = addr_bits(lp.inputs);
-            let out_aw = addr_bits(lp_full.neurons);
-            let depth_aw = addr_bits(lp.depth);
-            let cg_aw = addr_bits(lp.channel_groups);
-            let w_depth = lp.memories[0].depth;
-            let w_aw = addr_bits(w_depth as usize);
-            let target_positions = lp.depth / lp.channel_groups;
-            let sp_bits = addr_bits(target_positions);
-            let fifo_aw = bits_for(lp.fifo_depth - 1).max(1);
-            // Address arithmetic width: every address and product, plus one spare bit, and
-            // at least the 24 bits of the debug address.
-            let mut amax = [
-                w_depth,
-                lp.depth as u64,
-                lp.inputs as u64,
-                (lp.channel_groups as u64) * u64::from(p) * lp.positions as u64,
-            ]
-            .into_iter()
-            .max()
-            .unwrap_or(1);
-            if let Some(c) = &lp.conv {
-                amax = amax.max((c.in_h.max(c.in_w) + 2 * c.padding + c.kernel) as u64);
-            }
-            let wa = (bits_for(amax) + 2)
-                .max(25)
-                .max(in_aw + 1)
-                .max(w_aw + 1)
-                .max(depth_aw + 1)
-                .max(out_aw + 1);
-            let w_kind = lp.memories[0].kind;
-            let load_port = lp.memories[0].load_port;
-            let w_file = format!("{module}_w.memh");
-            let b_file = format!("{module}_b.memh");
-            let conv = lp.conv.clone();
-            let (pin_bits, pin_doc, pin_port_bits) = if first {
-                (
-                    x_bits + 1,
-                    "raw input value (its change to the held value is multiplied, signed)"
-                        .to_string(),
-                    x_bits,
-                )
-            } else if net.coding == Coding::Graded {
-                (
-                    lp.payload_in_bits,
-                    "the sender's theta (graded coding)".to_string(),
-                    lp.payload_in_bits,
-                )
-            } else {
-                (1, "none (binary coding)".to_string(), 1)
-            };
-            let has_in_payload = first || net.coding == Coding::Graded;
-            let in_addr_doc = match (&conv, first) {
-                (_, true) => "input index (CHW order)".to_string(),
-                (Some(c), false) => format!(
-                    "sender's neuron index = (c * {} + y) * {} + x",
-                    c.in_h, c.in_w
-                ),
-                (None, false) => "sender's neuron index".to_string(),
-            };
-            let out_addr_doc = match &conv {
-                Some(c) => format!(
-                    "neuron index = (channel * {} + y) * {} + x",
-                    c.out_h, c.out_w
-                ),
-                None => "neuron index".to_string(),
-            };
-            let description = match &conv {
-                Some(c) => format!(
-                "conv2d {}x{}x{} -> {} channels, kernel {}, stride {}, padding {}{}, {} neurons",
-                c.in_c, c.in_h, c.in_w, lp.channels, c.kernel, c.stride, c.padding,
-                if c.pool > 1 { format!(", average pool {} fused", c.pool) } else { String::new() },
-                lp.neurons
-            ),
-                None => format!(
-                    "dense {} -> {}{}",
-                    lp.inputs,
-                    lp.neurons,
-                    if lp.readout { " (readout)" } else { "" }
-                ),
-            };
-            let walk_doc = match &conv {
-                Some(c) => format!(
-                    "{}x{} taps x {} channel groups per event",
-                    c.kernel, c.kernel, lp.channel_groups
-                ),
-                None => format!("{} channel groups per event", lp.channel_groups),
-            };
-            let w_layout_doc = match &conv {
-            Some(_) => "word ((group * C_in + ci) * K + ky) * K + kx, lane p holds out channel group * LANES + p".to_string(),
-            None => "word src * CG + group, lane p holds output group * LANES + p".to_string(),
-        };
-            let st_w = if lp.readout || lp.conv.as_ref().is_some_and(|c| c.max_pool.is_some()) {
-                2 * b
-            } else {
-                4 * b
-            };
-            let (dbg_valid_sel, dbg_addr_sel, dbg_pay_sel) = if lp.readout {
-                (String::new(), String::new(), String::new())
-            } else {
-                let s = (
-                    format!("[{}:{}]", dbg_lane + p - 1, dbg_lane),
-                    format!("[{}:{}]", (dbg_lane + p) * 24 - 1, dbg_lane * 24),
-                    format!("[{}:{}]", (dbg_lane + p) * 32 - 1, dbg_lane * 32),
-                );
-                dbg_lane += p;
-                s
-            };
-            let c = conv.clone().unwrap_or(crate::plan::ConvPlan {
-                in_c: 1,
-                in_h: 1,
-                in_w: 1,
-                kernel: 1,
-                stride: 1,
-                padding: 0,
-                conv_h: 1,
-                conv_w: 1,
-                pool: 1,
-                max_pool: None,
-                out_h: 1,
-                out_w: 1,
-            });
-            let max_pool = c.max_pool;
-            // The walk and pass 1 address conv outputs when a max pool follows; the AER
-            // output numbers pooled neurons.
-            let (walk_h, walk_w) = if max_pool.is_some() {
-                (c.conv_h, c.conv_w)
-            } else {
-                (c.out_h, c.out_w)
-            };
-            let (mp_k, mp_s) = max_pool.unwrap_or((1, 1));
-            let dn = lp.channel_groups * lp.positions;
-            let dn_aw = addr_bits(dn);
-            let psp_bits = addr_bits(lp.positions.max(c.out_h).max(c.out_w));
-            let kw_bits = addr_bits(mp_k.max(2));
-            let q = &l.q;
-            let u32lit = |v: u64| lit(32, v);
-            ctxs.push(LayerCtx {
-                header: header.clone(),
-                index: lp.index,
-                name: sanitize_comment(&lp.name),
-                description,
-                module: module.clone(),
-                lanes: p,
-                first,
-                first_int: u32::from(first),
-                first_events: first && !plan.frame_input,
-                readout: lp.readout,
-                readout_like: lp.readout || conv.as_ref().is_some_and(|c| c.max_pool.is_some()),
-                maxpool: conv.as_ref().is_some_and(|c| c.max_pool.is_some()),
-                conv: conv.is_some(),
-                has_in_payload,
-                load_port,
-                in_addr_doc,
-                in_aw,
-                in_aw_decl: decl(u64::from(in_aw)),
-                pin_port_decl: decl(u64::from(pin_port_bits)),
-                pin_bits,
-                pin_doc,
-                scores_decl: decl(lp.neurons as u64 * u64::from(b)),
-                out_addr_doc,
-                out_aw,
-                out_aw_decl: decl(u64::from(out_aw)),
-                b_decl: decl(u64::from(b)),
-                lanes_decl: decl(u64::from(p)),
-                dbg_addr_decl: decl(u64::from(p) * 24),
-                dbg_pay_decl: decl(u64::from(p) * 32),
-                w_aw_decl: decl(u64::from(w_aw)),
-                w_aw_slice: format!("[{}:0]", w_aw - 1),
-                w_word_decl: decl(u64::from(p * lp.weight_bits)),
-                state_bits: b,
-                acc_bits: lp.acc_bits,
-                weight_bits: lp.weight_bits,
-                depth: lp.depth,
-                depth_aw,
-                w_depth,
-                w_aw,
-                w_layout_doc,
-                w_spram: w_kind == MemKind::Spram,
-                w_kind: match w_kind {
-                    MemKind::Spram => "SPRAM, loaded through the load port".to_string(),
-                    _ => format!("block RAM, initialised from {w_file}"),
-                },
-                w_init: if load_port {
-                    "\"\"".to_string()
-                } else {
-                    format!("\"{w_file}\"")
-                },
-                b_init: format!("\"{b_file}\""),
-                cg: lp.channel_groups,
-                cg_aw,
-                st_w,
-                st_doc: if st_w == 2 * b {
-                    "{Sd, I}".to_string()
-                } else {
-                    "{Td, Sh, Sd, I}".to_string()
-                },
-                wa,
-                depth_last: lit(depth_aw, lp.depth as u64 - 1),
-                cg_last: lit(cg_aw, lp.channel_groups as u64 - 1),
-                cg_zero: lit(cg_aw, 0),
-                fifo_depth: lp.fifo_depth,
-                fifo_aw,
-                walk_doc,
-                raw_bits: x_bits,
-                in_units: lp.inputs,
-                in_last: lit(in_aw, lp.inputs as u64 - 1),
-                k_lit: lit(wa, c.kernel as u64),
-                pad_lit: lit(wa, c.padding as u64),
-                stride_lit: lit(wa, c.stride as u64),
-                pk_lit: lit(wa, c.pool as u64),
-                ph_lit: lit(wa, walk_h as u64),
-                pw_lit: lit(wa, walk_w as u64),
-                hw_lit: lit(wa, (walk_h * walk_w) as u64),
-                ohw_lit: lit(wa, (c.out_h * c.out_w) as u64),
-                choff_lit: lit(wa, ch_off as u64),
-                cin_lit: lit(wa, c.in_c as u64),
-                inhw_lit: lit(wa, (c.in_h * c.in_w) as u64),
-                inw_lit: lit(wa, c.in_w as u64),
-                one_lit: lit(wa, 1),
-                cg_lit: lit(wa, lp.channel_groups as u64),
-                sp_bits,
-                sp_last: lit(sp_bits, target_positions as u64 - 1),
-                shift: q.shift,
-                d_beta: u32lit(u64::from(q.d_beta)),
-                c_phi: u32lit(u64::from(asnn_numerics::fixed::DECAY_ONE - q.d_phi)),
-                d_phi: u32lit(u64::from(q.d_phi)),
-                d_eta: u32lit(u64::from(q.d_eta)),
-                d_gamma: u32lit(u64::from(q.d_gamma)),
-                m: u32lit(u64::from(q.m)),
-                theta0: u32lit(q.theta0.max(1) as u64),
-                neuron_lat: crate::plan::NEURON_LATENCY,
-                sweep_lat: if lp.readout || max_pool.is_some() {
-                    crate::plan::READOUT_LATENCY
-                } else {
-                    crate::plan::NEURON_LATENCY
-                },
-                neurons: lp.neurons,
-                lanes_lit: lit(wa, u64::from(p)),
-                channels_lit: lit(wa, lp.channels as u64),
-                sel_decl: decl(u64::from(addr_bits(p as usize))),
-                sel_bits: addr_bits(p as usize),
-                acc_pin: if has_in_payload { pin_bits } else { 1 },
-                acc_graded: u32::from(has_in_payload),
-                acc_pay: if has_in_payload { "pay_q" } else { "1'b0" },
-                dn,
-                dn_aw,
-                psp_bits,
-                kw_bits,
-                mp_k_lit: lit(wa, mp_k as u64),
-                mp_s_lit: lit(wa, mp_s as u64),
-                mp_cw_lit: lit(wa, c.conv_w as u64),
-                mp_chw_lit: lit(wa, (c.conv_h * c.conv_w) as u64),
-                mp_klast: lit(kw_bits, mp_k as u64 - 1),
-                mp_pw_last: lit(psp_bits, c.out_w as u64 - 1),
-                mp_ph_last: lit(psp_bits, c.out_h as u64 - 1),
-                dn_last: lit(dn_aw, dn as u64 - 1),
-                n_logic: logic(lp, "pooled_state"),
-                w_logic: logic(lp, "weights"),
-                b_logic: logic(lp, "bias"),
-                f_bram: u32::from(
-                    lp.memories
-                        .iter()
-                        .any(|m| m.name == "aer_fifos" && m.kind == MemKind::Bram),
-                ),
-                a_logic: logic(lp, "accumulator"),
-                s_logic: logic(lp, "state"),
-                h_logic: logic(lp, "held_input"),
-                go_sel: format!("[{}]", lp.index),
-                next: lp.index + 1,
-                prev_b_decl: if first {
-                    String::new()
-                } else {
-                    decl(u64::from(net.layers[lp.index - 1].q.state_bits))
-                },
-                dbg_valid_sel,
-                dbg_addr_sel,
-                dbg_pay_sel,
-            });
-            files.push(OutFile {
-                name: w_file,
-                contents: weights_memh(l, lp),
-            });
-            files.push(OutFile {
-                name: b_file,
-                contents: bias_memh(l, lp),
-            });
-        }
-        if n_units == 1 {
-            top_layers.push(ctxs[first_ctx].clone());
-        } else {
-            let (top_ctx, wrapper) =
-                cores_wrapper(plan, lp_full, &ctxs[first_ctx..], layer_dbg_base, &header)?;
-            top_layers.push(top_ctx);
-            files.push(wrapper);
-        }
-    }
-    for c in &ctxs {
-        let text = c.render().map_err(|e| GenError::Template(e.to_string()))?;
+        })
+        .collect();
+    let layers = layer_ctxs(net, plan, &header, &mut files)?;
+    for unit in &layers.units {
         files.push(OutFile {
-            name: format!("{}.v", c.module),
-            contents: text,
+            name: format!("{}.v", unit.module),
+            contents: render(unit)?,
         });
     }
-    let ro = plan.layers.last().expect("plan has layers");
-    let n_cls = ro.neurons;
-    let cls_w = addr_bits(n_cls);
-    let pos_w = addr_bits(n_layers);
-    let last_hidden = &net.layers[n_layers - 2];
-    let binary_payloads = (1..n_layers)
-        .map(|i| format!("ev{i}_payload"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let top = TopCtx {
-        header: header.clone(),
-        name: sanitize_comment(&net.name),
-        module: plan.top.clone(),
-        n_layers,
-        order_doc: if plan.delay == 0 {
-            "network order (a layer sees this step's spikes of the one before)"
-        } else {
-            "reverse order (a layer sees the previous step's spikes, still in its input FIFO)"
-        },
-        delay: plan.delay,
-        input_doc: if plan.frame_input {
-            "frame: the nonzero values at step 0, then one end-of-step beat"
-        } else {
-            "events: each step's changed values, then one end-of-step beat, every step"
-        },
-        in_aw_decl: decl(u64::from(addr_bits(plan.layers[0].inputs))),
-        x_decl: decl(u64::from(x_bits)),
-        out_aw_decl: decl(u64::from(addr_bits(plan.layers[n_layers - 2].neurons))),
-        out_pay_decl: decl(u64::from(last_hidden.q.state_bits)),
-        scores_decl: decl(n_cls as u64 * u64::from(ro.state_bits)),
-        cls_decl: decl(u64::from(cls_w)),
-        dbg_valid_decl: decl(u64::from(dbg_lane)),
-        dbg_addr_decl: decl(u64::from(dbg_lane) * 24),
-        dbg_pay_decl: decl(u64::from(dbg_lane) * 32),
-        layers: &top_layers,
-        ro_bits: ro.state_bits,
-        steps_last: plan.steps - 1,
-        early_exit: plan.early_exit,
-        frame_int: u32::from(plan.frame_input),
-        binary: net.coding == Coding::Binary,
-        binary_payloads,
-        last_ev: n_layers - 1,
-        cls_zero: lit(cls_w, 0),
-        cls_last: lit(cls_w, (n_cls.max(1) - 1) as u64),
-        pos_decl: decl(u64::from(pos_w)),
-        pos_zero: lit(pos_w, 0),
-        pos_last: lit(pos_w, n_layers as u64 - 1),
-        li_expr: if plan.delay == 0 {
-            "pos_q".to_string()
-        } else {
-            format!("{} - pos_q", lit(pos_w, n_layers as u64 - 1))
-        },
-    };
-    let text = top
-        .render()
-        .map_err(|e| GenError::Template(e.to_string()))?;
+    let top = top_ctx(net, plan, &header, &layers);
     files.push(OutFile {
         name: format!("{}.v", plan.top),
-        contents: text,
+        contents: render(&top)?,
     });
-    let dbg_lanes = dbg_lanes(plan);
-    let tb = TbCtx {
-        header: header.clone(),
-        module: plan.top.clone(),
-        in_aw_decl: top.in_aw_decl.clone(),
-        x_decl: top.x_decl.clone(),
-        out_aw_decl: top.out_aw_decl.clone(),
-        out_pay_decl: top.out_pay_decl.clone(),
-        scores_decl: top.scores_decl.clone(),
-        cls_decl: top.cls_decl.clone(),
-        dbg_valid_decl: top.dbg_valid_decl.clone(),
-        dbg_addr_decl: top.dbg_addr_decl.clone(),
-        dbg_pay_decl: top.dbg_pay_decl.clone(),
-        layers: &top_layers,
-        dbg_lanes,
-        n_classes: n_cls,
-        ro_bits: ro.state_bits,
-        in_slice: format!("[{}:0]", addr_bits(plan.layers[0].inputs) - 1),
-        x_slice: format!("[{}:0]", x_bits.max(1) - 1),
-    };
-    let text = tb.render().map_err(|e| GenError::Template(e.to_string()))?;
     let tb_file = OutFile {
         name: format!("tb_{}.sv", plan.top),
-        contents: text,
+        contents: render(&tb_ctx(net, plan, &header, &top))?,
     };
     let mut list = String::new();
     for f in files.iter().filter(|f| f.name.ends_with(".v")) {
@@ -695,6 +379,565 @@ pub fn emit(net: &QNetwork, plan: &Plan, input_hash: &str) -> Result<Vec<OutFile
         contents: json + "\n",
     });
     Ok(files)
+}
+
+/// The layer contexts of a design.
+struct LayerCtxs {
+    /// One per layer unit (a core, or a layer with one core), each its own module.
+    units: Vec<LayerCtx>,
+    /// One per layer, as the top instantiates it (a multi-core layer's wrapper).
+    top: Vec<LayerCtx>,
+    /// Debug spike lanes of all hidden layers.
+    dbg_lanes: u32,
+}
+
+/// The contexts of every layer unit and of every layer as the top sees it; pushes each
+/// unit's memory images, then (multi-core layers) the layer's wrapper, to `files`.
+fn layer_ctxs(
+    net: &QNetwork,
+    plan: &Plan,
+    header: &str,
+    files: &mut Vec<OutFile>,
+) -> Result<LayerCtxs, GenError> {
+    let mut units: Vec<LayerCtx> = Vec::new();
+    let mut top = Vec::new();
+    let mut dbg_lane = 0u32;
+    for layer in &plan.layers {
+        let cores = core_units(plan, layer, &net.layers[layer.index]);
+        let n_cores = cores.len();
+        let first_unit = units.len();
+        let layer_dbg_base = dbg_lane;
+        for unit in cores {
+            let lanes = unit.plan.lanes;
+            let dbg = if unit.plan.readout {
+                DbgSel::default()
+            } else {
+                let sel = DbgSel::lanes(dbg_lane, lanes);
+                dbg_lane += lanes;
+                sel
+            };
+            units.push(layer_ctx(net, plan, layer, &unit, header, dbg));
+            files.push(OutFile {
+                name: weights_file(&unit.module),
+                contents: weights_memh(&unit.layer, &unit.plan),
+            });
+            files.push(OutFile {
+                name: bias_file(&unit.module),
+                contents: bias_memh(&unit.layer, &unit.plan),
+            });
+        }
+        if n_cores == 1 {
+            top.push(units[first_unit].clone());
+        } else {
+            let (top_ctx, wrapper) =
+                cores_wrapper(plan, layer, &units[first_unit..], layer_dbg_base, header)?;
+            top.push(top_ctx);
+            files.push(wrapper);
+        }
+    }
+    Ok(LayerCtxs {
+        units,
+        top,
+        dbg_lanes: dbg_lane,
+    })
+}
+
+/// The weight image of module `module`.
+fn weights_file(module: &str) -> String {
+    format!("{module}_w.memh")
+}
+
+/// The bias image of module `module`.
+fn bias_file(module: &str) -> String {
+    format!("{module}_b.memh")
+}
+
+/// Where a layer's debug spike lanes sit in the top's debug ports (empty: a readout).
+#[derive(Default)]
+struct DbgSel {
+    valid: String,
+    addr: String,
+    pay: String,
+}
+
+impl DbgSel {
+    /// `n` lanes from lane `base` on (24-bit addresses, 32-bit payloads).
+    fn lanes(base: u32, n: u32) -> Self {
+        DbgSel {
+            valid: format!("[{}:{}]", base + n - 1, base),
+            addr: format!("[{}:{}]", (base + n) * 24 - 1, base * 24),
+            pay: format!("[{}:{}]", (base + n) * 32 - 1, base * 32),
+        }
+    }
+}
+
+/// Address widths of one layer unit.
+struct UnitWidths {
+    in_aw: u32,
+    /// Of the whole layer's neurons (the AER output numbers them all).
+    out_aw: u32,
+    depth_aw: u32,
+    w_aw: u32,
+    /// Address arithmetic: every address and product, plus one spare bit, and at least
+    /// the 24 bits of the debug address.
+    wa: u32,
+}
+
+impl UnitWidths {
+    fn new(lp: &LayerPlan, layer_neurons: usize) -> Self {
+        let in_aw = addr_bits(lp.inputs);
+        let out_aw = addr_bits(layer_neurons);
+        let depth_aw = addr_bits(lp.depth);
+        let w_depth = lp.memories[0].depth;
+        let w_aw = addr_bits(w_depth as usize);
+        let mut amax = [
+            w_depth,
+            lp.depth as u64,
+            lp.inputs as u64,
+            (lp.channel_groups as u64) * u64::from(lp.lanes) * lp.positions as u64,
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(1);
+        if let Some(c) = &lp.conv {
+            amax = amax.max((c.in_h.max(c.in_w) + 2 * c.padding + c.kernel) as u64);
+        }
+        let wa = (bits_for(amax) + 2)
+            .max(25)
+            .max(in_aw + 1)
+            .max(w_aw + 1)
+            .max(depth_aw + 1)
+            .max(out_aw + 1);
+        UnitWidths {
+            in_aw,
+            out_aw,
+            depth_aw,
+            w_aw,
+            wa,
+        }
+    }
+}
+
+/// What a layer's synapse unit receives with each event besides its address.
+struct InPayload {
+    /// A payload is multiplied (first layer: the raw value; graded coding: theta).
+    present: bool,
+    /// Bits multiplied.
+    bits: u32,
+    /// Bits of the input port.
+    port_bits: u32,
+    doc: &'static str,
+}
+
+impl InPayload {
+    fn new(net: &QNetwork, lp: &LayerPlan) -> Self {
+        let x_bits = net.payload_bits_in(0);
+        let graded = net.coding == Coding::Graded;
+        let (bits, doc, port_bits) = if lp.index == 0 {
+            (
+                x_bits + 1,
+                "raw input value (its change to the held value is multiplied, signed)",
+                x_bits,
+            )
+        } else if graded {
+            (
+                lp.payload_in_bits,
+                "the sender's theta (graded coding)",
+                lp.payload_in_bits,
+            )
+        } else {
+            (1, "none (binary coding)", 1)
+        };
+        InPayload {
+            present: lp.index == 0 || graded,
+            bits,
+            port_bits,
+            doc,
+        }
+    }
+}
+
+/// The comments of a layer unit's module.
+struct LayerDocs {
+    description: String,
+    in_addr: String,
+    out_addr: String,
+    walk: String,
+    w_layout: String,
+}
+
+impl LayerDocs {
+    fn of(lp: &LayerPlan) -> Self {
+        let conv = &lp.conv;
+        let description = match conv {
+            Some(c) => {
+                let pool = if c.pool > 1 {
+                    format!(", average pool {} fused", c.pool)
+                } else {
+                    String::new()
+                };
+                format!(
+                    "conv2d {}x{}x{} -> {} channels, kernel {}, stride {}, padding {}{pool}, {} neurons",
+                    c.in_c, c.in_h, c.in_w, lp.channels, c.kernel, c.stride, c.padding, lp.neurons
+                )
+            }
+            None => format!(
+                "dense {} -> {}{}",
+                lp.inputs,
+                lp.neurons,
+                if lp.readout { " (readout)" } else { "" }
+            ),
+        };
+        let in_addr = match (conv, lp.index == 0) {
+            (_, true) => "input index (CHW order)".to_string(),
+            (Some(c), false) => format!(
+                "sender's neuron index = (c * {} + y) * {} + x",
+                c.in_h, c.in_w
+            ),
+            (None, false) => "sender's neuron index".to_string(),
+        };
+        let out_addr = match conv {
+            Some(c) => format!(
+                "neuron index = (channel * {} + y) * {} + x",
+                c.out_h, c.out_w
+            ),
+            None => "neuron index".to_string(),
+        };
+        let walk = match conv {
+            Some(c) => format!(
+                "{}x{} taps x {} channel groups per event",
+                c.kernel, c.kernel, lp.channel_groups
+            ),
+            None => format!("{} channel groups per event", lp.channel_groups),
+        };
+        let w_layout = match conv {
+            Some(_) => "word ((group * C_in + ci) * K + ky) * K + kx, lane p holds out channel group * LANES + p".to_string(),
+            None => "word src * CG + group, lane p holds output group * LANES + p".to_string(),
+        };
+        LayerDocs {
+            description,
+            in_addr,
+            out_addr,
+            walk,
+            w_layout,
+        }
+    }
+}
+
+/// The context of `unit`, a unit of `layer`, with its debug lanes at `dbg`.
+fn layer_ctx(
+    net: &QNetwork,
+    plan: &Plan,
+    layer: &LayerPlan,
+    unit: &CoreUnit,
+    header: &str,
+    dbg: DbgSel,
+) -> LayerCtx {
+    let lp = &unit.plan;
+    let first = lp.index == 0;
+    let lanes = lp.lanes;
+    let state_bits = lp.state_bits;
+    let widths = UnitWidths::new(lp, layer.neurons);
+    let w_aw = widths.w_aw;
+    let payload = InPayload::new(net, lp);
+    let docs = LayerDocs::of(lp);
+    let maxpool = lp.conv.as_ref().is_some_and(|c| c.max_pool.is_some());
+    LayerCtx {
+        header: header.to_string(),
+        index: lp.index,
+        name: sanitize_comment(&lp.name),
+        description: docs.description,
+        module: unit.module.clone(),
+        lanes,
+        first,
+        first_int: u32::from(first),
+        first_events: first && !plan.frame_input,
+        readout: lp.readout,
+        readout_like: lp.readout || maxpool,
+        maxpool,
+        conv: lp.conv.is_some(),
+        has_in_payload: payload.present,
+        load_port: lp.memories[0].load_port,
+        in_addr_doc: docs.in_addr,
+        in_aw: widths.in_aw,
+        in_aw_decl: decl(u64::from(widths.in_aw)),
+        pin_port_decl: decl(u64::from(payload.port_bits)),
+        pin_bits: payload.bits,
+        pin_doc: payload.doc.to_string(),
+        scores_decl: decl(lp.neurons as u64 * u64::from(state_bits)),
+        out_addr_doc: docs.out_addr,
+        out_aw: widths.out_aw,
+        out_aw_decl: decl(u64::from(widths.out_aw)),
+        b_decl: decl(u64::from(state_bits)),
+        lanes_decl: decl(u64::from(lanes)),
+        dbg_addr_decl: decl(u64::from(lanes) * 24),
+        dbg_pay_decl: decl(u64::from(lanes) * 32),
+        w_aw_decl: decl(u64::from(w_aw)),
+        w_aw_slice: format!("[{}:0]", w_aw - 1),
+        w_word_decl: decl(u64::from(lanes * lp.weight_bits)),
+        state_bits,
+        acc_bits: lp.acc_bits,
+        weight_bits: lp.weight_bits,
+        w_depth: lp.memories[0].depth,
+        w_aw,
+        w_layout_doc: docs.w_layout,
+        walk_doc: docs.walk,
+        raw_bits: net.payload_bits_in(0),
+        in_units: lp.inputs,
+        in_last: lit(widths.in_aw, lp.inputs as u64 - 1),
+        neurons: lp.neurons,
+        go_sel: format!("[{}]", lp.index),
+        next: lp.index + 1,
+        prev_b_decl: if first {
+            String::new()
+        } else {
+            decl(u64::from(net.layers[lp.index - 1].q.state_bits))
+        },
+        dbg_valid_sel: dbg.valid,
+        dbg_addr_sel: dbg.addr,
+        dbg_pay_sel: dbg.pay,
+        body: layer_body(unit, &widths, &payload),
+    }
+}
+
+/// The conv geometry the walk and sweep counters step through; a dense layer walks a
+/// 1x1 "image" of one input channel.
+struct Walk {
+    conv: ConvPlan,
+    /// The walk and pass 1 address conv outputs when a max pool follows; the AER
+    /// output numbers pooled neurons.
+    h: usize,
+    w: usize,
+    /// Max-pool kernel and stride (1 without one).
+    pool_k: usize,
+    pool_s: usize,
+}
+
+impl Walk {
+    fn of(lp: &LayerPlan) -> Self {
+        let conv = lp.conv.clone().unwrap_or(ConvPlan {
+            in_c: 1,
+            in_h: 1,
+            in_w: 1,
+            kernel: 1,
+            stride: 1,
+            padding: 0,
+            conv_h: 1,
+            conv_w: 1,
+            pool: 1,
+            max_pool: None,
+            out_h: 1,
+            out_w: 1,
+        });
+        let (h, w) = if conv.max_pool.is_some() {
+            (conv.conv_h, conv.conv_w)
+        } else {
+            (conv.out_h, conv.out_w)
+        };
+        let (pool_k, pool_s) = conv.max_pool.unwrap_or((1, 1));
+        Walk {
+            conv,
+            h,
+            w,
+            pool_k,
+            pool_s,
+        }
+    }
+}
+
+/// The inside of `unit` (see [`LayerBody`]).
+fn layer_body(unit: &CoreUnit, widths: &UnitWidths, payload: &InPayload) -> LayerBody {
+    let lp = &unit.plan;
+    let q = &unit.layer.q;
+    let (lanes, groups, state_bits, wa) = (lp.lanes, lp.channel_groups, lp.state_bits, widths.wa);
+    let walk = Walk::of(lp);
+    let c = &walk.conv;
+    let cg_aw = addr_bits(groups);
+    let target_positions = lp.depth / groups;
+    let sp_bits = addr_bits(target_positions);
+    let st_w = if lp.readout || c.max_pool.is_some() {
+        2 * state_bits
+    } else {
+        4 * state_bits
+    };
+    let dn = groups * lp.positions;
+    let dn_aw = addr_bits(dn);
+    let psp_bits = addr_bits(lp.positions.max(c.out_h).max(c.out_w));
+    let kw_bits = addr_bits(walk.pool_k.max(2));
+    let u32lit = |v: u64| lit(32, v);
+    let w_file = weights_file(&unit.module);
+    LayerBody {
+        depth: lp.depth,
+        depth_aw: widths.depth_aw,
+        w_spram: lp.memories[0].kind == MemKind::Spram,
+        w_kind: match lp.memories[0].kind {
+            MemKind::Spram => "SPRAM, loaded through the load port".to_string(),
+            _ => format!("block RAM, initialised from {w_file}"),
+        },
+        w_init: if lp.memories[0].load_port {
+            "\"\"".to_string()
+        } else {
+            format!("\"{w_file}\"")
+        },
+        b_init: format!("\"{}\"", bias_file(&unit.module)),
+        cg: groups,
+        cg_aw,
+        st_w,
+        st_doc: if st_w == 2 * state_bits {
+            "{Sd, I}"
+        } else {
+            "{Td, Sh, Sd, I}"
+        }
+        .to_string(),
+        wa,
+        depth_last: lit(widths.depth_aw, lp.depth as u64 - 1),
+        cg_last: lit(cg_aw, groups as u64 - 1),
+        cg_zero: lit(cg_aw, 0),
+        fifo_depth: lp.fifo_depth,
+        fifo_aw: bits_for(lp.fifo_depth - 1).max(1),
+        k_lit: lit(wa, c.kernel as u64),
+        pad_lit: lit(wa, c.padding as u64),
+        stride_lit: lit(wa, c.stride as u64),
+        pk_lit: lit(wa, c.pool as u64),
+        ph_lit: lit(wa, walk.h as u64),
+        pw_lit: lit(wa, walk.w as u64),
+        hw_lit: lit(wa, (walk.h * walk.w) as u64),
+        ohw_lit: lit(wa, (c.out_h * c.out_w) as u64),
+        choff_lit: lit(wa, unit.first_channel as u64),
+        cin_lit: lit(wa, c.in_c as u64),
+        inhw_lit: lit(wa, (c.in_h * c.in_w) as u64),
+        inw_lit: lit(wa, c.in_w as u64),
+        one_lit: lit(wa, 1),
+        cg_lit: lit(wa, groups as u64),
+        sp_bits,
+        sp_last: lit(sp_bits, target_positions as u64 - 1),
+        shift: q.shift,
+        d_beta: u32lit(u64::from(q.d_beta)),
+        c_phi: u32lit(u64::from(asnn_numerics::fixed::DECAY_ONE - q.d_phi)),
+        d_phi: u32lit(u64::from(q.d_phi)),
+        d_eta: u32lit(u64::from(q.d_eta)),
+        d_gamma: u32lit(u64::from(q.d_gamma)),
+        m: u32lit(u64::from(q.m)),
+        theta0: u32lit(q.theta0.max(1) as u64),
+        neuron_lat: NEURON_LATENCY,
+        sweep_lat: if lp.readout || c.max_pool.is_some() {
+            READOUT_LATENCY
+        } else {
+            NEURON_LATENCY
+        },
+        lanes_lit: lit(wa, u64::from(lanes)),
+        channels_lit: lit(wa, lp.channels as u64),
+        sel_decl: decl(u64::from(addr_bits(lanes as usize))),
+        sel_bits: addr_bits(lanes as usize),
+        acc_pin: if payload.present { payload.bits } else { 1 },
+        acc_graded: u32::from(payload.present),
+        acc_pay: if payload.present { "pay_q" } else { "1'b0" },
+        dn,
+        dn_aw,
+        psp_bits,
+        kw_bits,
+        mp_k_lit: lit(wa, walk.pool_k as u64),
+        mp_s_lit: lit(wa, walk.pool_s as u64),
+        mp_cw_lit: lit(wa, c.conv_w as u64),
+        mp_chw_lit: lit(wa, (c.conv_h * c.conv_w) as u64),
+        mp_klast: lit(kw_bits, walk.pool_k as u64 - 1),
+        mp_pw_last: lit(psp_bits, c.out_w as u64 - 1),
+        mp_ph_last: lit(psp_bits, c.out_h as u64 - 1),
+        dn_last: lit(dn_aw, dn as u64 - 1),
+        n_logic: logic(lp, "pooled_state"),
+        w_logic: logic(lp, "weights"),
+        b_logic: logic(lp, "bias"),
+        f_bram: u32::from(
+            lp.memories
+                .iter()
+                .any(|m| m.name == "aer_fifos" && m.kind == MemKind::Bram),
+        ),
+        a_logic: logic(lp, "accumulator"),
+        s_logic: logic(lp, "state"),
+        h_logic: logic(lp, "held_input"),
+    }
+}
+
+/// The top's context.
+fn top_ctx<'a>(net: &QNetwork, plan: &Plan, header: &str, layers: &'a LayerCtxs) -> TopCtx<'a> {
+    let n_layers = plan.layers.len();
+    let readout = plan.layers.last().expect("plan has layers");
+    let n_cls = readout.neurons;
+    let cls_w = addr_bits(n_cls);
+    let pos_w = addr_bits(n_layers);
+    let n_dbg = u64::from(layers.dbg_lanes);
+    TopCtx {
+        header: header.to_string(),
+        name: sanitize_comment(&net.name),
+        module: plan.top.clone(),
+        n_layers,
+        order_doc: if plan.delay == 0 {
+            "network order (a layer sees this step's spikes of the one before)"
+        } else {
+            "reverse order (a layer sees the previous step's spikes, still in its input FIFO)"
+        },
+        delay: plan.delay,
+        input_doc: if plan.frame_input {
+            "frame: the nonzero values at step 0, then one end-of-step beat"
+        } else {
+            "events: each step's changed values, then one end-of-step beat, every step"
+        },
+        in_aw_decl: decl(u64::from(addr_bits(plan.layers[0].inputs))),
+        x_decl: decl(u64::from(net.payload_bits_in(0))),
+        out_aw_decl: decl(u64::from(addr_bits(plan.layers[n_layers - 2].neurons))),
+        out_pay_decl: decl(u64::from(net.layers[n_layers - 2].q.state_bits)),
+        scores_decl: decl(n_cls as u64 * u64::from(readout.state_bits)),
+        cls_decl: decl(u64::from(cls_w)),
+        dbg_valid_decl: decl(n_dbg),
+        dbg_addr_decl: decl(n_dbg * 24),
+        dbg_pay_decl: decl(n_dbg * 32),
+        layers: &layers.top,
+        ro_bits: readout.state_bits,
+        steps_last: plan.steps - 1,
+        early_exit: plan.early_exit,
+        frame_int: u32::from(plan.frame_input),
+        binary: net.coding == Coding::Binary,
+        binary_payloads: (1..n_layers)
+            .map(|i| format!("ev{i}_payload"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        last_ev: n_layers - 1,
+        cls_zero: lit(cls_w, 0),
+        cls_last: lit(cls_w, (n_cls.max(1) - 1) as u64),
+        pos_decl: decl(u64::from(pos_w)),
+        pos_zero: lit(pos_w, 0),
+        pos_last: lit(pos_w, n_layers as u64 - 1),
+        li_expr: if plan.delay == 0 {
+            "pos_q".to_string()
+        } else {
+            format!("{} - pos_q", lit(pos_w, n_layers as u64 - 1))
+        },
+    }
+}
+
+/// The testbench's context: the top's ports, and how to drive and log them.
+fn tb_ctx<'a>(net: &QNetwork, plan: &Plan, header: &str, top: &TopCtx<'a>) -> TbCtx<'a> {
+    let readout = plan.layers.last().expect("plan has layers");
+    TbCtx {
+        w: WireCtx::new(),
+        header: header.to_string(),
+        module: plan.top.clone(),
+        in_aw_decl: top.in_aw_decl.clone(),
+        x_decl: top.x_decl.clone(),
+        out_aw_decl: top.out_aw_decl.clone(),
+        out_pay_decl: top.out_pay_decl.clone(),
+        scores_decl: top.scores_decl.clone(),
+        cls_decl: top.cls_decl.clone(),
+        dbg_valid_decl: top.dbg_valid_decl.clone(),
+        dbg_addr_decl: top.dbg_addr_decl.clone(),
+        dbg_pay_decl: top.dbg_pay_decl.clone(),
+        layers: top.layers,
+        dbg_lanes: dbg_lanes(plan),
+        n_classes: readout.neurons,
+        ro_bits: readout.state_bits,
+        in_slice: format!("[{}:0]", addr_bits(plan.layers[0].inputs) - 1),
+        x_slice: format!("[{}:0]", net.payload_bits_in(0).max(1) - 1),
+    }
 }
 
 #[derive(Template)]
@@ -738,16 +981,28 @@ struct CoreRef {
     dbg_pay_sel: String,
 }
 
-/// The cores of a layer: (plan, integer layer, module, first channel) per core; the
-/// layer itself when it has one core. Core k holds channels [k·Cc, min((k+1)·Cc, C)).
-fn core_units(
-    plan: &Plan,
-    lp: &LayerPlan,
-    l: &asnn_numerics::QLayer,
-) -> Vec<(LayerPlan, asnn_numerics::QLayer, String, usize)> {
+/// One core of a layer, or the layer itself when it has one core.
+struct CoreUnit {
+    /// The core's share of the layer plan (its channels and neurons).
+    plan: LayerPlan,
+    /// The core's share of the integer layer (its channels' weights and biases).
+    layer: QLayer,
+    module: String,
+    /// The layer's first channel this core holds.
+    first_channel: usize,
+}
+
+/// The cores of a layer; the layer itself when it has one core. Core k holds channels
+/// [k·Cc, min((k+1)·Cc, C)).
+fn core_units(plan: &Plan, lp: &LayerPlan, l: &QLayer) -> Vec<CoreUnit> {
     let base = format!("{}_l{}", plan.top, lp.index);
     if lp.cores == 1 {
-        return vec![(lp.clone(), l.clone(), base, 0)];
+        return vec![CoreUnit {
+            plan: lp.clone(),
+            layer: l.clone(),
+            module: base,
+            first_channel: 0,
+        }];
     }
     let cc = lp.core_channels;
     (0..lp.cores as usize)
@@ -780,7 +1035,12 @@ fn core_units(
             let mut sp = lp.clone();
             sp.channels = real;
             sp.neurons = real * lp.positions;
-            Some((sp, sub, format!("{base}_c{k}"), lo))
+            Some(CoreUnit {
+                plan: sp,
+                layer: sub,
+                module: format!("{base}_c{k}"),
+                first_channel: lo,
+            })
         })
         .collect()
 }
@@ -864,16 +1124,15 @@ fn cores_wrapper(
         m_pay_sel: format!("[{}:0]", b - 1),
         cores: refs,
     };
-    let text = ctx
-        .render()
-        .map_err(|e| GenError::Template(e.to_string()))?;
+    let text = render(&ctx)?;
     let mut top = c0.clone();
     top.module = module.clone();
     top.scores_decl = decl(lp.neurons as u64 * u64::from(b));
     if !lp.readout {
-        top.dbg_valid_sel = format!("[{}:{}]", dbg_base + total_lanes - 1, dbg_base);
-        top.dbg_addr_sel = format!("[{}:{}]", (dbg_base + total_lanes) * 24 - 1, dbg_base * 24);
-        top.dbg_pay_sel = format!("[{}:{}]", (dbg_base + total_lanes) * 32 - 1, dbg_base * 32);
+        let dbg = DbgSel::lanes(dbg_base, total_lanes);
+        top.dbg_valid_sel = dbg.valid;
+        top.dbg_addr_sel = dbg.addr;
+        top.dbg_pay_sel = dbg.pay;
     }
     Ok((
         top,

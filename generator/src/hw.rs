@@ -89,3 +89,9 @@ fn default_device() -> String {
 fn one() -> u32 {
     1
 }
+
+/// Parses `hw.toml` text; unknown keys are errors (the file is read by `asnn-import`).
+pub fn parse_hw_toml(text: &str) -> Result<HwSpec, String> {
+    let f: HwFile = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())?;
+    Ok(f.hardware)
+}

@@ -13,6 +13,7 @@
 pub mod board;
 pub mod device;
 pub mod emit;
+pub mod family;
 pub mod hw;
 pub mod plan;
 

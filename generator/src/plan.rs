@@ -2,11 +2,11 @@
 //! model, derived from the integer network and the user's `[hardware]` choices, and
 //! checked against the device before anything is generated.
 
-use crate::device::{device, device_names, Device, Family};
-use crate::hw::{HwSpec, MemKindChoice};
+use crate::device::{device, device_names, Device};
+use crate::hw::{HwSpec, LayerHw, MemKindChoice};
 use crate::GenError;
 use asnn_numerics::fixed::bits_for;
-use asnn_numerics::{Coding, Conn, PoolKind, QNetwork};
+use asnn_numerics::{Coding, Conn, PoolKind, QLayer, QNetwork};
 use serde::Serialize;
 
 /// Pipeline depth of the spiking neuron (`asnn_neuron.v`: 8 register stages, every
@@ -163,6 +163,31 @@ pub struct StepInput {
 }
 
 impl Plan {
+    /// Decay and adaptation multipliers the plan puts in DSPs (constant multiplies of
+    /// the neuron pipelines: `asnn_neuron` 5, 4 in a first layer, 3 pooled; readout 2,
+    /// 1 first; twice that for a state wider than 16 bits).
+    pub fn neuron_multipliers(&self) -> u64 {
+        self.layers
+            .iter()
+            .map(|l| {
+                let per = match (l.readout, l.index == 0) {
+                    (true, true) => 1,
+                    (true, false) => 2,
+                    (false, true) => 4,
+                    (false, false) => {
+                        if l.conv.as_ref().is_some_and(|c| c.max_pool.is_some()) {
+                            3
+                        } else {
+                            5
+                        }
+                    }
+                };
+                let wide = if l.state_bits > 16 { 2 } else { 1 };
+                u64::from(l.lanes * l.cores) * per * wide
+            })
+            .sum()
+    }
+
     /// Predicted cycles of one sample, given per step and layer the number of events
     /// that reached the layer's synapse unit (for the first layer: input values that
     /// changed) and, for event input, per step the rest of the input (`input`; ignored
@@ -220,22 +245,65 @@ impl Plan {
 /// Checks the network and the user's choices and makes the plan.
 pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan, GenError> {
     net.validate().map_err(|e| GenError::Network(e.0))?;
-    let dev = *device(&hw.device).ok_or_else(|| {
+    let dev = target_device(hw)?;
+    let clock_mhz = target_clock(hw, &dev)?;
+    check_supported(net, hw)?;
+    let mut layers = Vec::new();
+    for i in 0..net.layers.len() {
+        layers.push(layer_plan(net, hw, &dev, i, frame_input)?);
+    }
+    place_memories(&dev, hw, &mut layers);
+    let usage = MemoryUse::of(&layers);
+    check_capacity(&dev, &layers, usage.bram_blocks, usage.spram_blocks)?;
+    let cycle_model = cycle_model(&layers);
+    let floor = step_floor(&layers, frame_input, cycle_model.argmax_cycles);
+    let by_kind = usage.by_kind;
+    Ok(Plan {
+        top: top_name(&net.name),
+        network: net.name.clone(),
+        device: dev,
+        clock_mhz,
+        coding: net.coding,
+        delay: net.delay,
+        steps: net.steps,
+        frame_input,
+        early_exit: hw.early_exit,
+        total_memory_bits: by_kind.bram + by_kind.spram + by_kind.regs,
+        memory_bits_by_kind: by_kind,
+        bram_blocks: usage.bram_blocks,
+        spram_blocks: usage.spram_blocks,
+        layers,
+        estimated_cycles_per_step: floor,
+        cycle_model,
+    })
+}
+
+/// The device `hw` names.
+fn target_device(hw: &HwSpec) -> Result<Device, GenError> {
+    device(&hw.device).copied().ok_or_else(|| {
         GenError::Hw(format!(
             "device = \"{}\" is unknown; known devices: {}",
             hw.device,
             device_names()
         ))
-    })?;
-    let clock_mhz = hw.clock_mhz.unwrap_or(match dev.family {
-        Family::Ice40 => 24.0,
-        Family::Ecp5 => 50.0,
-    });
+    })
+}
+
+/// The clock `hw` asks for (default: the device family's usual figure), checked.
+fn target_clock(hw: &HwSpec, dev: &Device) -> Result<f64, GenError> {
+    let clock_mhz = hw.clock_mhz.unwrap_or(dev.family.facts().default_clock_mhz);
     if !(clock_mhz.is_finite() && clock_mhz > 0.0 && clock_mhz <= 1000.0) {
         return Err(GenError::Hw(format!(
             "clock_mhz = {clock_mhz} must be in (0, 1000]"
         )));
     }
+    Ok(clock_mhz)
+}
+
+/// Refuses what the hardware cannot do whatever the layers' choices: no spiking layer,
+/// a step or early-exit count above the 16-bit counters, and per-layer overrides that
+/// name no layer.
+fn check_supported(net: &QNetwork, hw: &HwSpec) -> Result<(), GenError> {
     if net.layers.len() < 2 {
         return Err(GenError::Unsupported(format!(
             "network '{}' has no spiking layer; the hardware needs at least one before the readout",
@@ -254,11 +322,11 @@ pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan,
             hw.early_exit
         )));
     }
-    for o in &hw.layer {
-        if !net.layers.iter().any(|l| l.name == o.name) {
+    for layer_hw in &hw.layer {
+        if !net.layers.iter().any(|l| l.name == layer_hw.name) {
             return Err(GenError::Hw(format!(
                 "[[hardware.layer]] name = \"{}\" matches no layer (layers: {})",
-                o.name,
+                layer_hw.name,
                 net.layers
                     .iter()
                     .map(|l| l.name.as_str())
@@ -267,219 +335,290 @@ pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan,
             )));
         }
     }
-    let mut layers = Vec::new();
-    for (i, l) in net.layers.iter().enumerate() {
-        let o = hw.layer.iter().find(|o| o.name == l.name);
-        let lanes = o.and_then(|o| o.lanes).unwrap_or(hw.lanes);
-        // The global `cores` is capped at a layer's channel count; a per-layer one is not.
-        let cores = o.and_then(|o| o.cores).unwrap_or_else(|| {
-            hw.cores
-                .min(l.conn.n_channels() as u32)
-                .max(1)
-                .min(hw.cores.max(1))
-        });
-        if !(1..=64).contains(&lanes) {
-            return Err(GenError::Hw(format!(
-                "layer '{}': lanes = {lanes} must be in 1..=64",
-                l.name
-            )));
-        }
-        if cores == 0 || cores as usize > l.conn.n_channels() || cores > 16 {
-            return Err(GenError::Hw(format!(
-                "layer '{}': cores = {cores} must be in 1..=min(16, its {} channels)",
-                l.name,
-                l.conn.n_channels()
-            )));
-        }
-        let (kind, channels, positions, conv) = match l.conn {
-            Conn::Dense { n_out, .. } => ("dense", n_out, 1, None),
-            Conn::Conv(g) => {
-                let (pool, max_pool) = match g.pool {
-                    None => (1, None),
-                    Some(p) if p.kind == PoolKind::Max => (1, Some((p.kernel, p.stride))),
-                    Some(p) if p.stride != p.kernel => {
-                        return Err(GenError::Unsupported(format!(
-                            "layer '{}': average pool with stride {} != kernel {} (overlapping windows) is not implemented in hardware",
-                            l.name, p.stride, p.kernel
-                        )))
-                    }
-                    Some(p) => (p.kernel, None),
-                };
-                let (ch, cw) = g.conv_hw();
-                let (oh, ow) = g.out_hw();
-                (
-                    "conv2d",
-                    g.out_c,
-                    oh * ow,
-                    Some(ConvPlan {
-                        in_c: g.in_c,
-                        in_h: g.in_h,
-                        in_w: g.in_w,
-                        kernel: g.kernel,
-                        stride: g.stride,
-                        padding: g.padding,
-                        conv_h: ch,
-                        conv_w: cw,
-                        pool,
-                        max_pool,
-                        out_h: oh,
-                        out_w: ow,
-                    }),
-                )
-            }
-        };
-        // Each core holds ceil(channels / cores) channels (the last may hold fewer);
-        // memories below are per core.
-        let core_channels = channels.div_ceil(cores as usize);
-        let cg = core_channels.div_ceil(lanes as usize);
-        // With a max pool the accumulator and {I, Sd} live per conv output (targets),
-        // {Sh, Td} per pooled neuron.
-        let max_pool = conv.as_ref().and_then(|c| c.max_pool);
-        let target_positions = match (&conv, max_pool) {
-            (Some(c), Some(_)) => c.conv_h * c.conv_w,
-            _ => positions,
-        };
-        let depth = cg * target_positions;
-        let b = l.q.state_bits;
-        let acc_bits = net.acc_bits(i);
-        let payload_in_bits = if i == 0 {
-            net.payload_bits_in(0) + 1
-        } else if net.coding == Coding::Graded {
-            net.layers[i - 1].q.state_bits
-        } else {
-            0
-        };
-        let walk_cycles = match &conv {
-            None => cg as u64,
-            Some(c) => (c.kernel * c.kernel * cg) as u64,
-        };
-        let w_depth = match &conv {
-            None => l.conn.n_in() * cg,
-            Some(c) => cg * c.in_c * c.kernel * c.kernel,
-        } as u64;
-        let lat = if l.readout {
-            READOUT_LATENCY
-        } else {
-            NEURON_LATENCY
-        };
-        let lane_neurons = (cg * positions) as u64;
-        let fifo_depth = lane_neurons.next_power_of_two().max(2);
-        let p = u64::from(lanes);
-        let st_w = if l.readout || max_pool.is_some() {
-            2 * b
-        } else {
-            4 * b
-        };
-        let weights_kind = match o.and_then(|o| o.weights).unwrap_or(hw.weights) {
-            MemKindChoice::Spram => MemKind::Spram,
-            _ => MemKind::Bram,
-        };
-        let mut memories = vec![
-            mem(
-                &dev,
-                "weights",
-                weights_kind,
-                lanes * l.q.weight_bits,
-                w_depth,
-            ),
-            mem(&dev, "bias", MemKind::Bram, lanes * b, cg as u64),
-            mem(
-                &dev,
-                "accumulator",
-                MemKind::Bram,
-                lanes * acc_bits,
-                depth as u64,
-            ),
-            mem(&dev, "state", MemKind::Bram, lanes * st_w, depth as u64),
-        ];
-        if max_pool.is_some() {
-            memories.push(mem(
-                &dev,
-                "pooled_state",
-                MemKind::Bram,
-                lanes * 2 * b,
-                (cg * positions) as u64,
-            ));
-        }
-        if !l.readout {
-            let out_aw = addr_bits(l.conn.n_out());
-            // One FIFO per lane (asnn_fifo.v: registers, or block RAM behind a two-word
-            // output queue when the memory rules give it block RAM).
-            let one = mem(&dev, "aer_fifos", MemKind::Bram, out_aw + b, fifo_depth);
-            memories.push(MemPlan {
-                name: "aer_fifos",
-                kind: one.kind,
-                width: out_aw + b,
-                depth: p * fifo_depth,
-                bits: p * fifo_depth * u64::from(out_aw + b),
-                blocks: p * one.blocks,
-                load_port: false,
-                copies: 1,
-            });
-        }
-        let mut clear_cycles = depth as u64;
-        if i == 0 && !frame_input {
-            let x_w = net.payload_bits_in(0);
-            memories.push(mem(
-                &dev,
-                "held_input",
-                MemKind::Bram,
-                x_w,
-                l.conn.n_in() as u64,
-            ));
-            clear_cycles = clear_cycles.max(l.conn.n_in() as u64 + 1);
-        }
-        for m in &mut memories {
-            m.copies = cores;
-            m.bits *= u64::from(cores);
-            m.blocks *= u64::from(cores);
-        }
-        if cores > 1 && memories[0].kind == MemKind::Spram {
-            return Err(GenError::Unsupported(format!(
-                "layer '{}': SPRAM weights with cores > 1 (one load port per core) are not implemented",
-                l.name
-            )));
-        }
-        layers.push(LayerPlan {
-            index: i,
-            name: l.name.clone(),
-            kind,
-            readout: l.readout,
-            neurons: l.conn.n_out(),
-            inputs: l.conn.n_in(),
-            channels,
-            positions,
-            lanes,
-            cores,
-            core_channels,
-            channel_groups: cg,
-            depth,
-            conv,
-            state_bits: b,
-            weight_bits: l.q.weight_bits,
-            acc_bits,
-            payload_in_bits,
-            fifo_depth,
-            memories,
-            walk_cycles,
-            // Max pool: pass 1 (targets, readout-like pipeline) then pass 2 (K² window
-            // reads per pooled neuron, one clock to the data, the neuron's 3 stages).
-            sweep_cycles: match max_pool {
-                None => depth as u64 + lat + 1,
-                Some((k, _)) => {
-                    // pass 1: reads, drain, hand-over; pass 2: reads, data, neuron, done
-                    (depth as u64 + READOUT_LATENCY + 1)
-                        + ((cg * positions * k * k) as u64 + 1 + NEURON_LATENCY + 1)
+    Ok(())
+}
+
+/// Lanes and cores of one layer.
+struct Parallelism {
+    lanes: u32,
+    cores: u32,
+}
+
+/// The layer's lanes and cores: its own override, else the global choice (the global
+/// `cores` is capped at the layer's channel count; a per-layer one is not), checked.
+fn parallelism(
+    hw: &HwSpec,
+    layer_hw: Option<&LayerHw>,
+    l: &QLayer,
+) -> Result<Parallelism, GenError> {
+    let lanes = layer_hw.and_then(|o| o.lanes).unwrap_or(hw.lanes);
+    let cores = layer_hw.and_then(|o| o.cores).unwrap_or_else(|| {
+        hw.cores
+            .min(l.conn.n_channels() as u32)
+            .max(1)
+            .min(hw.cores.max(1))
+    });
+    if !(1..=64).contains(&lanes) {
+        return Err(GenError::Hw(format!(
+            "layer '{}': lanes = {lanes} must be in 1..=64",
+            l.name
+        )));
+    }
+    if cores == 0 || cores as usize > l.conn.n_channels() || cores > 16 {
+        return Err(GenError::Hw(format!(
+            "layer '{}': cores = {cores} must be in 1..=min(16, its {} channels)",
+            l.name,
+            l.conn.n_channels()
+        )));
+    }
+    Ok(Parallelism { lanes, cores })
+}
+
+/// What the hardware walks in one layer: output channels and positions per channel.
+struct LayerShape {
+    kind: &'static str,
+    channels: usize,
+    positions: usize,
+    conv: Option<ConvPlan>,
+}
+
+/// The layer's shape; refuses an average pool with overlapping windows.
+fn layer_shape(l: &QLayer) -> Result<LayerShape, GenError> {
+    Ok(match l.conn {
+        Conn::Dense { n_out, .. } => LayerShape {
+            kind: "dense",
+            channels: n_out,
+            positions: 1,
+            conv: None,
+        },
+        Conn::Conv(g) => {
+            let (pool, max_pool) = match g.pool {
+                None => (1, None),
+                Some(p) if p.kind == PoolKind::Max => (1, Some((p.kernel, p.stride))),
+                Some(p) if p.stride != p.kernel => {
+                    return Err(GenError::Unsupported(format!(
+                        "layer '{}': average pool with stride {} != kernel {} (overlapping windows) is not implemented in hardware",
+                        l.name, p.stride, p.kernel
+                    )))
                 }
-            },
-            clear_cycles,
+                Some(p) => (p.kernel, None),
+            };
+            let (conv_h, conv_w) = g.conv_hw();
+            let (out_h, out_w) = g.out_hw();
+            LayerShape {
+                kind: "conv2d",
+                channels: g.out_c,
+                positions: out_h * out_w,
+                conv: Some(ConvPlan {
+                    in_c: g.in_c,
+                    in_h: g.in_h,
+                    in_w: g.in_w,
+                    kernel: g.kernel,
+                    stride: g.stride,
+                    padding: g.padding,
+                    conv_h,
+                    conv_w,
+                    pool,
+                    max_pool,
+                    out_h,
+                    out_w,
+                }),
+            }
+        }
+    })
+}
+
+/// The plan of layer `i`: parallelism, shape, memories and cycle figures, checked.
+fn layer_plan(
+    net: &QNetwork,
+    hw: &HwSpec,
+    dev: &Device,
+    i: usize,
+    frame_input: bool,
+) -> Result<LayerPlan, GenError> {
+    let l = &net.layers[i];
+    let layer_hw = hw.layer.iter().find(|o| o.name == l.name);
+    let Parallelism { lanes, cores } = parallelism(hw, layer_hw, l)?;
+    let shape = layer_shape(l)?;
+    // Each core holds ceil(channels / cores) channels (the last may hold fewer);
+    // memories below are per core.
+    let core_channels = shape.channels.div_ceil(cores as usize);
+    let groups = core_channels.div_ceil(lanes as usize);
+    // With a max pool the accumulator and {I, Sd} live per conv output (targets),
+    // {Sh, Td} per pooled neuron.
+    let max_pool = shape.conv.as_ref().and_then(|c| c.max_pool);
+    let target_positions = match (&shape.conv, max_pool) {
+        (Some(c), Some(_)) => c.conv_h * c.conv_w,
+        _ => shape.positions,
+    };
+    let depth = groups * target_positions;
+    let payload_in_bits = if i == 0 {
+        net.payload_bits_in(0) + 1
+    } else if net.coding == Coding::Graded {
+        net.layers[i - 1].q.state_bits
+    } else {
+        0
+    };
+    let walk_cycles = match &shape.conv {
+        None => groups as u64,
+        Some(c) => (c.kernel * c.kernel * groups) as u64,
+    };
+    let lane_neurons = (groups * shape.positions) as u64;
+    // The first layer of an event-input design holds every input's last value.
+    let held_input_bits = (i == 0 && !frame_input).then(|| net.payload_bits_in(0));
+    let mut clear_cycles = depth as u64;
+    if held_input_bits.is_some() {
+        clear_cycles = clear_cycles.max(l.conn.n_in() as u64 + 1);
+    }
+    let weights_kind = match layer_hw.and_then(|o| o.weights).unwrap_or(hw.weights) {
+        MemKindChoice::Spram => MemKind::Spram,
+        _ => MemKind::Bram,
+    };
+    let mut lp = LayerPlan {
+        index: i,
+        name: l.name.clone(),
+        kind: shape.kind,
+        readout: l.readout,
+        neurons: l.conn.n_out(),
+        inputs: l.conn.n_in(),
+        channels: shape.channels,
+        positions: shape.positions,
+        lanes,
+        cores,
+        core_channels,
+        channel_groups: groups,
+        depth,
+        conv: shape.conv,
+        state_bits: l.q.state_bits,
+        weight_bits: l.q.weight_bits,
+        acc_bits: net.acc_bits(i),
+        payload_in_bits,
+        fifo_depth: lane_neurons.next_power_of_two().max(2),
+        // Filled in below, from the layer's geometry.
+        memories: Vec::new(),
+        walk_cycles,
+        sweep_cycles: sweep_cycles(l.readout, depth, groups * shape.positions, max_pool),
+        clear_cycles,
+    };
+    lp.memories = layer_memories(dev, &lp, weights_kind, held_input_bits);
+    if cores > 1 && lp.memories[0].kind == MemKind::Spram {
+        return Err(GenError::Unsupported(format!(
+            "layer '{}': SPRAM weights with cores > 1 (one load port per core) are not implemented",
+            l.name
+        )));
+    }
+    Ok(lp)
+}
+
+/// Cycles of a layer's neuron sweep over `depth` words; with a max pool, pass 1
+/// (targets, readout-like pipeline) then pass 2 (K² window reads for each of the
+/// `pooled` neurons, one clock to the data, the neuron's stages).
+fn sweep_cycles(
+    readout: bool,
+    depth: usize,
+    pooled: usize,
+    max_pool: Option<(usize, usize)>,
+) -> u64 {
+    let latency = if readout {
+        READOUT_LATENCY
+    } else {
+        NEURON_LATENCY
+    };
+    match max_pool {
+        None => depth as u64 + latency + 1,
+        Some((k, _)) => {
+            // pass 1: reads, drain, hand-over; pass 2: reads, data, neuron, done
+            (depth as u64 + READOUT_LATENCY + 1)
+                + ((pooled * k * k) as u64 + 1 + NEURON_LATENCY + 1)
+        }
+    }
+}
+
+/// The memories of layer `lp` (weights first, in `weights`), each copied once per core;
+/// `held_input_bits`: the width of the held input values, for the first layer of an
+/// event-input design.
+fn layer_memories(
+    dev: &Device,
+    lp: &LayerPlan,
+    weights: MemKind,
+    held_input_bits: Option<u32>,
+) -> Vec<MemPlan> {
+    let lanes = lp.lanes;
+    let groups = lp.channel_groups;
+    let state_bits = lp.state_bits;
+    let max_pool = lp.conv.as_ref().and_then(|c| c.max_pool);
+    let w_depth = match &lp.conv {
+        None => lp.inputs * groups,
+        Some(c) => groups * c.in_c * c.kernel * c.kernel,
+    } as u64;
+    let state_w = if lp.readout || max_pool.is_some() {
+        2 * state_bits
+    } else {
+        4 * state_bits
+    };
+    let depth = lp.depth as u64;
+    let mut memories = vec![
+        mem(dev, "weights", weights, lanes * lp.weight_bits, w_depth),
+        mem(
+            dev,
+            "bias",
+            MemKind::Bram,
+            lanes * state_bits,
+            groups as u64,
+        ),
+        mem(
+            dev,
+            "accumulator",
+            MemKind::Bram,
+            lanes * lp.acc_bits,
+            depth,
+        ),
+        mem(dev, "state", MemKind::Bram, lanes * state_w, depth),
+    ];
+    if max_pool.is_some() {
+        memories.push(mem(
+            dev,
+            "pooled_state",
+            MemKind::Bram,
+            lanes * 2 * state_bits,
+            (groups * lp.positions) as u64,
+        ));
+    }
+    if !lp.readout {
+        let event_w = addr_bits(lp.neurons) + state_bits;
+        let n_fifos = u64::from(lanes);
+        // One FIFO per lane (asnn_fifo.v: registers, or block RAM behind a two-word
+        // output queue when the memory rules give it block RAM).
+        let one = mem(dev, "aer_fifos", MemKind::Bram, event_w, lp.fifo_depth);
+        memories.push(MemPlan {
+            name: "aer_fifos",
+            kind: one.kind,
+            width: event_w,
+            depth: n_fifos * lp.fifo_depth,
+            bits: n_fifos * lp.fifo_depth * u64::from(event_w),
+            blocks: n_fifos * one.blocks,
+            load_port: false,
+            copies: 1,
         });
     }
-    // Placement while block RAM overflows: first (iCE40) the weight memories that fill
-    // SPRAM well go there (largest first), then the memories that use their blocks worst
-    // (few bits per block, e.g. wide and shallow lane-packed state) go back to logic if
-    // at most the family's fallback size each (logic is the scarcer resource), and only
-    // then any remaining weights go to SPRAM, however poorly they fill it.
+    if let Some(x_w) = held_input_bits {
+        memories.push(mem(dev, "held_input", MemKind::Bram, x_w, lp.inputs as u64));
+    }
+    for m in &mut memories {
+        m.copies = lp.cores;
+        m.bits *= u64::from(lp.cores);
+        m.blocks *= u64::from(lp.cores);
+    }
+    memories
+}
+
+/// Placement while block RAM overflows: first (iCE40) the weight memories that fill
+/// SPRAM well go there (largest first), then the memories that use their blocks worst
+/// (few bits per block, e.g. wide and shallow lane-packed state) go back to logic if
+/// at most the family's fallback size each (logic is the scarcer resource), and only
+/// then any remaining weights go to SPRAM, however poorly they fill it. Layers whose
+/// weights the user placed are left alone.
+fn place_memories(dev: &Device, hw: &HwSpec, layers: &mut [LayerPlan]) {
     let pinned: Vec<bool> = layers
         .iter()
         .map(|l| {
@@ -489,42 +628,53 @@ pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan,
         })
         .collect();
     let auto_spram = hw.weights == MemKindChoice::Auto && dev.spram_blocks > 0;
-    let bram_used = |layers: &[LayerPlan]| -> u64 {
-        layers
-            .iter()
-            .flat_map(|l| &l.memories)
-            .filter(|m| m.kind == MemKind::Bram)
-            .map(|m| m.blocks)
-            .sum()
-    };
-    let to_spram = |layers: &mut Vec<LayerPlan>, min_fill: f64| {
-        while bram_used(layers) > u64::from(dev.bram_blocks) {
-            let cand = layers
-                .iter()
-                .enumerate()
-                .filter(|(i, l)| !pinned[*i] && l.cores == 1)
-                .filter(|(_, l)| l.memories[0].kind == MemKind::Bram)
-                .filter(|(_, l)| {
-                    let m = &l.memories[0];
-                    let sp = mem(&dev, "weights", MemKind::Spram, m.width, m.depth);
-                    m.bits as f64 >= min_fill * (sp.blocks * u64::from(dev.spram_bits)) as f64
-                })
-                .max_by_key(|(_, l)| l.memories[0].bits)
-                .map(|(i, _)| i);
-            let Some(i) = cand else { break };
-            let m = &layers[i].memories[0];
-            layers[i].memories[0] = mem(&dev, "weights", MemKind::Spram, m.width, m.depth);
-        }
-    };
     if auto_spram {
-        to_spram(&mut layers, 0.25);
+        weights_to_spram(dev, layers, &pinned, 0.25);
     }
-    let fallback_bits = match dev.family {
-        Family::Ice40 => LOGIC_FALLBACK_BITS,
-        Family::Ecp5 => ECP5_LOGIC_FALLBACK_BITS,
-    };
-    while bram_used(&layers) > u64::from(dev.bram_blocks) {
-        let cand = layers
+    worst_filled_to_logic(dev, layers);
+    if auto_spram {
+        weights_to_spram(dev, layers, &pinned, 0.0);
+    }
+}
+
+/// Block RAMs the layers' memories take.
+fn bram_used(layers: &[LayerPlan]) -> u64 {
+    layers
+        .iter()
+        .flat_map(|l| &l.memories)
+        .filter(|m| m.kind == MemKind::Bram)
+        .map(|m| m.blocks)
+        .sum()
+}
+
+/// While block RAM overflows, moves the largest unpinned single-core weight memory that
+/// would fill at least `min_fill` of its SPRAM blocks to SPRAM.
+fn weights_to_spram(dev: &Device, layers: &mut [LayerPlan], pinned: &[bool], min_fill: f64) {
+    while bram_used(layers) > u64::from(dev.bram_blocks) {
+        let candidate = layers
+            .iter()
+            .enumerate()
+            .filter(|(i, l)| !pinned[*i] && l.cores == 1)
+            .filter(|(_, l)| l.memories[0].kind == MemKind::Bram)
+            .filter(|(_, l)| {
+                let m = &l.memories[0];
+                let sp = mem(dev, "weights", MemKind::Spram, m.width, m.depth);
+                m.bits as f64 >= min_fill * (sp.blocks * u64::from(dev.spram_bits)) as f64
+            })
+            .max_by_key(|(_, l)| l.memories[0].bits)
+            .map(|(i, _)| i);
+        let Some(i) = candidate else { break };
+        let m = &layers[i].memories[0];
+        layers[i].memories[0] = mem(dev, "weights", MemKind::Spram, m.width, m.depth);
+    }
+}
+
+/// While block RAM overflows, moves the block-RAM memory (weights aside) with the
+/// fewest bits per block, of at most the family's fallback size, to logic.
+fn worst_filled_to_logic(dev: &Device, layers: &mut [LayerPlan]) {
+    let fallback_bits = dev.family.facts().logic_fallback_bits;
+    while bram_used(layers) > u64::from(dev.bram_blocks) {
+        let candidate = layers
             .iter()
             .enumerate()
             .flat_map(|(i, l)| l.memories.iter().enumerate().map(move |(k, m)| (i, k, m)))
@@ -533,34 +683,66 @@ pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan,
             })
             .min_by_key(|(_, _, m)| (m.bits * 1000 / m.blocks.max(1), m.bits))
             .map(|(i, k, _)| (i, k));
-        let Some((i, k)) = cand else { break };
+        let Some((i, k)) = candidate else { break };
         let m = &mut layers[i].memories[k];
         m.kind = MemKind::Regs;
         m.blocks = 0;
     }
-    if auto_spram {
-        to_spram(&mut layers, 0.0);
-    }
-    let mut by_kind = Bits::default();
-    let (mut bram_blocks, mut spram_blocks) = (0, 0);
-    for m in layers.iter().flat_map(|l| &l.memories) {
-        match m.kind {
-            MemKind::Bram => {
-                by_kind.bram += m.bits;
-                bram_blocks += m.blocks;
+}
+
+/// Memory bits by kind and blocks taken, over every layer.
+struct MemoryUse {
+    by_kind: Bits,
+    bram_blocks: u64,
+    spram_blocks: u64,
+}
+
+impl MemoryUse {
+    fn of(layers: &[LayerPlan]) -> Self {
+        let mut usage = MemoryUse {
+            by_kind: Bits::default(),
+            bram_blocks: 0,
+            spram_blocks: 0,
+        };
+        for m in layers.iter().flat_map(|l| &l.memories) {
+            match m.kind {
+                MemKind::Bram => {
+                    usage.by_kind.bram += m.bits;
+                    usage.bram_blocks += m.blocks;
+                }
+                MemKind::Spram => {
+                    usage.by_kind.spram += m.bits;
+                    usage.spram_blocks += m.blocks;
+                }
+                MemKind::Regs => usage.by_kind.regs += m.bits,
             }
-            MemKind::Spram => {
-                by_kind.spram += m.bits;
-                spram_blocks += m.blocks;
-            }
-            MemKind::Regs => by_kind.regs += m.bits,
         }
+        usage
     }
-    check_capacity(&dev, &layers, bram_blocks, spram_blocks)?;
+}
+
+/// The cycle model's constants for these layers: the longest clear and the argmax.
+fn cycle_model(layers: &[LayerPlan]) -> CycleModel {
     let clear = layers.iter().map(|l| l.clear_cycles).max().unwrap_or(0);
     // top.v C_ARGMAX (one clock per class) and C_ARGMAX_LAST.
     let argmax = layers.last().map_or(0, |l| l.neurons as u64 + 1);
-    let floor: u64 = layers
+    CycleModel {
+        formula: format!(
+            "sample = clear + 2 + sum over steps [ sum over layers ( 3 + syn(E) if the layer has a synaptic phase, else 1; 3 + sweep ) + 1 + classes + 1 ] + 1; syn(E) = E x walk + 3 (E > 0), 1 (E = 0; first layer, frame input: 2); sweep = depth + latency + 1, latency {NEURON_LATENCY} (spiking) or {READOUT_LATENCY} (readout) (max pool: depth + {} + pooled x K² + {})",
+            READOUT_LATENCY + 1,
+            NEURON_LATENCY + 2
+        ),
+        phase_overhead: PHASE_OVERHEAD,
+        step_overhead: STEP_OVERHEAD,
+        syn_overhead: SYN_OVERHEAD,
+        clear_cycles: clear,
+        argmax_cycles: argmax,
+    }
+}
+
+/// Cycles of a step with no synaptic event anywhere (the sweep floor).
+fn step_floor(layers: &[LayerPlan], frame_input: bool, argmax_cycles: u64) -> u64 {
+    layers
         .iter()
         .map(|l| {
             PHASE_OVERHEAD
@@ -573,36 +755,7 @@ pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan,
         })
         .sum::<u64>()
         + STEP_OVERHEAD
-        + argmax;
-    Ok(Plan {
-        top: top_name(&net.name),
-        network: net.name.clone(),
-        device: dev,
-        clock_mhz,
-        coding: net.coding,
-        delay: net.delay,
-        steps: net.steps,
-        frame_input,
-        early_exit: hw.early_exit,
-        total_memory_bits: by_kind.bram + by_kind.spram + by_kind.regs,
-        memory_bits_by_kind: by_kind,
-        bram_blocks,
-        spram_blocks,
-        layers,
-        estimated_cycles_per_step: floor,
-        cycle_model: CycleModel {
-            formula: format!(
-                "sample = clear + 2 + sum over steps [ sum over layers ( 3 + syn(E) if the layer has a synaptic phase, else 1; 3 + sweep ) + 1 + classes + 1 ] + 1; syn(E) = E x walk + 3 (E > 0), 1 (E = 0; first layer, frame input: 2); sweep = depth + latency + 1, latency {NEURON_LATENCY} (spiking) or {READOUT_LATENCY} (readout) (max pool: depth + {} + pooled x K² + {})",
-                READOUT_LATENCY + 1,
-                NEURON_LATENCY + 2
-            ),
-            phase_overhead: PHASE_OVERHEAD,
-            step_overhead: STEP_OVERHEAD,
-            syn_overhead: SYN_OVERHEAD,
-            clear_cycles: clear,
-            argmax_cycles: argmax,
-        },
-    })
+        + argmax_cycles
 }
 
 /// Refuses a plan above the device, naming the layer, resource and numbers.
@@ -663,19 +816,13 @@ fn check_capacity(
 /// at most 32 words in logic put 16,432 flip-flops in the design, took routing from
 /// 278 s to 1,062 s and Fmax from 42.4 to 37.7 MHz, with 162 of 208 block RAMs unused.
 /// On iCE40 every bit kept in logic costs a whole logic cell, so the bar is lower.
-pub const LOGIC_MAX_BITS: u64 = 1024;
-pub const ICE40_LOGIC_MAX_BITS: u64 = 256;
-/// The largest memory the block-RAM overflow pass moves back to logic (iCE40 / ECP5).
-pub const LOGIC_FALLBACK_BITS: u64 = 4096;
-pub const ECP5_LOGIC_FALLBACK_BITS: u64 = 16384;
-
+/// The bars are per family (`family::*::FACTS.logic_max_bits`, 1,024 bits on ECP5,
+/// 256 on iCE40; `logic_fallback_bits`, 16,384 and 4,096).
+///
 /// Whether a memory this size stays in logic on `dev`.
 pub fn keep_in_logic(dev: &Device, width: u32, depth: u64) -> bool {
     let bits = u64::from(width) * depth;
-    match dev.family {
-        Family::Ice40 => bits <= ICE40_LOGIC_MAX_BITS,
-        Family::Ecp5 => bits <= LOGIC_MAX_BITS,
-    }
+    bits <= dev.family.facts().logic_max_bits
 }
 
 fn mem(dev: &Device, name: &'static str, kind: MemKind, width: u32, depth: u64) -> MemPlan {
@@ -706,17 +853,7 @@ fn mem(dev: &Device, name: &'static str, kind: MemKind, width: u32, depth: u64) 
 
 /// Blocks for a `width` x `depth` memory: the best of the block's aspect ratios.
 fn bram_blocks(dev: &Device, width: u32, depth: u64) -> u64 {
-    let shapes: &[(u64, u64)] = match dev.family {
-        Family::Ice40 => &[(16, 256), (8, 512), (4, 1024), (2, 2048)],
-        Family::Ecp5 => &[
-            (36, 512),
-            (18, 1024),
-            (9, 2048),
-            (4, 4096),
-            (2, 8192),
-            (1, 16384),
-        ],
-    };
+    let shapes = dev.family.facts().bram_shapes;
     shapes
         .iter()
         .map(|&(w, d)| u64::from(width).div_ceil(w) * depth.div_ceil(d))

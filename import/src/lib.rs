@@ -5,18 +5,18 @@
 
 pub mod dataset;
 pub mod format;
-pub mod hw;
 pub mod network;
+pub mod table;
 pub mod weights;
 
 pub use dataset::{
     idx_dataset, load_dataset, load_idx, parse_events_csv, parse_idx_u8, read_idx_u8, Dataset,
 };
-pub use hw::{load_hw, parse_hw_toml};
 pub use network::{
     build_network, calibrated_toml, load_network, load_network_from_memory, parse_network_toml,
     LoadedNetwork,
 };
+pub use table::{load_toml, parse_toml};
 
 use std::path::{Path, PathBuf};
 

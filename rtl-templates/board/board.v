@@ -33,7 +33,7 @@ module [[ module ]] (
     localparam integer CLS_W    = [[ cls_w ]];
     localparam integer B_RO     = [[ ro_bits ]];
     localparam integer D_LEN    = [[ d_len ]];            // done record bytes
-    localparam integer I_LEN    = 11;                     // info record bytes
+    localparam integer I_LEN    = [[ w.info_len ]];                     // info record bytes
     localparam [15:0]  IN_LAST  = 16'd[[ in_last ]];      // highest input address
     localparam [31:0]  DESIGN_ID = 32'h[[ design_id ]];
 
@@ -146,7 +146,7 @@ module [[ module ]] (
 {%- if loader %}
     // Flash image (docs/host-link.md): "ASNW", the design id (LE), every SPRAM layer's
     // weight words in layer order (LE, whole bytes), the 16-bit sum of those bytes (LE).
-    localparam [63:0] HDR = {DESIGN_ID, 32'h574E5341};
+    localparam [63:0] HDR = {DESIGN_ID, 32'h[[ w.flash_magic ]]};
     localparam integer WORD_MAX = [[ word_max ]];
     localparam integer WA_MAX = [[ wa_max ]];
     wire                  fb_valid;
@@ -279,19 +279,19 @@ module [[ module ]] (
             case (p_q)
                 P_CMD: if (q_v) begin
                     case (q_d)
-                        8'h53: begin                                    // 'S'
+                        [[ w.cmd_start ]]: begin                                    // 'S'
                             if (core_busy || start_q || !ready) flags_q[3] <= 1'b1;
                             else begin
                                 start_q <= 1'b1;
                                 flags_q <= 4'd0;
                             end
                         end
-                        8'h45: p_q <= P_A0;                             // 'E'
-                        8'h54: begin                                    // 'T'
+                        [[ w.cmd_event ]]: p_q <= P_A0;                             // 'E'
+                        [[ w.cmd_end_step ]]: begin                                    // 'T'
                             ev_eos_q <= 1'b1;
                             p_q <= P_SEND;
                         end
-                        8'h3F: info_pulse_q <= 1'b1;                    // '?'
+                        [[ w.cmd_info ]]: info_pulse_q <= 1'b1;                    // '?'
                         default: flags_q[3] <= 1'b1;
                     endcase
                 end
@@ -326,8 +326,8 @@ module [[ module ]] (
     reg                   tx_busy_q, tx_info_q;
     reg  [7:0]            tx_idx_q;
     wire                  tx_ready;
-    wire [8*D_LEN-1:0]    d_rec = {[[ scores_bytes ]], d_cyc_q, [[ pred_byte ]], 4'd0, flags_q[3:1], d_early_q, d_exit_q, 8'h44};
-    wire [8*I_LEN-1:0]    i_rec = {8'd1, 8'd[[ score_bytes ]], 8'd[[ n_cls ]], 16'd[[ n_in ]], 6'd0, status_q, DESIGN_ID, 8'h49};
+    wire [8*D_LEN-1:0]    d_rec = {[[ scores_bytes ]], d_cyc_q, [[ pred_byte ]], 4'd0, flags_q[3:1], d_early_q, d_exit_q, [[ w.rec_done ]]};
+    wire [8*I_LEN-1:0]    i_rec = {[[ w.version ]], 8'd[[ score_bytes ]], 8'd[[ n_cls ]], 16'd[[ n_in ]], 6'd0, status_q, DESIGN_ID, [[ w.rec_info ]]};
     reg  [7:0]            tx_byte;
     always @(*) begin
         tx_byte = 8'd0;

@@ -57,15 +57,15 @@ module tb_board (
     always @(posedge clk) begin
         if (dut.start_q) cur_step = 0;
 {%- for s in dbg_lanes %}
-        if (dut.core_dbg_valid[[ s.bit ]]) $fwrite(fout, "spike %0d [[ s.layer ]] %0d %0d\n", cur_step, dut.core_dbg_addr[[ s.addr ]], $signed(dut.core_dbg_payload[[ s.pay ]]));
+        if (dut.core_dbg_valid[[ s.bit ]]) $fwrite(fout, "[[ w.log_spike ]] %0d [[ s.layer ]] %0d %0d\n", cur_step, dut.core_dbg_addr[[ s.addr ]], $signed(dut.core_dbg_payload[[ s.pay ]]));
 {%- endfor %}
         if (dut.core_step_valid) begin
-            $fwrite(fout, "step %0d %0d %0d", dut.core_step, dut.core_pred, dut.core_cycles);
+            $fwrite(fout, "[[ w.log_step ]] %0d %0d %0d", dut.core_step, dut.core_pred, dut.core_cycles);
             for (c = 0; c < [[ n_cls ]]; c = c + 1) $fwrite(fout, " %0d", $signed(dut.core_scores[c*[[ ro_bits ]] +: [[ ro_bits ]]]));
             $fwrite(fout, "\n");
             cur_step = cur_step + 1;
         end
-        if (dut.core_done) $fwrite(fout, "done %0d %0d %0d\n", dut.core_exit_step, dut.core_early, dut.core_cycles);
+        if (dut.core_done) $fwrite(fout, "[[ w.log_done ]] %0d %0d %0d\n", dut.core_exit_step, dut.core_early, dut.core_cycles);
     end
     final $fclose(fout);
 endmodule
