@@ -1,107 +1,12 @@
-//! Helpers shared by the commands: loading networks and datasets, calibration, JSON.
+//! Helpers shared by the commands: progress bars, the calibration table; loading and
+//! writing come from `asnn_eda::inputs`.
 
-use anyhow::{bail, Context, Result};
-use asnn_import::{load_dataset, load_network, Dataset, LoadedNetwork};
-use asnn_sim::{calibrate, needs_calibration, Calibration};
+pub use asnn_eda::inputs::{
+    calibrate_for, calibrate_net, check_inputs, dataset, dataset_spec, labels, load, load_hw,
+    write_file, write_json,
+};
+use asnn_sim::Calibration;
 use indicatif::{ProgressBar, ProgressStyle};
-use serde_json::Value;
-use std::path::{Path, PathBuf};
-
-/// `network.toml`, or a directory holding one.
-pub fn net_path(p: &Path) -> PathBuf {
-    if p.is_dir() {
-        p.join("network.toml")
-    } else {
-        p.to_path_buf()
-    }
-}
-
-pub fn load(p: &Path) -> Result<LoadedNetwork> {
-    Ok(load_network(&net_path(p))?)
-}
-
-/// A dataset spec (see `asnn_import::load_dataset`), optionally truncated to `limit`.
-pub fn dataset(spec: &str, limit: Option<usize>) -> Result<Dataset> {
-    let mut d = load_dataset(spec).map_err(anyhow::Error::msg)?;
-    if let Some(n) = limit {
-        d.truncate(n);
-    }
-    if d.is_empty() {
-        bail!("{spec}: no samples");
-    }
-    Ok(d)
-}
-
-/// The dataset to run: the one given, or the example's bundled test slice
-/// (`test-images-idx3-ubyte` beside the network).
-pub fn dataset_spec(p: &Path, given: Option<&str>) -> Result<String> {
-    if let Some(s) = given {
-        return Ok(s.to_string());
-    }
-    let dir = if p.is_dir() {
-        p.to_path_buf()
-    } else {
-        p.parent().unwrap_or(Path::new(".")).to_path_buf()
-    };
-    if !dir.join("test-images-idx3-ubyte").exists()
-        && !dir.join("test-images-idx3-ubyte.gz").exists()
-    {
-        bail!(
-            "{}: no bundled test slice (test-images-idx3-ubyte); pass --dataset idx:DIR[:PREFIX]",
-            dir.display()
-        );
-    }
-    Ok(format!("idx:{}:test", dir.display()))
-}
-
-/// Validates every sample against the network before any simulation starts.
-pub fn check_inputs(net: &asnn_ir::Network, d: &Dataset, steps: u32) -> Result<()> {
-    for (i, x) in d.inputs.iter().enumerate() {
-        x.validate(net.input.len(), net.input.raw_max, steps)
-            .map_err(|e| anyhow::anyhow!("{}: sample {i}: {e}", d.source))?;
-    }
-    Ok(())
-}
-
-pub fn labels(d: &Dataset) -> Result<&[u16]> {
-    d.labels.as_deref().with_context(|| {
-        format!(
-            "{}: no labels (an IDX labels file or a label column is needed)",
-            d.source
-        )
-    })
-}
-
-/// Calibrates with `calib` (training data) or, without it, only if the network fixes
-/// everything itself.
-pub fn calibrate_for(loaded: &LoadedNetwork, calib: Option<&str>, n: usize) -> Result<Calibration> {
-    calibrate_net(loaded, &loaded.network, calib, n)
-}
-
-/// As [`calibrate_for`], for a variant of the loaded network (e.g. another theta0 rule).
-pub fn calibrate_net(
-    loaded: &LoadedNetwork,
-    net: &asnn_ir::Network,
-    calib: Option<&str>,
-    n: usize,
-) -> Result<Calibration> {
-    let inputs = match calib {
-        Some(spec) => {
-            // Spread, not the first n: training files may be sorted by class.
-            let mut d = dataset(spec, None)?;
-            d.spread(n);
-            check_inputs(net, &d, net.steps)?;
-            d.inputs
-        }
-        None if needs_calibration(net) => bail!(
-            "{}: this network needs calibration data (theta0 = \"auto\" or no fixed state_frac): pass --calib idx:DIR[:PREFIX] with samples from the training split, or run `asnn calibrate`",
-            loaded.path.display()
-        ),
-        None => Vec::new(),
-    };
-    calibrate(net, &inputs)
-        .with_context(|| format!("{}: calibration failed", loaded.path.display()))
-}
 
 /// A progress bar on stderr (hidden when stderr is not a terminal).
 pub fn progress(len: usize, what: &str) -> ProgressBar {
@@ -115,16 +20,45 @@ pub fn progress(len: usize, what: &str) -> ProgressBar {
     pb
 }
 
-pub fn write_json(path: &Path, v: &Value) -> Result<()> {
-    let s = serde_json::to_string_pretty(v)?;
-    write_file(path, &(s + "\n"))
+/// The library's progress, drawn as a bar on stderr (lines go above it; without a
+/// terminal, lines go to stderr and the bar is hidden).
+pub struct Bar {
+    pb: ProgressBar,
 }
 
-pub fn write_file(path: &Path, text: &str) -> Result<()> {
-    if let Some(d) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
+impl Bar {
+    pub fn new() -> Self {
+        Bar {
+            pb: progress(0, ""),
+        }
     }
-    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+}
+
+impl asnn_eda::progress::Progress for Bar {
+    fn start(&self, len: u64, what: &str) {
+        self.pb.reset();
+        self.pb.set_length(len);
+        self.pb.set_message(what.to_string());
+    }
+    fn set(&self, done: u64) {
+        self.pb.set_position(done);
+    }
+    fn inc(&self) {
+        self.pb.inc(1);
+    }
+    fn message(&self, msg: &str) {
+        self.pb.set_message(msg.to_string());
+    }
+    fn note(&self, line: &str) {
+        if self.pb.is_hidden() || self.pb.is_finished() || self.pb.length() == Some(0) {
+            eprintln!("{line}");
+        } else {
+            self.pb.println(line);
+        }
+    }
+    fn finish(&self) {
+        self.pb.finish_and_clear();
+    }
 }
 
 pub fn strings<const N: usize>(v: [&str; N]) -> Vec<String> {

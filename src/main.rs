@@ -3,8 +3,6 @@
 mod bundled;
 mod cmd;
 mod common;
-mod cosim;
-mod hostlink;
 mod models;
 
 use anyhow::Result;
@@ -94,8 +92,8 @@ enum Cmd {
         /// Only the first N samples.
         #[arg(long)]
         samples: Option<usize>,
-        #[arg(long, value_enum, default_value_t = cosim::Simulator::Verilator)]
-        sim: cosim::Simulator,
+        #[arg(long, value_enum, default_value_t = SimArg::Verilator)]
+        sim: SimArg,
         #[command(flatten)]
         cal: CalibArgs,
         /// Write the summary as JSON.
@@ -137,8 +135,8 @@ enum Cmd {
         /// Number of seeds.
         #[arg(long, default_value_t = 20)]
         count: u64,
-        #[arg(long, value_enum, default_value_t = cosim::Simulator::Verilator)]
-        sim: cosim::Simulator,
+        #[arg(long, value_enum, default_value_t = SimArg::Verilator)]
+        sim: SimArg,
         /// Networks built and simulated at once.
         #[arg(long, default_value_t = 2)]
         jobs: usize,
@@ -359,14 +357,30 @@ struct BoardOpts {
 }
 
 impl BoardOpts {
-    fn args(&self) -> cmd::board::BoardArgs<'_> {
-        cmd::board::BoardArgs {
+    fn args(&self) -> asnn_eda::board::BoardArgs<'_> {
+        asnn_eda::board::BoardArgs {
             board: &self.board,
             hw: self.hw.as_deref(),
             freq: self.freq,
             baud: self.baud,
             calib: self.cal.calib.as_deref(),
             calib_samples: self.cal.calib_samples,
+        }
+    }
+}
+
+/// Which simulator runs the testbench.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum SimArg {
+    Verilator,
+    Iverilog,
+}
+
+impl From<SimArg> for asnn_eda::simulator::Simulator {
+    fn from(s: SimArg) -> Self {
+        match s {
+            SimArg::Verilator => asnn_eda::simulator::Simulator::Verilator,
+            SimArg::Iverilog => asnn_eda::simulator::Simulator::Iverilog,
         }
     }
 }
@@ -438,7 +452,7 @@ fn run(cli: Cli) -> Result<()> {
         } => cmd::cosim::run(
             &net,
             &cmd::cosim::CosimArgs {
-                board: board.as_deref().map(|b| cmd::board::BoardArgs {
+                board: board.as_deref().map(|b| asnn_eda::board::BoardArgs {
                     board: b,
                     hw: hw.as_deref(),
                     freq: None,
@@ -450,7 +464,7 @@ fn run(cli: Cli) -> Result<()> {
                 hw: hw.as_deref(),
                 dataset: dataset.as_deref(),
                 samples,
-                sim,
+                sim: sim.into(),
                 calib: cal.calib.as_deref(),
                 calib_samples: cal.calib_samples,
                 json: json.as_deref(),
@@ -458,7 +472,6 @@ fn run(cli: Cli) -> Result<()> {
                 vcd,
                 junit: junit.as_deref(),
                 mutate: &mutate,
-                quiet: false,
             },
         ),
         Cmd::CosimRandom {
@@ -471,7 +484,7 @@ fn run(cli: Cli) -> Result<()> {
         } => cmd::cosim::run_random(&cmd::cosim::RandomArgs {
             first,
             count,
-            sim,
+            sim: sim.into(),
             jobs,
             dir: dir.as_deref(),
             json: json.as_deref(),
@@ -538,9 +551,9 @@ fn run(cli: Cli) -> Result<()> {
             let (Some(net), Some(board), Some(output)) = (net, board, output) else {
                 anyhow::bail!("asnn explore needs NET, --board and -o (or --collect DIR)");
             };
-            cmd::explore::run(&cmd::explore::ExploreArgs {
+            let args = asnn_eda::explore::ExploreArgs {
                 net: &net,
-                board: cmd::board::BoardArgs {
+                board: asnn_eda::board::BoardArgs {
                     board: &board,
                     hw: hw.as_deref(),
                     freq,
@@ -558,9 +571,9 @@ fn run(cli: Cli) -> Result<()> {
                 jobs: jobs
                     .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
                 out: &output,
-                emit_jobs,
                 no_summary,
-            })
+            };
+            cmd::explore::run(&args, emit_jobs)
         }
         Cmd::BoardSim { net, b, dir, flash } => {
             let d = cmd::board::dir_or_temp(dir.as_deref(), &format!("asnn-board-{}", b.board));

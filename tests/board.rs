@@ -288,23 +288,53 @@ fn the_loader_refuses_a_damaged_flash_image() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `asnn cosim --netlist` used to call `yosys` by name (and take the cell models from
+/// /usr/share/yosys), so it failed on a machine with only YoWASP. It now finds yosys as
+/// `asnn build` does: here through `ASNN_TOOL_YOSYS`, a logging wrapper that must be
+/// the one that synthesises the netlist.
 #[test]
-fn synthesised_netlist_cosimulates_bit_exactly() {
+fn netlist_cosim_finds_yosys_the_way_build_does_and_is_bit_exact() {
     if !have("yosys") || !have("verilator") {
         return;
     }
     let dir = tmp("netlist");
     let json = dir.join("c.json");
-    ok(&[
-        "cosim",
-        "examples/digits",
-        CALIB,
-        "--netlist",
-        "--dir",
-        &dir.join("w").display().to_string(),
-        "--json",
-        &json.display().to_string(),
-    ]);
+    let calls = dir.join("yosys-calls.txt");
+    let wrapper = dir.join("logging-yosys");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho \"$@\" >> {}\nexec yosys \"$@\"\n",
+            calls.display()
+        ),
+    )
+    .unwrap();
+    Command::new("chmod")
+        .arg("+x")
+        .arg(&wrapper)
+        .status()
+        .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_asnn"))
+        .args([
+            "cosim",
+            "examples/digits",
+            CALIB,
+            "--netlist",
+            "--dir",
+            &dir.join("w").display().to_string(),
+            "--json",
+            &json.display().to_string(),
+        ])
+        .env("ASNN_TOOL_YOSYS", &wrapper)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let logged = std::fs::read_to_string(&calls).unwrap_or_default();
+    assert!(
+        logged.contains("netlist.ys"),
+        "the netlist was not synthesised by the yosys the flow finds: {logged:?}"
+    );
     let r = read_json(&json);
     assert_eq!(r["mode"], "netlist");
     assert_eq!(

@@ -10,12 +10,12 @@ mod common;
 
 use common::have;
 
+use asnn_eda::lint;
 use asnn_generator::{generate, HwSpec};
 use asnn_numerics::golden::{neuron_update, NeuronState};
 use asnn_numerics::{QNetwork, QParams};
 use rand::{RngExt, SeedableRng};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -98,16 +98,12 @@ fn write(dir: &Path, net: &QNetwork, hw: &HwSpec, frame: bool) -> String {
     d.plan.top
 }
 
-fn run(cmd: &mut Command) -> (bool, String) {
-    let o = cmd.output().expect("tool runs");
-    (
-        o.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&o.stdout),
-            String::from_utf8_lossy(&o.stderr)
-        ),
-    )
+/// (passed, output) of a library check; a tool that cannot run is a failure.
+fn checked(r: anyhow::Result<asnn_eda::lint::Checked>) -> (bool, String) {
+    match r {
+        Ok(c) => (c.ok, c.output),
+        Err(e) => (false, format!("{e:#}")),
+    }
 }
 
 fn lanes(n: u32) -> HwSpec {
@@ -152,9 +148,7 @@ fn generated_designs_lint_clean_in_verilator_yosys_and_iverilog() {
                             .lines()
                             .map(String::from)
                             .collect();
-                        let (ok, out) = run(Command::new("verilator")
-                            .current_dir(&dir)
-                            .args(["--lint-only", "-Wall", "--top-module", &top, "-f", "files.f"]));
+                        let (ok, out) = checked(lint::verilator_wall(&dir, &top, "files.f"));
                         if !ok || !out.trim().is_empty() {
                             bad.push(format!("{name}: verilator -Wall:\n{out}"));
                         }
@@ -162,13 +156,11 @@ fn generated_designs_lint_clean_in_verilator_yosys_and_iverilog() {
                             "read_verilog -sv {}; hierarchy -check -top {top}; proc; check -assert; synth -top {top}",
                             files.join(" ")
                         );
-                        let (ok, out) = run(Command::new("yosys").current_dir(&dir).args(["-q", "-p", &script]));
+                        let (ok, out) = checked(lint::yosys_script(&dir, &script));
                         if !ok {
                             bad.push(format!("{name}: yosys:\n{out}"));
                         }
-                        let (ok, out) = run(Command::new("iverilog")
-                            .current_dir(&dir)
-                            .args(["-g2012", "-Wall", "-o", "/dev/null", "-s", &top, "-f", "files.f"]));
+                        let (ok, out) = checked(lint::icarus_wall(&dir, &top, "files.f"));
                         if !ok || !out.trim().is_empty() {
                             bad.push(format!("{name}: iverilog:\n{out}"));
                         }
@@ -281,7 +273,7 @@ fn a_plan_above_the_device_is_refused_with_layer_resource_and_numbers() {
         .expect("refused")
         .to_string();
     assert!(e.contains("nosuch") && e.contains("up5k"), "{e}");
-    let hw = asnn_import::parse_hw_toml(
+    let hw = asnn_generator::hw::parse_hw_toml(
         "[hardware]\n[[hardware.layer]]\nname = \"readout\"\ncores = 11\n",
     )
     .unwrap();
@@ -297,11 +289,11 @@ fn a_plan_above_the_device_is_refused_with_layer_resource_and_numbers() {
 
 #[test]
 fn malformed_hw_toml_is_an_error_naming_the_key() {
-    let e = asnn_import::parse_hw_toml("[hardware]\nlanez = 4\n").unwrap_err();
+    let e = asnn_generator::hw::parse_hw_toml("[hardware]\nlanez = 4\n").unwrap_err();
     assert!(e.contains("lanez"), "{e}");
-    let e = asnn_import::parse_hw_toml("[hardware]\nlanes = \"four\"\n").unwrap_err();
+    let e = asnn_generator::hw::parse_hw_toml("[hardware]\nlanes = \"four\"\n").unwrap_err();
     assert!(e.contains("lanes"), "{e}");
-    let hw = asnn_import::parse_hw_toml(
+    let hw = asnn_generator::hw::parse_hw_toml(
         "[hardware]\nlanes = 4\nearly_exit = 20\n[[hardware.layer]]\nname = \"fc0\"\nlanes = 2\n",
     )
     .unwrap();
@@ -316,21 +308,13 @@ fn bench(name: &str, lib: &[&str], params: &[&str]) {
         return;
     }
     let dir = tmp(&format!("{name}{}", params.join("")));
-    let mut args = vec![
-        "-g2012".to_string(),
-        "-o".into(),
-        "b.vvp".into(),
-        "-s".into(),
-        name.into(),
-    ];
+    let mut args = vec!["-s".to_string(), name.into()];
     args.extend(params.iter().map(|p| format!("-P{name}.{p}")));
     args.push(format!("{ROOT}/rtl-templates/bench/{name}.sv"));
     for l in lib {
         args.push(format!("{ROOT}/rtl-templates/lib/{l}.v"));
     }
-    let (ok, out) = run(Command::new("iverilog").current_dir(&dir).args(&args));
-    assert!(ok, "{out}");
-    let (ok, out) = run(Command::new("vvp").current_dir(&dir).args(["-n", "b.vvp"]));
+    let (ok, out) = checked(lint::icarus_bench(&dir, &args, "b.vvp"));
     assert!(ok && out.contains("PASS") && !out.contains("FAIL"), "{out}");
 }
 
@@ -438,28 +422,27 @@ fn neuron_pipeline_matches_the_golden_single_neuron_step() {
         let dir = tmp(&format!("neuron-{case}"));
         std::fs::write(dir.join("vec.txt"), vec).unwrap();
         let p = |n: &str, v: String| format!("-Ptb_asnn_neuron.{n}={v}");
-        let (ok, out) = run(Command::new("iverilog").current_dir(&dir).args([
-            "-g2012".to_string(),
-            "-o".into(),
-            "n.vvp".into(),
-            "-s".into(),
-            "tb_asnn_neuron".into(),
-            p("B", b.to_string()),
-            p("A_W", a_w.to_string()),
-            p("R", shift.to_string()),
-            p("FIRST", u32::from(first).to_string()),
-            p("D_BETA", q.d_beta.to_string()),
-            p("C_PHI", (65536 - q.d_phi).to_string()),
-            p("D_PHI", q.d_phi.to_string()),
-            p("D_ETA", q.d_eta.to_string()),
-            p("D_GAMMA", q.d_gamma.to_string()),
-            p("M", q.m.to_string()),
-            p("THETA0", q.theta0.to_string()),
-            format!("{ROOT}/rtl-templates/bench/tb_asnn_neuron.sv"),
-            format!("{ROOT}/rtl-templates/lib/asnn_neuron.v"),
-        ]));
-        assert!(ok, "{out}");
-        let (ok, out) = run(Command::new("vvp").current_dir(&dir).args(["-n", "n.vvp"]));
+        let (ok, out) = checked(lint::icarus_bench(
+            &dir,
+            &[
+                "-s".to_string(),
+                "tb_asnn_neuron".into(),
+                p("B", b.to_string()),
+                p("A_W", a_w.to_string()),
+                p("R", shift.to_string()),
+                p("FIRST", u32::from(first).to_string()),
+                p("D_BETA", q.d_beta.to_string()),
+                p("C_PHI", (65536 - q.d_phi).to_string()),
+                p("D_PHI", q.d_phi.to_string()),
+                p("D_ETA", q.d_eta.to_string()),
+                p("D_GAMMA", q.d_gamma.to_string()),
+                p("M", q.m.to_string()),
+                p("THETA0", q.theta0.to_string()),
+                format!("{ROOT}/rtl-templates/bench/tb_asnn_neuron.sv"),
+                format!("{ROOT}/rtl-templates/lib/asnn_neuron.v"),
+            ],
+            "n.vvp",
+        ));
         assert!(ok, "{out}");
         let got = std::fs::read_to_string(dir.join("out.txt")).unwrap();
         let lines: Vec<&str> = got.lines().collect();

@@ -16,7 +16,7 @@ pub struct GenerateArgs<'a> {
 pub fn run(p: &Path, a: &GenerateArgs) -> Result<()> {
     let loaded = load(p)?;
     let hw = match a.hw {
-        Some(f) => asnn_import::load_hw(f)?,
+        Some(f) => crate::common::load_hw(f)?,
         None => HwSpec::default(),
     };
     let cal = calibrate_for(&loaded, a.calib, a.calib_samples)?;

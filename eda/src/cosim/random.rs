@@ -1,0 +1,309 @@
+//! `asnn cosim-random`: seeded random networks and hardware choices, each generated,
+//! co-simulated and diffed against the golden model.
+
+use super::{diff, golden_events, golden_options, stimulus_text};
+use crate::inputs::write_file;
+use crate::progress::Progress;
+use crate::simulator::{self, Simulator};
+use anyhow::{Context, Result};
+use asnn_generator::{Design, HwSpec};
+use asnn_ir::InputKind;
+use asnn_numerics::{Coding, Golden, QNetwork, RawInput};
+use asnn_sim::Calibration;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::path::Path;
+use std::time::Instant;
+
+/// One random network's outcome.
+#[derive(Clone, Debug)]
+pub struct RandomOutcome {
+    pub seed: u64,
+    /// The line `asnn cosim-random` prints for it.
+    pub line: String,
+    pub skipped: bool,
+    pub all_layers_spike: bool,
+    pub saturated: bool,
+    pub graded: bool,
+    pub model_err: f64,
+    pub mismatch: Option<String>,
+}
+
+impl RandomOutcome {
+    fn skipped(seed: u64, why: String) -> Self {
+        RandomOutcome {
+            seed,
+            line: format!("seed {seed}: skipped, the random network cannot be calibrated: {why}"),
+            skipped: true,
+            all_layers_spike: false,
+            saturated: false,
+            graded: false,
+            model_err: 0.0,
+            mismatch: None,
+        }
+    }
+}
+
+/// The summary of a run (`--json`).
+#[derive(Clone, Debug, Serialize)]
+pub struct RandomSummary {
+    pub simulator: String,
+    pub seeds: [u64; 2],
+    pub networks: usize,
+    pub skipped: usize,
+    pub mismatching_seeds: Vec<u64>,
+    pub errors: Vec<String>,
+    pub spiking_in_every_layer: usize,
+    pub saturating: usize,
+    pub graded: usize,
+    pub binary: usize,
+    pub worst_cycle_model_error_pct: f64,
+    #[serde(skip)]
+    pub outcomes: Vec<RandomOutcome>,
+    #[serde(skip)]
+    pub seconds: f64,
+}
+
+impl RandomSummary {
+    /// The closing line.
+    pub fn line(&self) -> String {
+        format!(
+            "random cosim ({}), seeds {}..{}: {} networks ({} skipped), {} mismatching {:?}, {} errors; {} spike in every spiking layer, {} saturate, {} graded / {} binary; cycle model worst error {:.2}%; {:.0} s",
+            self.simulator,
+            self.seeds[0],
+            self.seeds[1],
+            self.networks,
+            self.skipped,
+            self.mismatching_seeds.len(),
+            self.mismatching_seeds,
+            self.errors.len(),
+            self.spiking_in_every_layer,
+            self.saturating,
+            self.graded,
+            self.binary,
+            self.worst_cycle_model_error_pct,
+            self.seconds
+        )
+    }
+}
+
+/// The hardware choices for a random network (seeded like the network).
+pub fn random_hw(seed: u64) -> HwSpec {
+    use rand::{RngExt, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x4857_4857);
+    HwSpec {
+        device: "ecp5-85f".into(),
+        lanes: [1, 2, 3, 4, 8][rng.random_range(0..5)],
+        cores: [1, 1, 2, 3][rng.random_range(0..4)],
+        early_exit: if rng.random_bool(0.3) {
+            rng.random_range(2..=8)
+        } else {
+            0
+        },
+        ..HwSpec::default()
+    }
+}
+
+/// 40% of the networks get 2-4 more fraction bits in one layer than calibration
+/// chose, so that values clamp: saturation must be bit-exact too.
+fn maybe_saturating(seed: u64, cal: Calibration, inputs: &[RawInput]) -> Calibration {
+    use rand::{RngExt, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x5a7);
+    if rng.random_bool(0.4) {
+        let l = rng.random_range(0..cal.network.layers.len());
+        for extra in [4, 3, 2] {
+            let mut net = cal.network.clone();
+            net.layers[l].quant.state_frac = Some(cal.qnet.layers[l].q.state_frac + extra);
+            if let Ok(c2) = asnn_sim::calibrate(&net, inputs) {
+                return c2;
+            }
+        }
+    }
+    cal
+}
+
+/// What the golden model and the diff found over one network's samples.
+struct Tally {
+    spikes: Vec<u64>,
+    saturations: u64,
+    mismatch: Option<String>,
+    model_err: f64,
+}
+
+fn tally(
+    qnet: &QNetwork,
+    hw: &HwSpec,
+    design: &Design,
+    inputs: &[RawInput],
+    hws: &[asnn_wire::tb::HwTrace],
+) -> Result<Tally> {
+    let golden = Golden::new(qnet).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let opts = golden_options(hw, true);
+    let mut t = Tally {
+        spikes: vec![0u64; qnet.layers.len() - 1],
+        saturations: 0,
+        mismatch: None,
+        model_err: 0.0,
+    };
+    if hws.len() != inputs.len() {
+        t.mismatch = Some(format!(
+            "the testbench finished {} of {} samples",
+            hws.len(),
+            inputs.len()
+        ));
+    }
+    for (i, (x, h)) in inputs.iter().zip(hws).enumerate() {
+        let g = golden
+            .run(x, None, opts)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        for (a, b) in t.spikes.iter_mut().zip(&g.spikes_per_layer) {
+            *a += b;
+        }
+        t.saturations += g.saturations.iter().map(|s| s.total()).sum::<u64>();
+        if t.mismatch.is_none() {
+            let graded = qnet.coding == Coding::Graded;
+            if let Some(d) = diff(&g, h, graded, (qnet.layers.len() - 1) as u16) {
+                t.mismatch = Some(format!("sample {i}, step {}: {}", d.step, d.what));
+            }
+        }
+        let (ev, zero) = golden_events(&design.plan, x, &g);
+        let pred = design.plan.predict_cycles(&ev, &zero);
+        let err = (pred as f64 - h.cycles as f64) / h.cycles as f64 * 100.0;
+        if err.abs() > t.model_err.abs() {
+            t.model_err = err;
+        }
+    }
+    Ok(t)
+}
+
+/// Generates, co-simulates and diffs one random network.
+pub fn one_random(seed: u64, sim: Simulator, root: &Path) -> Result<RandomOutcome> {
+    let cfg = asnn_sim::random::RandomConfig::default();
+    let case = asnn_sim::random::random_case(seed, &cfg)
+        .map_err(|e| anyhow::anyhow!("seed {seed}: {e}"))?;
+    let cal = match asnn_sim::calibrate(&case.network, &case.inputs[..4]) {
+        Ok(c) => maybe_saturating(seed, c, &case.inputs[..4]),
+        // A random layer that never activates cannot be calibrated: not a hardware case.
+        Err(e) => return Ok(RandomOutcome::skipped(seed, format!("{e}"))),
+    };
+    let qnet = &cal.qnet;
+    let mut hw = random_hw(seed);
+    if let Ok(l) = std::env::var("ASNN_RANDOM_LANES") {
+        hw.lanes = l.parse().context("ASNN_RANDOM_LANES")?;
+    }
+    if let Ok(c) = std::env::var("ASNN_RANDOM_CORES") {
+        hw.cores = c.parse().context("ASNN_RANDOM_CORES")?;
+    }
+    let frame = case.network.input.kind == InputKind::Frame;
+    let design =
+        asnn_generator::generate(qnet, &hw, frame).with_context(|| format!("seed {seed}"))?;
+    let dir = root.join(format!("seed-{seed}"));
+    std::fs::create_dir_all(&dir)?;
+    for f in &design.files {
+        write_file(&dir.join(&f.name), &f.contents)?;
+    }
+    let built = simulator::build(&dir, &design.plan.top, sim, &[])
+        .with_context(|| format!("seed {seed}"))?;
+    let stim_path = dir.join("stim.txt");
+    write_file(&stim_path, &stimulus_text(&case.inputs, qnet.steps))?;
+    let log = simulator::run(&built, &stim_path, &dir.join("out.txt"))
+        .with_context(|| format!("seed {seed}"))?;
+    let hws = asnn_wire::tb::parse_log(&log).with_context(|| format!("seed {seed}"))?;
+    let t = tally(qnet, &hw, &design, &case.inputs, &hws)?;
+    let kinds: Vec<&str> = design
+        .plan
+        .layers
+        .iter()
+        .map(|l| match &l.conv {
+            Some(c) if c.max_pool.is_some() => "conv2d+maxpool",
+            Some(c) if c.pool > 1 => "conv2d+avgpool",
+            _ => l.kind,
+        })
+        .collect();
+    let graded = qnet.coding == Coding::Graded;
+    let line = format!(
+        "seed {seed}: {} {:?}, {} coding, delay {}, {} input, lanes {}, cores {}, early exit {}, {} steps; spikes per layer {:?}, saturations {}, cycle model {:+.2}%: {}",
+        qnet.name,
+        kinds,
+        if graded { "graded" } else { "binary" },
+        qnet.delay,
+        if frame { "frame" } else { "events" },
+        hw.lanes,
+        hw.cores,
+        hw.early_exit,
+        qnet.steps,
+        t.spikes,
+        t.saturations,
+        t.model_err,
+        t.mismatch.as_deref().unwrap_or("bit-exact")
+    );
+    Ok(RandomOutcome {
+        seed,
+        line,
+        skipped: false,
+        all_layers_spike: t.spikes.iter().all(|&s| s > 0),
+        saturated: t.saturations > 0,
+        graded,
+        model_err: t.model_err,
+        mismatch: t.mismatch,
+    })
+}
+
+/// Runs seeds `first..first + count`, `jobs` at a time, in folders under `root`.
+pub fn run_random(
+    first: u64,
+    count: u64,
+    sim: Simulator,
+    jobs: usize,
+    root: &Path,
+    progress: &dyn Progress,
+) -> Result<RandomSummary> {
+    std::fs::create_dir_all(root).with_context(|| format!("cannot create {}", root.display()))?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.max(1))
+        .build()
+        .context("thread pool")?;
+    progress.start(count, &format!("random cosim ({})", sim.name()));
+    let t0 = Instant::now();
+    let seeds: Vec<u64> = (first..first + count).collect();
+    let outcomes: Vec<Result<RandomOutcome>> = pool.install(|| {
+        seeds
+            .par_iter()
+            .map(|&s| {
+                let r = one_random(s, sim, root);
+                progress.inc();
+                r
+            })
+            .collect()
+    });
+    progress.finish();
+    let mut kept = Vec::new();
+    let mut errors = Vec::new();
+    for o in outcomes {
+        match o {
+            Ok(o) => kept.push(o),
+            Err(e) => errors.push(format!("{e:#}")),
+        }
+    }
+    let ok: Vec<&RandomOutcome> = kept.iter().filter(|o| !o.skipped).collect();
+    let graded = ok.iter().filter(|o| o.graded).count();
+    Ok(RandomSummary {
+        simulator: sim.name().to_string(),
+        seeds: [first, first + count],
+        networks: ok.len(),
+        skipped: kept.len() - ok.len(),
+        mismatching_seeds: ok
+            .iter()
+            .filter(|o| o.mismatch.is_some())
+            .map(|o| o.seed)
+            .collect(),
+        errors,
+        spiking_in_every_layer: ok.iter().filter(|o| o.all_layers_spike).count(),
+        saturating: ok.iter().filter(|o| o.saturated).count(),
+        graded,
+        binary: ok.len() - graded,
+        worst_cycle_model_error_pct: ok.iter().map(|o| o.model_err.abs()).fold(0.0f64, f64::max),
+        seconds: t0.elapsed().as_secs_f64(),
+        outcomes: kept,
+    })
+}

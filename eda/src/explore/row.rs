@@ -1,0 +1,221 @@
+//! A point's row: what the sweep knows about it, stored as its `result.json` (the
+//! cache) and rendered into the table, the CSV and `explore.json`.
+
+use crate::flow::report::{Seconds, ToolVersions};
+use crate::flow::{BuildReport, BuildStatus, CyclesSource};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// What became of a point.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Status {
+    #[serde(rename = "ok")]
+    Ok,
+    #[serde(rename = "does not fit")]
+    DoesNotFit,
+    #[serde(rename = "misses timing")]
+    MissesTiming,
+    #[serde(rename = "place and route failed")]
+    PlaceAndRouteFailed,
+    #[serde(rename = "check failed")]
+    CheckFailed,
+    /// Refused before synthesis (quantization or the plan's capacity check).
+    #[serde(rename = "refused")]
+    Refused,
+    /// A tool broke or the co-simulation diverged: never reused from the cache.
+    #[default]
+    #[serde(rename = "error")]
+    Error,
+}
+
+impl Status {
+    pub fn text(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::DoesNotFit => "does not fit",
+            Status::MissesTiming => "misses timing",
+            Status::PlaceAndRouteFailed => "place and route failed",
+            Status::CheckFailed => "check failed",
+            Status::Refused => "refused",
+            Status::Error => "error",
+        }
+    }
+}
+
+impl From<BuildStatus> for Status {
+    fn from(s: BuildStatus) -> Self {
+        match s {
+            BuildStatus::Ok => Status::Ok,
+            BuildStatus::DoesNotFit => Status::DoesNotFit,
+            BuildStatus::MissesTiming => Status::MissesTiming,
+            BuildStatus::PlaceAndRouteFailed => Status::PlaceAndRouteFailed,
+            BuildStatus::CheckFailed => Status::CheckFailed,
+        }
+    }
+}
+
+/// Weight widths as text ("8", "8/6"); older results stored a number here.
+fn text_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum T {
+        S(String),
+        N(u64),
+    }
+    Ok(Option::<T>::deserialize(d)?.map(|t| match t {
+        T::S(s) => s,
+        T::N(n) => n.to_string(),
+    }))
+}
+
+/// One point of the sweep. Every column is present (null where unknown).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Row {
+    pub label: String,
+    pub lanes: u32,
+    pub cores: u32,
+    #[serde(deserialize_with = "text_or_number")]
+    pub weight_bits: Option<String>,
+    pub accuracy: Option<f64>,
+    pub board: String,
+    pub network: Option<String>,
+    pub device: Option<String>,
+    pub clock_mhz: Option<f64>,
+    pub key: Option<String>,
+    pub dir: Option<String>,
+    pub seconds: Option<f64>,
+    pub status: Status,
+    pub reason: Option<String>,
+    /// When the point finished (the newest result per label wins in `--collect`).
+    pub finished_unix: Option<u64>,
+    pub cached: bool,
+    pub pareto: bool,
+    pub luts: Option<u64>,
+    pub ffs: Option<u64>,
+    pub lcs: Option<u64>,
+    pub lcs_available: Option<u64>,
+    pub bram: Option<u64>,
+    pub spram: Option<u64>,
+    pub dsp: Option<u64>,
+    pub dsp_available: Option<u64>,
+    pub fmax_mhz: Option<f64>,
+    pub cycles_per_inference: Option<f64>,
+    pub cycles_source: Option<CyclesSource>,
+    pub model_cycles_per_inference: Option<f64>,
+    pub cosim_samples: Option<usize>,
+    pub mismatches: Option<usize>,
+    pub model_error_pct: Option<f64>,
+    pub latency_us: Option<f64>,
+    pub latency_us_at_fmax: Option<f64>,
+    pub inferences_per_second: Option<f64>,
+    pub throughput_per_klc: Option<f64>,
+    pub tools: Option<ToolVersions>,
+    pub flow_seconds: Option<Seconds>,
+}
+
+impl Row {
+    /// The row's columns from its build report.
+    pub fn fill(&mut self, r: &BuildReport) {
+        let u = &r.utilization;
+        self.luts = Some(u.luts);
+        self.ffs = Some(u.ffs);
+        self.lcs = Some(u.lcs.used);
+        self.lcs_available = Some(u.lcs.available);
+        self.bram = Some(u.bram.used);
+        self.spram = Some(u.spram.used);
+        self.dsp = Some(u.dsp.used);
+        self.dsp_available = Some(u.dsp.available);
+        self.fmax_mhz = r.fmax_mhz;
+        self.clock_mhz = Some(r.clock_mhz);
+        self.cycles_per_inference = Some(r.cycles_per_inference);
+        self.cycles_source = Some(r.cycles_source);
+        self.model_cycles_per_inference = Some(r.model_cycles_per_inference);
+        self.cosim_samples = r.cosim.as_ref().map(|c| c.samples);
+        self.mismatches = r.cosim.as_ref().map(|c| c.mismatches);
+        self.model_error_pct = r.cosim.as_ref().map(|c| {
+            let m = c.cycles_per_inference.mean;
+            (r.model_cycles_per_inference - m) / m * 100.0
+        });
+        self.latency_us = Some(r.latency_us);
+        self.latency_us_at_fmax = r.latency_us_at_fmax;
+        self.inferences_per_second = Some(r.inferences_per_second);
+        self.throughput_per_klc =
+            (u.lcs.used > 0).then(|| r.inferences_per_second / u.lcs.used as f64 * 1000.0);
+        self.tools = Some(r.tools.clone());
+        self.flow_seconds = Some(r.seconds.clone());
+        self.status = r.build_status().into();
+        self.reason = r.failure.clone();
+    }
+
+    /// A value by CSV column name (None: empty).
+    pub fn column(&self, k: &str) -> Option<String> {
+        let f = |x: Option<f64>| x.map(fmt_f64);
+        let u = |x: Option<u64>| x.map(|v| v.to_string());
+        match k {
+            "lanes" => Some(self.lanes.to_string()),
+            "cores" => Some(self.cores.to_string()),
+            "luts" => u(self.luts),
+            "ffs" => u(self.ffs),
+            "bram" => u(self.bram),
+            "spram" => u(self.spram),
+            "dsp" => u(self.dsp),
+            "fmax_mhz" => f(self.fmax_mhz),
+            "cycles_per_inference" => f(self.cycles_per_inference),
+            "latency_us" => f(self.latency_us),
+            "accuracy" => f(self.accuracy),
+            "weight_bits" => self.weight_bits.clone(),
+            "lcs" => u(self.lcs),
+            "clock_mhz" => f(self.clock_mhz),
+            "latency_us_at_fmax" => f(self.latency_us_at_fmax),
+            "model_cycles_per_inference" => f(self.model_cycles_per_inference),
+            "model_error_pct" => f(self.model_error_pct),
+            "cycles_source" => self.cycles_source.map(|c| c.text().to_string()),
+            "mismatches" => self.mismatches.map(|m| m.to_string()),
+            "inferences_per_second" => f(self.inferences_per_second),
+            "throughput_per_klc" => f(self.throughput_per_klc),
+            "label" => Some(self.label.clone()),
+            "status" => Some(self.status.text().to_string()),
+            "pareto" => Some(self.pareto.to_string()),
+            "cached" => Some(self.cached.to_string()),
+            "reason" => self.reason.clone(),
+            _ => None,
+        }
+    }
+}
+
+/// A float as the CSV writes it: at most four decimals, trailing zeros dropped;
+/// a whole number as JSON would write it ("1184.0" -> "1184").
+fn fmt_f64(x: f64) -> String {
+    format!("{x:.4}")
+        .trim_end_matches('0')
+        .trim_end_matches('.')
+        .to_string()
+}
+
+impl Row {
+    /// A numeric column by name (None: unknown).
+    pub fn num(&self, k: &str) -> Option<f64> {
+        let u = |x: Option<u64>| x.map(|v| v as f64);
+        match k {
+            "lanes" => Some(f64::from(self.lanes)),
+            "cores" => Some(f64::from(self.cores)),
+            "luts" => u(self.luts),
+            "ffs" => u(self.ffs),
+            "lcs" => u(self.lcs),
+            "bram" => u(self.bram),
+            "spram" => u(self.spram),
+            "dsp" => u(self.dsp),
+            "fmax_mhz" => self.fmax_mhz,
+            "clock_mhz" => self.clock_mhz,
+            "cycles_per_inference" => self.cycles_per_inference,
+            "model_cycles_per_inference" => self.model_cycles_per_inference,
+            "model_error_pct" => self.model_error_pct,
+            "latency_us" => self.latency_us,
+            "latency_us_at_fmax" => self.latency_us_at_fmax,
+            "inferences_per_second" => self.inferences_per_second,
+            "throughput_per_klc" => self.throughput_per_klc,
+            "accuracy" => self.accuracy,
+            _ => None,
+        }
+    }
+}
