@@ -7,6 +7,7 @@ pub use asnn_eda::inputs::{
 };
 use asnn_sim::Calibration;
 use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
 
 /// A progress bar on stderr (hidden when stderr is not a terminal).
 pub fn progress(len: usize, what: &str) -> ProgressBar {
@@ -124,5 +125,65 @@ pub fn print_calibration(cal: &Calibration) {
     let sats: u64 = cal.saturations.iter().map(|s| s.total()).sum();
     if sats > 0 {
         println!("warning: {sats} saturations on the calibration data (see the table): consider more state_bits");
+    }
+}
+
+/// Where calibration data comes from (training data, never the test set).
+#[derive(clap::Args)]
+pub struct CalibArgs {
+    /// Calibration samples from the training split: idx:DIR[:PREFIX] or events:FILE.csv.
+    /// Needed when the network has theta0 = "auto" or unfixed formats, and by eval.
+    #[arg(long)]
+    pub calib: Option<String>,
+    /// Use N calibration samples, spread evenly over the file (not the first N: training
+    /// files may be sorted by class).
+    #[arg(long, default_value_t = 1000)]
+    pub calib_samples: usize,
+}
+
+#[derive(clap::Args)]
+pub struct BoardOpts {
+    /// Board: icebreaker, upduino (iCE40 UP5K), ulx3s, orangecrab (ECP5).
+    #[arg(long)]
+    pub board: String,
+    /// Hardware choices (hw.toml with a [hardware] table; default: the board's device).
+    #[arg(long)]
+    pub hw: Option<PathBuf>,
+    /// Core clock in MHz (overrides the plan's; made by the board's PLL).
+    #[arg(long)]
+    pub freq: Option<f64>,
+    /// Host-link baud rate.
+    #[arg(long, default_value_t = asnn_generator::board::DEFAULT_BAUD)]
+    pub baud: u32,
+    #[command(flatten)]
+    pub cal: CalibArgs,
+}
+
+impl BoardOpts {
+    pub fn args(&self) -> asnn_eda::board::BoardArgs<'_> {
+        asnn_eda::board::BoardArgs {
+            board: &self.board,
+            hw: self.hw.as_deref(),
+            freq: self.freq,
+            baud: self.baud,
+            calib: self.cal.calib.as_deref(),
+            calib_samples: self.cal.calib_samples,
+        }
+    }
+}
+
+/// Which simulator runs the testbench.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SimArg {
+    Verilator,
+    Iverilog,
+}
+
+impl From<SimArg> for asnn_eda::simulator::Simulator {
+    fn from(s: SimArg) -> Self {
+        match s {
+            SimArg::Verilator => asnn_eda::simulator::Simulator::Verilator,
+            SimArg::Iverilog => asnn_eda::simulator::Simulator::Iverilog,
+        }
     }
 }

@@ -1,23 +1,37 @@
 //! `asnn build`: the open FPGA flow for a board (`asnn_eda::flow`), its summary to the
 //! terminal; `report.json` and `summary.md` in the output folder.
 
-use crate::common::{dataset_spec, Bar};
+use crate::common::{dataset_spec, Bar, BoardOpts};
 use anyhow::{bail, Result};
-use asnn_eda::board::{fitting_hint, prepare, BoardArgs};
+use asnn_eda::board::{fitting_hint, prepare};
 use asnn_eda::flow::{flow, FlowOpts};
-use std::path::Path;
+use std::path::PathBuf;
 
-pub struct BuildArgs<'a> {
-    pub board: BoardArgs<'a>,
+/// `asnn build` arguments.
+#[derive(clap::Args)]
+pub struct Args {
+    pub net: PathBuf,
+    #[command(flatten)]
+    pub b: BoardOpts,
+    /// Co-simulate this many samples of the bundled test slice (or --dataset) for the
+    /// measured cycles per inference; 0 uses the cycle model alone.
+    #[arg(long, default_value_t = 20)]
     pub cosim_samples: usize,
-    pub dataset: Option<&'a str>,
+    /// Samples for the cycle measurement: idx:DIR[:PREFIX] or events:FILE.csv.
+    #[arg(long)]
+    pub dataset: Option<String>,
+    /// nextpnr placement seed.
+    #[arg(long, default_value_t = 1)]
     pub seed: u32,
-    pub out: &'a Path,
+    /// Output folder.
+    #[arg(short, long)]
+    pub output: PathBuf,
 }
 
-pub fn run(p: &Path, a: &BuildArgs) -> Result<()> {
-    let pr = prepare(p, &a.board)?;
-    let spec = dataset_spec(p, a.dataset)?;
+pub fn run(a: &Args) -> Result<()> {
+    let p = a.net.as_path();
+    let pr = prepare(p, &a.b.args())?;
+    let spec = dataset_spec(p, a.dataset.as_deref())?;
     let report = flow(
         &pr,
         &FlowOpts {
@@ -26,7 +40,7 @@ pub fn run(p: &Path, a: &BuildArgs) -> Result<()> {
             seed: a.seed,
             progress: &Bar::new(),
         },
-        a.out,
+        &a.output,
     )?;
     print!("{}", report.summary_md());
     if let Some(why) = &report.failure {

@@ -2,9 +2,37 @@
 
 use crate::common::{calibrate_for, load, print_calibration, write_json};
 use anyhow::{Context, Result};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-pub fn run(p: &Path, calib: &str, n: usize, out: &Path, json_out: Option<&Path>) -> Result<()> {
+/// `asnn calibrate` arguments.
+#[derive(clap::Args)]
+pub struct Args {
+    pub net: PathBuf,
+    /// Calibration samples from the training split: idx:DIR[:PREFIX] or events:FILE.csv.
+    #[arg(long)]
+    pub calib: String,
+    /// Use N calibration samples, spread evenly over the file.
+    #[arg(long, default_value_t = 1000)]
+    pub calib_samples: usize,
+    /// Output network.toml (weights are referenced, not copied).
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Write the calibration report as JSON.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+}
+
+pub fn run(a: &Args) -> Result<()> {
+    calibrate(
+        &a.net,
+        &a.calib,
+        a.calib_samples,
+        &a.output,
+        a.json.as_deref(),
+    )
+}
+
+fn calibrate(p: &Path, calib: &str, n: usize, out: &Path, json_out: Option<&Path>) -> Result<()> {
     let loaded = load(p)?;
     let cal = calibrate_for(&loaded, Some(calib), n)?;
     print_calibration(&cal);

@@ -3,9 +3,17 @@
 use crate::common::load;
 use anyhow::Result;
 use asnn_sim::needs_calibration;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-pub fn run(p: &Path) -> Result<()> {
+/// `asnn check` arguments.
+#[derive(clap::Args)]
+pub struct Args {
+    /// network.toml, or a directory holding one.
+    pub net: PathBuf,
+}
+
+pub fn run(a: &Args) -> Result<()> {
+    let p: &Path = &a.net;
     let loaded = load(p)?;
     let net = &loaded.network;
     println!("{}: OK — network '{}'", loaded.path.display(), net.name);

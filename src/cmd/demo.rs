@@ -5,9 +5,21 @@ use crate::common::{check_inputs, labels, print_calibration, write_json};
 use crate::models::{compare, print_table, to_json, POISSON_SEED};
 use anyhow::Result;
 use asnn_sim::{calibrate, ModelKind};
-use std::path::Path;
+use std::path::PathBuf;
 
-pub fn run(json_out: Option<&Path>, steps: Option<u32>) -> Result<()> {
+/// `asnn demo` arguments.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Write {"models": {...}} as JSON.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Override the number of time steps (default: the network's, 300).
+    #[arg(long)]
+    pub steps: Option<u32>,
+}
+
+pub fn run(a: &Args) -> Result<()> {
+    let (json_out, steps) = (a.json.as_deref(), a.steps);
     let loaded = bundled::network()?;
     let calib = bundled::calib()?;
     let test = bundled::test()?;

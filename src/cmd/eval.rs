@@ -2,29 +2,47 @@
 
 use crate::common::{
     calibrate_for, calibrate_net, check_inputs, dataset, labels, load, print_calibration, strings,
-    write_json,
+    write_json, CalibArgs,
 };
 use crate::models::{compare, print_table, to_json, write_plots, SweepPoint};
 use anyhow::{bail, Result};
 use asnn_ir::Theta0;
 use asnn_sim::{summarize, ModelKind, Models};
 use serde_json::json;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
-pub struct EvalArgs {
+/// `asnn eval` arguments.
+#[derive(clap::Args)]
+pub struct Args {
+    pub net: PathBuf,
+    /// Labelled test samples: idx:DIR[:PREFIX] (prefix t10k by default) or events:FILE.csv.
+    #[arg(long)]
     pub dataset: String,
-    pub calib: Option<String>,
-    pub calib_samples: usize,
+    #[command(flatten)]
+    pub cal: CalibArgs,
+    /// Evaluate only the first N samples.
+    #[arg(long)]
     pub samples: Option<usize>,
+    /// Override the network's number of time steps.
+    #[arg(long)]
     pub steps: Option<u32>,
+    /// Write every figure (accuracy and spikes by step included) as JSON.
+    #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Write accuracy_vs_step.svg and accuracy_vs_spikes.svg here.
+    #[arg(long)]
     pub plots: Option<PathBuf>,
+    /// Also run the integer ASNN for these calibration.theta0_fraction values.
+    #[arg(long, value_delimiter = ',')]
     pub theta0_sweep: Option<Vec<f64>>,
+    /// Seed of the Poisson baseline's input spike trains.
+    #[arg(long, default_value_t = crate::models::POISSON_SEED)]
     pub seed: u64,
 }
 
-pub fn run(net_path: &Path, a: &EvalArgs) -> Result<()> {
+pub fn run(a: &Args) -> Result<()> {
+    let net_path = a.net.as_path();
     let t0 = Instant::now();
     let loaded = load(net_path)?;
     let net = &loaded.network;
@@ -32,13 +50,13 @@ pub fn run(net_path: &Path, a: &EvalArgs) -> Result<()> {
     if steps == 0 {
         bail!("--steps must be at least 1");
     }
-    let Some(calib) = a.calib.as_deref() else {
+    let Some(calib) = a.cal.calib.as_deref() else {
         bail!("asnn eval needs --calib idx:DIR[:PREFIX] (training data): the ASNN's theta0 and formats and the baselines' normalisation are calibrated on it");
     };
     let data = dataset(&a.dataset, a.samples)?;
     let labels = labels(&data)?;
     check_inputs(net, &data, steps)?;
-    let cal = calibrate_for(&loaded, Some(calib), a.calib_samples)?;
+    let cal = calibrate_for(&loaded, Some(calib), a.cal.calib_samples)?;
     print_calibration(&cal);
     let t_eval = Instant::now();
     let c = compare(&cal, &ModelKind::ALL, &data.inputs, labels, steps, a.seed)?;
@@ -76,7 +94,7 @@ pub fn run(net_path: &Path, a: &EvalArgs) -> Result<()> {
             n2.calibration.theta0_fraction = f;
             // A sweep point is a fixed fraction, never the "auto" search.
             n2.calibration.auto_fraction = false;
-            let cal2 = calibrate_net(&loaded, &n2, Some(calib), a.calib_samples)?;
+            let cal2 = calibrate_net(&loaded, &n2, Some(calib), a.cal.calib_samples)?;
             let m = Models::new(&cal2, a.seed)?;
             let outs = m
                 .evaluate(&[ModelKind::AsnnInt], &data.inputs, steps, &|| {})

@@ -1,37 +1,47 @@
 //! `asnn generate`: plan the hardware and write the Verilog, memory images and plan.
 
-use crate::common::{calibrate_for, load, write_file};
+use crate::common::{calibrate_for, load, write_file, CalibArgs};
 use anyhow::{Context, Result};
 use asnn_generator::HwSpec;
 use asnn_ir::InputKind;
-use std::path::Path;
+use std::path::PathBuf;
 
-pub struct GenerateArgs<'a> {
-    pub hw: Option<&'a Path>,
-    pub calib: Option<&'a str>,
-    pub calib_samples: usize,
-    pub out: &'a Path,
+/// `asnn generate` arguments.
+#[derive(clap::Args)]
+pub struct Args {
+    pub net: PathBuf,
+    /// Hardware choices: a TOML file with a [hardware] table (docs/hardware-plan.md).
+    #[arg(long)]
+    pub hw: Option<PathBuf>,
+    #[command(flatten)]
+    pub cal: CalibArgs,
+    /// Output folder.
+    #[arg(short, long)]
+    pub output: PathBuf,
 }
 
-pub fn run(p: &Path, a: &GenerateArgs) -> Result<()> {
+pub fn run(a: &Args) -> Result<()> {
+    let p = a.net.as_path();
+    let out = a.output.as_path();
     let loaded = load(p)?;
-    let hw = match a.hw {
+    let hw = match a.hw.as_deref() {
         Some(f) => crate::common::load_hw(f)?,
         None => HwSpec::default(),
     };
-    let cal = calibrate_for(&loaded, a.calib, a.calib_samples)?;
+    let cal = calibrate_for(&loaded, a.cal.calib.as_deref(), a.cal.calib_samples)?;
     let frame = loaded.network.input.kind == InputKind::Frame;
     let design = asnn_generator::generate(&cal.qnet, &hw, frame).with_context(|| {
         format!(
             "{}{}",
             loaded.path.display(),
-            a.hw.map(|h| format!(" with {}", h.display()))
+            a.hw.as_deref()
+                .map(|h| format!(" with {}", h.display()))
                 .unwrap_or_default()
         )
     })?;
-    std::fs::create_dir_all(a.out).with_context(|| format!("cannot create {}", a.out.display()))?;
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     for f in &design.files {
-        write_file(&a.out.join(&f.name), &f.contents)?;
+        write_file(&out.join(&f.name), &f.contents)?;
     }
     let plan = &design.plan;
     println!(
@@ -41,7 +51,7 @@ pub fn run(p: &Path, a: &GenerateArgs) -> Result<()> {
         plan.clock_mhz,
         plan.layers.len(),
         design.files.len(),
-        a.out.display()
+        out.display()
     );
     println!("layer              kind     neurons  lanes  depth  walk/event  sweep  memory bits (bram/spram/regs)");
     for l in &plan.layers {

@@ -1,13 +1,13 @@
 //! `asnn sim`: per sample prediction, spikes per layer, readout trace.
 
+use crate::common::CalibArgs;
 use crate::common::{calibrate_for, check_inputs, dataset, load, progress, write_json};
 use crate::models::POISSON_SEED;
-use crate::Model;
 use anyhow::{bail, Result};
 use asnn_numerics::{Golden, RunOptions};
 use asnn_sim::{Ann, FloatAsnn, IfBaseline, IfVariant, SimOptions};
 use serde_json::{json, Value};
-use std::path::Path;
+use std::path::PathBuf;
 
 /// The model `asnn sim` runs, built once.
 enum Runner<'a> {
@@ -19,23 +19,50 @@ enum Runner<'a> {
     IfNet(IfBaseline<'a>),
 }
 
-pub struct SimArgs<'a> {
-    pub calib: Option<&'a str>,
-    pub calib_samples: usize,
+/// Which model `asnn sim` runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Model {
+    Ann,
+    AsnnFloat,
+    AsnnInt,
+    IfBaseline,
+    IfPoisson,
+}
+
+/// `asnn sim` arguments.
+#[derive(clap::Args)]
+pub struct Args {
+    pub net: PathBuf,
+    /// Input samples: idx:DIR[:PREFIX], events:FILE.csv, or an IDX images file.
+    #[arg(long)]
+    pub input: String,
+    /// Which model to run.
+    #[arg(long, value_enum, default_value_t = Model::AsnnInt)]
+    pub model: Model,
+    /// Shorthand for --model asnn-float.
+    #[arg(long, conflicts_with = "model")]
+    pub float: bool,
+    #[command(flatten)]
+    pub cal: CalibArgs,
+    /// Simulate only the first N input samples.
+    #[arg(long)]
     pub samples: Option<usize>,
+    /// Override the network's number of time steps.
+    #[arg(long)]
     pub steps: Option<u32>,
-    pub json: Option<&'a Path>,
+    /// Write per-sample results (with readout traces) as JSON.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Include every spike [step, layer, neuron, payload] in the JSON.
+    #[arg(long, requires = "json")]
     pub spikes: bool,
 }
-pub fn run(p: &Path, input: &str, model: Model, a: &SimArgs) -> Result<()> {
-    let SimArgs {
-        calib,
-        calib_samples,
-        samples,
-        steps,
-        json: json_out,
-        spikes,
-    } = *a;
+
+pub fn run(a: &Args) -> Result<()> {
+    let model = if a.float { Model::AsnnFloat } else { a.model };
+    let (p, input) = (a.net.as_path(), a.input.as_str());
+    let (calib, calib_samples) = (a.cal.calib.as_deref(), a.cal.calib_samples);
+    let (samples, steps, json_out, spikes) = (a.samples, a.steps, a.json.as_deref(), a.spikes);
     let loaded = load(p)?;
     let data = dataset(input, samples)?;
     let steps = steps.unwrap_or(loaded.network.steps);

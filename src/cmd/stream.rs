@@ -3,20 +3,32 @@
 //! operations delivered (hidden spikes x fan-out, plus changed inputs x fan-out), the
 //! ANN's multiply-accumulates per frame x frames.
 
-use crate::common::{calibrate_for, check_inputs, dataset, labels, load, strings, write_json};
+use crate::common::{
+    calibrate_for, check_inputs, dataset, labels, load, strings, write_json, CalibArgs,
+};
 use anyhow::{bail, Result};
 use asnn_numerics::{Golden, InputEvent, RawInput, RunOptions};
 use asnn_sim::{final_frame, Ann};
 use serde_json::json;
-use std::path::Path;
+use std::path::PathBuf;
 
-pub struct StreamArgs<'a> {
-    pub dataset: &'a str,
-    pub calib: Option<&'a str>,
-    pub calib_samples: usize,
+/// `asnn stream` arguments.
+#[derive(clap::Args)]
+pub struct Args {
+    pub net: PathBuf,
+    /// Labelled frames: idx:DIR[:PREFIX].
+    #[arg(long)]
+    pub dataset: String,
+    #[command(flatten)]
+    pub cal: CalibArgs,
+    /// Number of consecutive frames.
+    #[arg(long, default_value_t = 1000)]
     pub frames: usize,
-    pub holds: &'a [u32],
-    pub json: Option<&'a Path>,
+    /// Steps each frame is held; several values give several runs.
+    #[arg(long, value_delimiter = ',', default_value = "10,50")]
+    pub hold: Vec<u32>,
+    #[arg(long)]
+    pub json: Option<PathBuf>,
 }
 
 /// The frames as one event stream: at step k·K every input that differs from frame
@@ -39,16 +51,17 @@ pub fn stream_events(frames: &[Vec<u32>], hold: u32) -> RawInput {
     RawInput::Events(ev)
 }
 
-pub fn run(net_path: &Path, a: &StreamArgs) -> Result<()> {
+pub fn run(a: &Args) -> Result<()> {
+    let net_path = a.net.as_path();
     let loaded = load(net_path)?;
     let net = &loaded.network;
-    let data = dataset(a.dataset, Some(a.frames))?;
+    let data = dataset(&a.dataset, Some(a.frames))?;
     let labels = labels(&data)?;
     check_inputs(net, &data, 1)?;
-    if a.holds.is_empty() || a.holds.contains(&0) {
+    if a.hold.is_empty() || a.hold.contains(&0) {
         bail!("--hold needs one or more positive step counts, e.g. --hold 10,50");
     }
-    let cal = calibrate_for(&loaded, a.calib, a.calib_samples)?;
+    let cal = calibrate_for(&loaded, a.cal.calib.as_deref(), a.cal.calib_samples)?;
     let golden = Golden::new(&cal.qnet).map_err(|e| anyhow::anyhow!("{e}"))?;
     let frames: Vec<Vec<u32>> = data
         .inputs
@@ -76,7 +89,7 @@ pub fn run(net_path: &Path, a: &StreamArgs) -> Result<()> {
         "ASNN / ANN",
     ])];
     let mut out = Vec::new();
-    for &k in a.holds {
+    for &k in &a.hold {
         let steps = u32::try_from(n as u64 * u64::from(k))
             .ok()
             .filter(|s| *s <= 1_000_000);
@@ -116,7 +129,7 @@ pub fn run(net_path: &Path, a: &StreamArgs) -> Result<()> {
     );
     print!("{}", asnn_report::table(&rows));
     println!("ANN: {macs_per_frame} MACs per frame. ASNN: synops = hidden spikes x fan-out; input synops = changed inputs x fan-out.");
-    if let Some(p) = a.json {
+    if let Some(p) = a.json.as_deref() {
         write_json(
             p,
             &json!({"network": net.name, "dataset": data.source, "runs": out}),
