@@ -6,7 +6,7 @@ pub use asnn_eda::inputs::{
     write_file, write_json,
 };
 use asnn_sim::Calibration;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::PathBuf;
 
 /// A progress bar on stderr (hidden when stderr is not a terminal).
@@ -28,10 +28,11 @@ pub struct Bar {
 }
 
 impl Bar {
+    /// Hidden until the library starts a piece of work.
     pub fn new() -> Self {
-        Bar {
-            pb: progress(0, ""),
-        }
+        let pb = progress(0, "");
+        pb.set_draw_target(ProgressDrawTarget::hidden());
+        Bar { pb }
     }
 }
 
@@ -40,6 +41,7 @@ impl asnn_eda::progress::Progress for Bar {
         self.pb.reset();
         self.pb.set_length(len);
         self.pb.set_message(what.to_string());
+        self.pb.set_draw_target(ProgressDrawTarget::stderr());
     }
     fn set(&self, done: u64) {
         self.pb.set_position(done);
@@ -51,7 +53,7 @@ impl asnn_eda::progress::Progress for Bar {
         self.pb.set_message(msg.to_string());
     }
     fn note(&self, line: &str) {
-        if self.pb.is_hidden() || self.pb.is_finished() || self.pb.length() == Some(0) {
+        if self.pb.is_hidden() || self.pb.is_finished() {
             eprintln!("{line}");
         } else {
             self.pb.println(line);
@@ -59,6 +61,7 @@ impl asnn_eda::progress::Progress for Bar {
     }
     fn finish(&self) {
         self.pb.finish_and_clear();
+        self.pb.set_draw_target(ProgressDrawTarget::hidden());
     }
 }
 

@@ -750,3 +750,37 @@ fn ecp5_board_tops_make_an_asked_clock_with_the_ehxplll() {
     let (bd, text) = top(25.0);
     assert!(bd.ecp5_pll.is_none() && !text.contains("EHXPLLL"));
 }
+
+/// Work folders given relative (`asnn cosim --dir work`, and `asnn build -o build/`,
+/// whose cycle count co-simulates in `build/cosim`) used to fail: the simulator binary
+/// and its `+stim=`/`+out=` paths were handed over relative while the simulator ran in
+/// the work folder.
+#[test]
+fn cosim_runs_in_a_relative_work_folder() {
+    if !have("verilator") {
+        return;
+    }
+    let cwd = tmp("relative-dir");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_asnn"))
+        .args([
+            "cosim",
+            &format!("{ROOT}/examples/digits"),
+            "--calib",
+            &format!("idx:{ROOT}/examples/digits:calib"),
+            "--samples",
+            "3",
+            "--dir",
+            "work",
+        ])
+        .current_dir(&cwd)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success() && out.contains("3 samples, 0 mismatches"),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(cwd.join("work/out.txt").is_file());
+    let _ = std::fs::remove_dir_all(&cwd);
+}

@@ -171,6 +171,7 @@ impl SimBoard {
     /// Builds (Verilator) and starts the board testbench of `pr` in `dir`; the flash
     /// model holds the design's weight image, or `flash` (a $readmemh byte file) instead.
     pub fn start(pr: &Prepared, dir: &Path, flash: Option<&Path>) -> Result<SimBoard> {
+        let dir = &crate::inputs::absolute(dir);
         write_design(pr, dir)?;
         let t0 = Instant::now();
         let mut c = Command::new(simulator::verilator()?);

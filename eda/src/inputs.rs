@@ -110,6 +110,12 @@ pub fn calibrate_net(
         .with_context(|| format!("{}: calibration failed", loaded.path.display()))
 }
 
+/// `p` made absolute against the current folder: tools run with their work folder as
+/// the current one, so every path handed to them must not be relative.
+pub fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
 /// Writes `text` to `path`, creating its folder.
 pub fn write_file(path: &Path, text: &str) -> Result<()> {
     write_bytes(path, text.as_bytes())

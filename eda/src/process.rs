@@ -18,11 +18,11 @@ pub const TAIL_LINES: usize = 40;
 /// Why a process did not run to success.
 #[derive(Debug, thiserror::Error)]
 pub enum ProcessError {
-    #[error("cannot run {what} ({command}): {source}; is it installed? (bash scripts/test.sh installs it)")]
+    #[error("cannot run {what} ({command}): {error}; is it installed? (bash scripts/test.sh installs it)")]
     Spawn {
         what: String,
         command: String,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{what} failed ({status}): {command}\n{tail}")]
     Failed {
@@ -159,15 +159,23 @@ pub fn run(cmd: &mut Command, opts: Run) -> Result<Output, ProcessError> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|source| ProcessError::Spawn {
+        .map_err(|error| ProcessError::Spawn {
             what: what.to_string(),
             command: command.clone(),
-            source,
+            error,
         })?;
     let (out, out_thread) = drain(child.stdout.take());
     let (err, err_thread) = drain(child.stderr.take());
+    let waited = |error: std::io::Error| ProcessError::Spawn {
+        what: what.to_string(),
+        command: command.clone(),
+        error,
+    };
     let status = loop {
-        if let Some(s) = child.try_wait().ok().flatten() {
+        if timeout.is_none() && watch.is_none() {
+            break child.wait().map_err(waited)?;
+        }
+        if let Some(s) = child.try_wait().map_err(waited)? {
             break s;
         }
         if let Some(w) = watch.as_mut() {
@@ -255,10 +263,10 @@ impl Background {
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
-            .map_err(|source| ProcessError::Spawn {
+            .map_err(|error| ProcessError::Spawn {
                 what: what.to_string(),
                 command: command_line(cmd),
-                source,
+                error,
             })?;
         Ok(Background {
             child,

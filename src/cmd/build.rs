@@ -42,6 +42,9 @@ pub fn run(a: &Args) -> Result<()> {
         },
         &a.output,
     )?;
+    if let Some(v) = &report.cosim {
+        println!("{}", v.summary());
+    }
     print!("{}", report.summary_md());
     if let Some(why) = &report.failure {
         let hint = if report.bitstream.is_none() {

@@ -66,7 +66,10 @@ pub struct Args {
 fn sim_timeout() -> Result<Option<Duration>> {
     match std::env::var("ASNN_SIM_TIMEOUT") {
         Ok(s) if !s.is_empty() => match s.parse::<f64>() {
-            Ok(x) if x.is_finite() && x > 0.0 => Ok(Some(Duration::from_secs_f64(x))),
+            Ok(x) if x > 0.0 => match Duration::try_from_secs_f64(x) {
+                Ok(d) => Ok(Some(d)),
+                Err(_) => bail!("ASNN_SIM_TIMEOUT={s}: too long a time"),
+            },
             _ => bail!("ASNN_SIM_TIMEOUT={s}: expected seconds above 0"),
         },
         _ => Ok(None),
@@ -74,6 +77,7 @@ fn sim_timeout() -> Result<Option<Duration>> {
 }
 
 pub fn run(a: &Args) -> Result<()> {
+    let timeout = sim_timeout()?;
     let p = a.net.as_path();
     let board = a.board.as_deref().map(|b| BoardArgs {
         board: b,
@@ -131,7 +135,7 @@ pub fn run(a: &Args) -> Result<()> {
             sim,
             dir: a.dir.as_deref(),
             vcd: a.vcd,
-            timeout: sim_timeout()?,
+            timeout,
             progress: &bar,
         },
     )?;

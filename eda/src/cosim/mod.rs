@@ -12,7 +12,7 @@ pub use diff::{diff, Divergence};
 pub use verdict::{junit, CosimVerdict, CycleStats, FirstDivergence, Mode, SampleResult};
 
 use crate::board::{check_board, open_port, Prepared, SimBoard};
-use crate::inputs::write_file;
+use crate::inputs::{absolute, write_file};
 use crate::progress::Progress;
 use crate::simulator::{self, Simulator};
 use anyhow::{bail, Context, Result};
@@ -154,7 +154,7 @@ pub fn run_design(
 ) -> Result<CosimVerdict> {
     let plan = &design.plan;
     let dir: PathBuf = match o.dir {
-        Some(d) => d.to_path_buf(),
+        Some(d) => absolute(d),
         None => std::env::temp_dir().join(format!("asnn-cosim-{}-{}", plan.top, o.sim.name())),
     };
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;

@@ -197,7 +197,7 @@ pub fn one_random(seed: u64, sim: Simulator, root: &Path) -> Result<RandomOutcom
     let frame = case.network.input.kind == InputKind::Frame;
     let design =
         asnn_generator::generate(qnet, &hw, frame).with_context(|| format!("seed {seed}"))?;
-    let dir = root.join(format!("seed-{seed}"));
+    let dir = crate::inputs::absolute(&root.join(format!("seed-{seed}")));
     std::fs::create_dir_all(&dir)?;
     for f in &design.files {
         write_file(&dir.join(&f.name), &f.contents)?;

@@ -2,7 +2,7 @@
 //! (`--collect`).
 
 use super::table::{write_outputs, Written};
-use super::{count, ExploreArgs, Meta, Point, Row};
+use super::{count, ExploreArgs, Meta, MetaTools, Point, Row};
 use crate::inputs::write_file;
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -185,7 +185,7 @@ pub fn collect(dir: &Path) -> Result<Written> {
         network: first.network.clone(),
         board: Some(first.board.clone()),
         device: first.device.clone(),
-        tools: None,
+        tools: first.tools.clone().map(MetaTools::Build),
         collected_from: Some(pdir.display().to_string()),
         ..Meta::default()
     };

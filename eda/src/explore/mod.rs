@@ -361,10 +361,16 @@ fn run_point(p: Point, v: &Variant, c: &Ctx) -> Row {
             row.reason = Some(format!("{e:#}"));
         }
     }
+    store(row, &result)
+}
+
+/// Stamps the row, writes it as its point's `result.json` (a failure to write is noted
+/// in its reason) and returns it, not cached.
+fn store(mut row: Row, file: &Path) -> Row {
     row.finished_unix = Some(now_unix());
-    if let Err(e) = write_json_atomic(&result, &row) {
+    if let Err(e) = write_json_atomic(file, &row) {
         row.reason = Some(format!(
-            "{} (result not cached: {e:#})",
+            "{} (result not written: {e:#})",
             row.reason.as_deref().unwrap_or("")
         ));
     }
@@ -385,21 +391,13 @@ fn refused(mut row: Row, reason: String, a: &ExploreArgs) -> Row {
     ]);
     row.status = Status::Refused;
     row.reason = Some(reason);
-    row.finished_unix = Some(now_unix());
     let file = a
         .out
         .join("points")
         .join(format!("{}-{key}", row.label))
         .join("result.json");
     row.key = Some(key);
-    if let Err(e) = write_json_atomic(&file, &row) {
-        row.reason = Some(format!(
-            "{} (result not written: {e:#})",
-            row.reason.as_deref().unwrap_or("")
-        ));
-    }
-    row.cached = false;
-    row
+    store(row, &file)
 }
 
 /// Distinct weight widths of a network's layers, "8" or "8/6".
@@ -411,6 +409,15 @@ fn weight_bits_text(q: &QNetwork) -> String {
         }
     }
     v.iter().map(u32::to_string).collect::<Vec<_>>().join("/")
+}
+
+/// The tools `explore.json` names: the sweep's (a run), or the first point's build
+/// report's (`--collect`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum MetaTools {
+    Sweep(ExploreTools),
+    Build(crate::flow::report::ToolVersions),
 }
 
 /// How a run went (`explore.json`'s `run`).
@@ -431,7 +438,7 @@ pub struct Meta {
     pub network: Option<String>,
     pub board: Option<String>,
     pub device: Option<String>,
-    pub tools: Option<ExploreTools>,
+    pub tools: Option<MetaTools>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dataset: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -531,7 +538,7 @@ pub fn run(a: &ExploreArgs, progress: &dyn Progress) -> Result<Outcome> {
             network: Some(loaded.network.name.clone()),
             board: Some(board.name.clone()),
             device: Some(dev.name.to_string()),
-            tools: Some(tools),
+            tools: Some(MetaTools::Sweep(tools)),
             dataset: Some(spec),
             cosim_samples: Some(a.cosim_samples),
             accuracy_samples: Some(acc_samples),

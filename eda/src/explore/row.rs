@@ -2,56 +2,9 @@
 //! cache) and rendered into the table, the CSV and `explore.json`.
 
 use crate::flow::report::{Seconds, ToolVersions};
-use crate::flow::{BuildReport, BuildStatus, CyclesSource};
+pub use crate::flow::BuildStatus as Status;
+use crate::flow::{BuildReport, CyclesSource};
 use serde::{Deserialize, Deserializer, Serialize};
-
-/// What became of a point.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Status {
-    #[serde(rename = "ok")]
-    Ok,
-    #[serde(rename = "does not fit")]
-    DoesNotFit,
-    #[serde(rename = "misses timing")]
-    MissesTiming,
-    #[serde(rename = "place and route failed")]
-    PlaceAndRouteFailed,
-    #[serde(rename = "check failed")]
-    CheckFailed,
-    /// Refused before synthesis (quantization or the plan's capacity check).
-    #[serde(rename = "refused")]
-    Refused,
-    /// A tool broke or the co-simulation diverged: never reused from the cache.
-    #[default]
-    #[serde(rename = "error")]
-    Error,
-}
-
-impl Status {
-    pub fn text(self) -> &'static str {
-        match self {
-            Status::Ok => "ok",
-            Status::DoesNotFit => "does not fit",
-            Status::MissesTiming => "misses timing",
-            Status::PlaceAndRouteFailed => "place and route failed",
-            Status::CheckFailed => "check failed",
-            Status::Refused => "refused",
-            Status::Error => "error",
-        }
-    }
-}
-
-impl From<BuildStatus> for Status {
-    fn from(s: BuildStatus) -> Self {
-        match s {
-            BuildStatus::Ok => Status::Ok,
-            BuildStatus::DoesNotFit => Status::DoesNotFit,
-            BuildStatus::MissesTiming => Status::MissesTiming,
-            BuildStatus::PlaceAndRouteFailed => Status::PlaceAndRouteFailed,
-            BuildStatus::CheckFailed => Status::CheckFailed,
-        }
-    }
-}
 
 /// Weight widths as text ("8", "8/6"); older results stored a number here.
 fn text_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
@@ -143,7 +96,7 @@ impl Row {
             (u.lcs.used > 0).then(|| r.inferences_per_second / u.lcs.used as f64 * 1000.0);
         self.tools = Some(r.tools.clone());
         self.flow_seconds = Some(r.seconds.clone());
-        self.status = r.build_status().into();
+        self.status = r.build_status();
         self.reason = r.failure.clone();
     }
 

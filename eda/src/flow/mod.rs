@@ -268,7 +268,6 @@ fn cycles_per_inference(pr: &Prepared, o: &FlowOpts, placed: bool, out: &Path) -
             },
         )
         .context("co-simulation for the cycle count")?;
-        o.progress.note(&v.summary());
         write_json(&out.join("cosim.json"), &v)?;
         if let Some(r) = &v.failure_report {
             bail!(

@@ -185,8 +185,9 @@ pub enum CyclesSource {
     Model,
 }
 
-/// What became of a build, for tables (`asnn explore`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// What became of a build (the first five), or of a sweep point that never reached
+/// one (`asnn explore`'s table).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BuildStatus {
     #[serde(rename = "ok")]
     Ok,
@@ -198,6 +199,13 @@ pub enum BuildStatus {
     PlaceAndRouteFailed,
     #[serde(rename = "check failed")]
     CheckFailed,
+    /// Refused before synthesis (quantization or the plan's capacity check).
+    #[serde(rename = "refused")]
+    Refused,
+    /// A tool broke or the co-simulation diverged: never reused from a cache.
+    #[default]
+    #[serde(rename = "error")]
+    Error,
 }
 
 impl BuildReport {
@@ -288,6 +296,18 @@ impl BuildReport {
 }
 
 impl BuildStatus {
+    pub fn text(self) -> &'static str {
+        match self {
+            BuildStatus::Ok => "ok",
+            BuildStatus::DoesNotFit => "does not fit",
+            BuildStatus::MissesTiming => "misses timing",
+            BuildStatus::PlaceAndRouteFailed => "place and route failed",
+            BuildStatus::CheckFailed => "check failed",
+            BuildStatus::Refused => "refused",
+            BuildStatus::Error => "error",
+        }
+    }
+
     /// A failed build that did not place does not fit; one that placed but gave no
     /// bitstream missed timing (or failed otherwise); one with a bitstream failed a
     /// check.
