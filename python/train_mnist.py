@@ -11,13 +11,16 @@ Architectures (asn-model.md, Diehl et al. 2015):
   cnn      12c5-2s-64c5-2s-10: conv 5x5 (12) -> avgpool 2 -> conv 5x5 (64) -> avgpool 2 -> 10.
            The pool sits *before* the ReLU, which is what the converted ASNN computes
            (docs/network-format.md), so the conversion is exact.
+  cnn-small 8c5-2s-16c5-2s-10, the same shape with 8 and 16 channels (5,994 parameters):
+           the CNN for the iCE40 UP5K.
 Codings:
   graded   ReLU; the ASNN's theta0 is "auto" (calibrated per layer).
   binary   the ASN transfer function (asn-model.md) instead of ReLU, with m_f and
            theta0 = m_f fixed before training, as in the reference implementation.
 
 Only the training split is used for training; the test split is scored once at the end
-for the record (never used to choose anything). `--holdout N` keeps N training images
+for the record (never used to choose anything). `--shift K` trains on copies shifted by
+up to K pixels in each direction (a fresh random shift per image and epoch, zero fill). `--holdout N` keeps N training images
 (a seeded random choice) out of training and writes them beside the network as `val-*-idx*-ubyte.gz`, a
 validation split for the calibration rule (`asnn calibrate --calib idx:OUT:val`).
 """
@@ -79,7 +82,34 @@ def build(arch, act):
             nn.Conv2d(1, 12, 5), nn.AvgPool2d(2), act(),
             nn.Conv2d(12, 64, 5), nn.AvgPool2d(2), act(),
             nn.Flatten(), nn.Linear(64 * 4 * 4, 10)), [1, 28, 28]
+    if arch == "cnn-small":
+        return nn.Sequential(
+            nn.Conv2d(1, 8, 5), nn.AvgPool2d(2), act(),
+            nn.Conv2d(8, 16, 5), nn.AvgPool2d(2), act(),
+            nn.Flatten(), nn.Linear(16 * 4 * 4, 10)), [1, 28, 28]
     raise SystemExit(f"unknown --arch {arch}")
+
+
+def shifted(x, k, gen):
+    """Each image of the batch `x` (N, ..., 28, 28 or N, 784) moved by its own random
+    offset in [-k, k] pixels in each direction, zero filled."""
+    if k == 0:
+        return x
+    flat = x.dim() == 2
+    img = x.reshape(len(x), 1, 28, 28)
+    pad = nn.functional.pad(img, (k, k, k, k))
+    dy = torch.randint(0, 2 * k + 1, (len(x),), generator=gen)
+    dx = torch.randint(0, 2 * k + 1, (len(x),), generator=gen)
+    rows = (dy[:, None] + torch.arange(28)[None, :])[:, None, :, None].expand(-1, 1, 28, 28 + 2 * k)
+    out = torch.gather(pad, 2, rows)
+    cols = (dx[:, None] + torch.arange(28)[None, :])[:, None, None, :].expand(-1, 1, 28, 28)
+    out = torch.gather(out, 3, cols)
+    return out.reshape(len(x), 784) if flat else out.reshape(x.shape)
+
+
+def sha256(path):
+    import hashlib
+    return hashlib.sha256(open(path, "rb").read()).hexdigest()
 
 
 def main():
@@ -87,13 +117,15 @@ def main():
     ap.add_argument("--data", required=True, help="IDX directory")
     ap.add_argument("--train-prefix", default="train")
     ap.add_argument("--test-prefix", default="t10k")
-    ap.add_argument("--arch", choices=["mlp256", "mlp128", "mlp1200", "cnn"], required=True)
+    ap.add_argument("--arch", choices=["mlp256", "mlp128", "mlp1200", "cnn", "cnn-small"], required=True)
     ap.add_argument("--coding", choices=["graded", "binary"], default="graded")
     ap.add_argument("--m-f", type=float, default=0.1)
     ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--shift", type=int, default=0, help="random shifts of up to K pixels while training")
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: one per core)")
     ap.add_argument("--name", default=None)
     ap.add_argument("--holdout", type=int, default=0,
                     help="keep N randomly chosen training images out of training; write them as OUT/val-*")
@@ -103,7 +135,9 @@ def main():
     args = ap.parse_args()
 
     torch.manual_seed(args.seed)
-    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    threads = args.threads or max(1, os.cpu_count() or 1)
+    torch.set_num_threads(threads)
+    gen = torch.Generator().manual_seed(args.seed)
     xtr = read_idx(os.path.join(args.data, f"{args.train_prefix}-images-idx3-ubyte"))
     ytr = read_idx(os.path.join(args.data, f"{args.train_prefix}-labels-idx1-ubyte"))
     xte = read_idx(os.path.join(args.data, f"{args.test_prefix}-images-idx3-ubyte"))
@@ -128,15 +162,23 @@ def main():
         for k in range(0, len(Xtr), args.batch):
             idx = perm[k:k + args.batch]
             opt.zero_grad()
-            nn.functional.cross_entropy(model(Xtr[idx]), Ytr[idx]).backward()
+            nn.functional.cross_entropy(model(shifted(Xtr[idx], args.shift, gen)), Ytr[idx]).backward()
             opt.step()
         sched.step()
+        if args.holdout:
+            model.eval()
+            with torch.no_grad():
+                v = float((model(to_t(xval)).argmax(1).numpy() == yval).mean())
+            print(f"epoch {epoch + 1}/{args.epochs}: validation accuracy {v:.4f} ({time.time() - t0:.0f} s)", flush=True)
+    seconds = time.time() - t0
     model.eval()
     with torch.no_grad():
         train_acc = float((model(Xtr).argmax(1) == Ytr).float().mean())
+        val_acc = float((model(to_t(xval)).argmax(1).numpy() == yval).mean()) if args.holdout else None
         test_acc = float((model(to_t(xte)).argmax(1).numpy() == yte).mean())
-    print(f"{args.arch}/{args.coding}: {len(Xtr)} training images, {args.epochs} epochs in {time.time() - t0:.0f} s; "
-          f"train accuracy {train_acc:.4f}, test accuracy {test_acc:.4f} ({len(xte)} images)")
+    val_text = f", validation accuracy {val_acc:.4f} ({args.holdout} images)" if args.holdout else ""
+    print(f"{args.arch}/{args.coding}: {len(Xtr)} training images, {args.epochs} epochs in {seconds:.0f} s; "
+          f"train accuracy {train_acc:.4f}{val_text}, test accuracy {test_acc:.4f} ({len(xte)} images)")
 
     name = args.name or f"{os.path.basename(os.path.normpath(args.data))}-{args.arch}-{args.coding}"
     asn = {"tau_phi": 2.5, "tau_gamma": 15.0, "tau_eta": 50.0, "tau_beta": 50.0, "m_f": m_f,
@@ -154,7 +196,10 @@ def main():
             os.remove(plain)
     with open(os.path.join(args.out, "TRAINING.txt"), "w") as f:
         f.write(" ".join(["python/train_mnist.py"] + [a for a in sys.argv[1:]]) + "\n")
-        f.write(f"train accuracy {train_acc:.4f}, test accuracy {test_acc:.4f}\n")
+        f.write(f"train accuracy {train_acc:.4f}{val_text}, test accuracy {test_acc:.4f}\n")
+        f.write(f"{len(Xtr)} training images, {args.epochs} epochs, batch {args.batch}, shifts up to {args.shift} px, "
+                f"seed {args.seed}, {threads} torch threads (torch {torch.__version__}), {seconds:.0f} s\n")
+        f.write(f"weights.safetensors sha256 {sha256(os.path.join(args.out, 'weights.safetensors'))}\n")
         if args.holdout:
             f.write(f"validation split: {args.holdout} training images (seed {args.seed}), val-*-idx*-ubyte.gz\n")
     print(f"wrote {args.out}")
