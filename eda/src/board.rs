@@ -107,22 +107,31 @@ pub fn prepare_from(
 }
 
 /// Writes core and board files into `dir`.
-pub fn write_design(pr: &Prepared, dir: &Path) -> Result<()> {
+pub fn write_design(prepared: &Prepared, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    for f in pr.design.files.iter().chain(&pr.board_design.files) {
+    for f in prepared
+        .design
+        .files
+        .iter()
+        .chain(&prepared.board_design.files)
+    {
         write_file(&dir.join(&f.name), &f.contents)?;
     }
     let (name, text) = board::FLASH_MODEL;
     write_file(&dir.join(name), text)?;
-    if let Some(img) = &pr.board_design.image {
+    if let Some(img) = &prepared.board_design.image {
         write_bytes(&dir.join("weights.bin"), img)?;
     }
     Ok(())
 }
 
 /// Lane counts whose plan fits the device's memories and DSPs, for a refusal message.
-pub fn fitting_hint(pr: &Prepared) -> String {
-    lane_hint(&pr.qnet, &pr.hw, pr.network.input.kind == InputKind::Frame)
+pub fn fitting_hint(prepared: &Prepared) -> String {
+    lane_hint(
+        &prepared.qnet,
+        &prepared.hw,
+        prepared.network.input.kind == InputKind::Frame,
+    )
 }
 
 fn lane_hint(qnet: &QNetwork, hw: &HwSpec, frame: bool) -> String {
@@ -168,11 +177,11 @@ pub struct SimBoard {
 }
 
 impl SimBoard {
-    /// Builds (Verilator) and starts the board testbench of `pr` in `dir`; the flash
+    /// Builds (Verilator) and starts the board testbench of `prepared` in `dir`; the flash
     /// model holds the design's weight image, or `flash` (a $readmemh byte file) instead.
-    pub fn start(pr: &Prepared, dir: &Path, flash: Option<&Path>) -> Result<SimBoard> {
+    pub fn start(prepared: &Prepared, dir: &Path, flash: Option<&Path>) -> Result<SimBoard> {
         let dir = &crate::inputs::absolute(dir);
-        write_design(pr, dir)?;
+        write_design(prepared, dir)?;
         let t0 = Instant::now();
         let mut c = Command::new(simulator::verilator()?);
         c.current_dir(dir)
@@ -199,7 +208,7 @@ impl SimBoard {
                     .with_context(|| format!("flash image {}", f.display()))?;
                 cmd.arg(format!("+flash={}", f.display()));
             }
-            None if pr.board_design.image.is_some() => {
+            None if prepared.board_design.image.is_some() => {
                 cmd.arg("+flash=weights.hex");
             }
             None => {}
@@ -252,14 +261,14 @@ pub fn open_port(
 /// Checks that the board runs this design and is ready.
 pub fn check_board<S: std::io::Read + std::io::Write>(
     s: &mut Session<S>,
-    pr: &Prepared,
+    prepared: &Prepared,
 ) -> Result<Info> {
     let info = s.wait_ready(Duration::from_secs(30))?;
-    if info.design_id != pr.design.id {
+    if info.design_id != prepared.design.id {
         bail!(
             "the board runs design {:08x}, this network and hardware make {:08x}: build and load the bitstream for it (same --hw, --freq and calibration)",
             info.design_id,
-            pr.design.id
+            prepared.design.id
         );
     }
     if info.status != 1 {
@@ -301,17 +310,17 @@ pub struct RunReport {
 /// model.
 pub fn run_on_board<S: std::io::Read + std::io::Write>(
     s: &mut Session<S>,
-    pr: &Prepared,
+    prepared: &Prepared,
     info: &Info,
     data: &Dataset,
     baud: u32,
     progress: &dyn Progress,
 ) -> Result<RunReport> {
-    let golden = Golden::new(&pr.qnet).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let golden = Golden::new(&prepared.qnet).map_err(|e| anyhow::anyhow!("{e}"))?;
     let opts = RunOptions {
         record_spikes: false,
         record_readout: false,
-        early_exit: (pr.hw.early_exit > 0).then_some(pr.hw.early_exit),
+        early_exit: (prepared.hw.early_exit > 0).then_some(prepared.hw.early_exit),
         watch: None,
     };
     progress.start(data.len() as u64, "board");
@@ -319,7 +328,7 @@ pub fn run_on_board<S: std::io::Read + std::io::Write>(
     let (mut correct, mut mismatches, mut cycles) = (0usize, 0usize, 0u64);
     let mut first_bad = None;
     for (i, x) in data.inputs.iter().enumerate() {
-        let d = s.run(x, pr.qnet.steps, info)?;
+        let d = s.run(x, prepared.qnet.steps, info)?;
         let g = golden
             .run(x, None, opts)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -350,7 +359,7 @@ pub fn run_on_board<S: std::io::Read + std::io::Write>(
     let wall = t0.elapsed().as_secs_f64();
     let n = data.len();
     let mean_cycles = cycles as f64 / n as f64;
-    let clock_mhz = pr.board_design.clock_mhz;
+    let clock_mhz = prepared.board_design.clock_mhz;
     Ok(RunReport {
         samples: n,
         mismatches,

@@ -35,12 +35,12 @@ pub struct RunArgs {
 pub fn run(a: &RunArgs) -> Result<()> {
     let p = a.net.as_path();
     let board = a.b.args();
-    let pr = prepare(p, &board)?;
+    let prepared = prepare(p, &board)?;
     let spec = dataset_spec(p, a.dataset.as_deref())?;
     let data = dataset(&spec, a.samples)?;
-    check_inputs(&pr.network, &data, pr.qnet.steps)?;
+    check_inputs(&prepared.network, &data, prepared.qnet.steps)?;
     let mut s = open_port(&a.port, board.baud, Duration::from_secs_f64(a.timeout))?;
-    let info = check_board(&mut s, &pr)?;
+    let info = check_board(&mut s, &prepared)?;
     eprintln!(
         "board on {}: design {:08x}, {} inputs, {} classes, ready",
         a.port.display(),
@@ -48,7 +48,7 @@ pub fn run(a: &RunArgs) -> Result<()> {
         info.inputs,
         info.classes
     );
-    let r = run_on_board(&mut s, &pr, &info, &data, board.baud, &Bar::new())?;
+    let r = run_on_board(&mut s, &prepared, &info, &data, board.baud, &Bar::new())?;
     println!(
         "{} samples over {}: {} mismatches against the golden model{}",
         r.samples,
@@ -108,13 +108,13 @@ pub fn serve(a: &SimArgs) -> Result<()> {
         let _ = tx.send(());
     })
     .context("cannot install the Ctrl-C handler")?;
-    let pr = prepare(&a.net, &a.b.args())?;
+    let prepared = prepare(&a.net, &a.b.args())?;
     eprintln!(
         "building the simulated {} board in {}",
-        pr.board.name,
+        prepared.board.name,
         dir.display()
     );
-    let sb = SimBoard::start(&pr, &dir, flash)?;
+    let sb = SimBoard::start(&prepared, &dir, flash)?;
     println!("{}", sb.pty.display());
     eprintln!(
         "simulated board ready on {} (built in {:.1} s); stop with Ctrl-C or SIGTERM",

@@ -30,10 +30,10 @@ pub struct Args {
 
 pub fn run(a: &Args) -> Result<()> {
     let p = a.net.as_path();
-    let pr = prepare(p, &a.b.args())?;
+    let prepared = prepare(p, &a.b.args())?;
     let spec = dataset_spec(p, a.dataset.as_deref())?;
     let report = flow(
-        &pr,
+        &prepared,
         &FlowOpts {
             dataset: &spec,
             cosim_samples: a.cosim_samples,
@@ -48,7 +48,7 @@ pub fn run(a: &Args) -> Result<()> {
     print!("{}", report.summary_md());
     if let Some(why) = &report.failure {
         let hint = if report.bitstream.is_none() {
-            fitting_hint(&pr)
+            fitting_hint(&prepared)
         } else {
             String::new()
         };

@@ -108,17 +108,17 @@ pub fn run(a: &Args) -> Result<()> {
             if !a.mutate.is_empty() || a.netlist {
                 bail!("--board runs the generated board top: no --mutate or --netlist with it");
             }
-            let pr = prepare(p, b)?;
-            if pr.design.id != design.id {
+            let prepared = prepare(p, b)?;
+            if prepared.design.id != design.id {
                 bail!("--board: the board's design differs from the core's (pass the board's device in --hw)");
             }
-            Some((pr, b.baud))
+            Some((prepared, b.baud))
         }
         None => None,
     };
     let target = match &prepared {
-        Some((pr, baud)) => Target::Board {
-            prepared: pr,
+        Some((prepared, baud)) => Target::Board {
+            prepared,
             baud: *baud,
         },
         None if a.netlist => Target::Netlist,

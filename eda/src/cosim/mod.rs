@@ -150,31 +150,40 @@ pub fn run_design(
     design: &Design,
     data: &Dataset,
     target: &Target,
-    o: &CosimOptions,
+    opts: &CosimOptions,
 ) -> Result<CosimVerdict> {
     let plan = &design.plan;
-    let dir: PathBuf = match o.dir {
+    let dir: PathBuf = match opts.dir {
         Some(d) => absolute(d),
-        None => std::env::temp_dir().join(format!("asnn-cosim-{}-{}", plan.top, o.sim.name())),
+        None => std::env::temp_dir().join(format!("asnn-cosim-{}-{}", plan.top, opts.sim.name())),
     };
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     for f in &design.files {
         write_file(&dir.join(&f.name), &f.contents)?;
     }
-    o.progress.note(&format!(
+    opts.progress.note(&format!(
         "building {} with {} in {}",
         plan.top,
-        o.sim.name(),
+        opts.sim.name(),
         dir.display()
     ));
     let run = match target {
-        Target::Board { prepared, baud } => simulate_board(prepared, *baud, qnet, data, &dir, o)?,
-        _ => simulate_core(plan, qnet, data, &dir, matches!(target, Target::Netlist), o)?,
+        Target::Board { prepared, baud } => {
+            simulate_board(prepared, *baud, qnet, data, &dir, opts)?
+        }
+        _ => simulate_core(
+            plan,
+            qnet,
+            data,
+            &dir,
+            matches!(target, Target::Netlist),
+            opts,
+        )?,
     };
     let golden = Golden::new(qnet).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let opts = golden_options(hw, true);
+    let golden_opts = golden_options(hw, true);
     let t1 = Instant::now();
-    let results = diff_log(qnet, plan, data, &golden, opts, &run)?;
+    let results = diff_log(qnet, plan, data, &golden, golden_opts, &run)?;
     let diff_seconds = t1.elapsed().as_secs_f64();
     let mode = match target {
         Target::Board { .. } => Mode::Board,
@@ -186,21 +195,21 @@ pub fn run_design(
             "board {} (verilator, UART over a pseudo-terminal)",
             prepared.board.name
         ),
-        Target::Netlist => format!("{} netlist", o.sim.name()),
-        Target::Rtl => o.sim.name().to_string(),
+        Target::Netlist => format!("{} netlist", opts.sim.name()),
+        Target::Rtl => opts.sim.name().to_string(),
     };
-    let mut v = CosimVerdict::from_results(results, o.sim, mode, what);
+    let mut v = CosimVerdict::from_results(results, opts.sim, mode, what);
     v.build_seconds = run.build_seconds;
     v.sim_seconds = run.sim_seconds;
     v.diff_seconds = diff_seconds;
     v.simulated_cycles_per_second = v.total_cycles as f64 / run.sim_seconds.max(1e-9);
-    let mut vcd = o.vcd.then(|| dir.join("wave.vcd"));
+    let mut vcd = opts.vcd.then(|| dir.join("wave.vcd"));
     if let Some((i, d)) = v.first_bad() {
-        let mut report = verdict::failure_report(qnet, &golden, opts, data, i, &d)?;
-        if !o.vcd {
-            match failing_sample_vcd(design, qnet, &data.inputs[i], &dir, o.sim) {
+        let mut report = verdict::failure_report(qnet, &golden, golden_opts, data, i, &d)?;
+        if !opts.vcd {
+            match failing_sample_vcd(design, qnet, &data.inputs[i], &dir, opts.sim) {
                 Ok(p) => vcd = Some(p),
-                Err(e) => o
+                Err(e) => opts
                     .progress
                     .note(&format!("could not write the failing sample's VCD: {e:#}")),
             }
@@ -221,26 +230,26 @@ fn simulate_core(
     data: &Dataset,
     dir: &Path,
     netlist: bool,
-    o: &CosimOptions,
+    opts: &CosimOptions,
 ) -> Result<SimRun> {
-    let defines: &[&str] = if o.vcd { &["ASNN_VCD"] } else { &[] };
+    let defines: &[&str] = if opts.vcd { &["ASNN_VCD"] } else { &[] };
     let built = if netlist {
-        let (list, extra) = netlist::synthesize(dir, plan, o.progress)?;
-        simulator::build_with(dir, &plan.top, o.sim, defines, &list, &extra)?
+        let (list, extra) = netlist::synthesize(dir, plan, opts.progress)?;
+        simulator::build_with(dir, &plan.top, opts.sim, defines, &list, &extra)?
     } else {
-        simulator::build(dir, &plan.top, o.sim, defines)?
+        simulator::build(dir, &plan.top, opts.sim, defines)?
     };
     let stim_path = dir.join("stim.txt");
     write_file(&stim_path, &stimulus_text(&data.inputs, qnet.steps))?;
-    o.progress
-        .start(data.len() as u64, &format!("{} cosim", o.sim.name()));
+    opts.progress
+        .start(data.len() as u64, &format!("{} cosim", opts.sim.name()));
     let t0 = Instant::now();
     let log = dir.join("out.txt");
-    simulator::run_watched(&built, &stim_path, &log, o.timeout, |done| {
-        o.progress.set(done as u64)
+    simulator::run_watched(&built, &stim_path, &log, opts.timeout, |done| {
+        opts.progress.set(done as u64)
     })?;
     let sim_seconds = t0.elapsed().as_secs_f64();
-    o.progress.finish();
+    opts.progress.finish();
     Ok(SimRun {
         build_seconds: built.build_seconds,
         sim_seconds,
@@ -251,26 +260,26 @@ fn simulate_core(
 
 /// Builds the simulated board and runs every sample through its UART.
 fn simulate_board(
-    pr: &Prepared,
+    prepared: &Prepared,
     baud: u32,
     qnet: &QNetwork,
     data: &Dataset,
     dir: &Path,
-    o: &CosimOptions,
+    opts: &CosimOptions,
 ) -> Result<SimRun> {
-    let sb = SimBoard::start(pr, dir, None)?;
-    o.progress.start(data.len() as u64, "board cosim");
+    let sb = SimBoard::start(prepared, dir, None)?;
+    opts.progress.start(data.len() as u64, "board cosim");
     let t0 = Instant::now();
     let mut s = open_port(&sb.pty, baud, Duration::from_secs(120))?;
-    let info = check_board(&mut s, pr)?;
+    let info = check_board(&mut s, prepared)?;
     let mut done = Vec::with_capacity(data.len());
     for x in &data.inputs {
         done.push(s.run(x, qnet.steps, &info)?);
-        o.progress.inc();
+        opts.progress.inc();
     }
     drop(s);
     let sim_seconds = t0.elapsed().as_secs_f64();
-    o.progress.finish();
+    opts.progress.finish();
     let build_seconds = sb.build_seconds;
     let log = sb.log.clone();
     sb.stop()?;

@@ -271,7 +271,7 @@ fn now_unix() -> u64 {
 
 /// The point's cache key: every generated file (core, board top, flash image), the
 /// tool versions, the board, the seed and the co-simulated stimulus.
-fn point_key(c: &Ctx, pr: &crate::board::Prepared) -> Result<String> {
+fn point_key(c: &Ctx, prepared: &crate::board::Prepared) -> Result<String> {
     let mut parts: Vec<Vec<u8>> = vec![
         CACHE_VERSION.as_bytes().to_vec(),
         env!("CARGO_PKG_VERSION").as_bytes().to_vec(),
@@ -279,9 +279,14 @@ fn point_key(c: &Ctx, pr: &crate::board::Prepared) -> Result<String> {
         c.a.board.board.as_bytes().to_vec(),
         c.a.seed.to_le_bytes().to_vec(),
         c.stimulus.as_bytes().to_vec(),
-        pr.board_design.image.clone().unwrap_or_default(),
+        prepared.board_design.image.clone().unwrap_or_default(),
     ];
-    for f in pr.design.files.iter().chain(&pr.board_design.files) {
+    for f in prepared
+        .design
+        .files
+        .iter()
+        .chain(&prepared.board_design.files)
+    {
         parts.push(f.name.as_bytes().to_vec());
         parts.push(f.contents.as_bytes().to_vec());
     }
@@ -317,12 +322,12 @@ fn run_point(p: Point, v: &Variant, c: &Ctx) -> Row {
         l.cores = None;
     }
     row.device = Some(hw.device.clone());
-    let pr = match prepare_from(&v.loaded, qnet, Some(hw), &a.board) {
-        Ok(pr) => pr,
+    let prepared = match prepare_from(&v.loaded, qnet, Some(hw), &a.board) {
+        Ok(prepared) => prepared,
         Err(e) => return refused(row, format!("{e:#}"), a),
     };
-    row.clock_mhz = Some(pr.board_design.clock_mhz);
-    let key = match point_key(c, &pr) {
+    row.clock_mhz = Some(prepared.board_design.clock_mhz);
+    let key = match point_key(c, &prepared) {
         Ok(k) => k,
         Err(e) => return refused(row, format!("{e:#}"), a),
     };
@@ -344,7 +349,7 @@ fn run_point(p: Point, v: &Variant, c: &Ctx) -> Row {
     row.dir = Some(dir.display().to_string());
     let t0 = Instant::now();
     let built = flow(
-        &pr,
+        &prepared,
         &FlowOpts {
             dataset: &c.spec,
             cosim_samples: a.cosim_samples,

@@ -46,26 +46,26 @@ pub struct FlowOpts<'a> {
 /// cycles per inference, `report.json` and `summary.md`. A design that does not fit,
 /// misses timing or fails a check is a result (`ok` false, `failure` says why), not an
 /// error; a tool that breaks, or a co-simulation that diverges, is an error.
-pub fn flow(pr: &Prepared, o: &FlowOpts, out: &Path) -> Result<BuildReport> {
+pub fn flow(prepared: &Prepared, opts: &FlowOpts, out: &Path) -> Result<BuildReport> {
     let t_all = Instant::now();
-    let plan = &pr.design.plan;
+    let plan = &prepared.design.plan;
     let facts = plan.device.family.facts();
     let tools = tools::flow_tools(plan.device.family)?;
-    write_design(pr, &out.join("rtl"))?;
-    o.progress.note(&clock_line(pr));
-    let (cells, synth_s) = synthesize(pr, facts, &tools, out, o.progress)?;
+    write_design(prepared, &out.join("rtl"))?;
+    opts.progress.note(&clock_line(prepared));
+    let (cells, synth_s) = synthesize(prepared, facts, &tools, out, opts.progress)?;
     let t1 = Instant::now();
-    let (pnr_ok, pnr) = place_and_route(pr, facts, &tools, o.seed, out, o.progress)?;
+    let (pnr_ok, pnr) = place_and_route(prepared, facts, &tools, opts.seed, out, opts.progress)?;
     let pnr_s = t1.elapsed().as_secs_f64();
     let bitstream = if pnr_ok {
-        Some(pack(pr, facts, &tools, out)?)
+        Some(pack(prepared, facts, &tools, out)?)
     } else {
         None
     };
     let over = over_device(&pnr);
-    let cycles = cycles_per_inference(pr, o, over.is_empty(), out)?;
+    let cycles = cycles_per_inference(prepared, opts, over.is_empty(), out)?;
     let mut r = assemble(
-        pr, facts, &tools, cells, pnr, pnr_ok, over, bitstream, cycles,
+        prepared, facts, &tools, cells, pnr, pnr_ok, over, bitstream, cycles,
     );
     r.seconds = Seconds {
         synthesis: synth_s,
@@ -78,13 +78,13 @@ pub fn flow(pr: &Prepared, o: &FlowOpts, out: &Path) -> Result<BuildReport> {
     Ok(r)
 }
 
-fn clock_line(pr: &Prepared) -> String {
-    let plan = &pr.design.plan;
-    let bd = &pr.board_design;
+fn clock_line(prepared: &Prepared) -> String {
+    let plan = &prepared.design.plan;
+    let bd = &prepared.board_design;
     format!(
         "{} on {} ({}): core clock {:.3} MHz{}, {} baud",
         plan.top,
-        pr.board.name,
+        prepared.board.name,
         plan.device.name,
         bd.clock_mhz,
         match (bd.pll, bd.ecp5_pll) {
@@ -105,13 +105,13 @@ fn clock_line(pr: &Prepared) -> String {
 /// yosys: the family's synthesis command over the board's file list; the cell counts
 /// and the seconds it took.
 fn synthesize(
-    pr: &Prepared,
+    prepared: &Prepared,
     facts: &Facts,
     tools: &FlowTools,
     out: &Path,
     progress: &dyn Progress,
 ) -> Result<(BTreeMap<String, u64>, f64)> {
-    let top = &pr.board_design.top;
+    let top = &prepared.board_design.top;
     let files: Vec<String> = std::fs::read_to_string(out.join("rtl").join("board_files.f"))?
         .lines()
         .map(|l| format!("rtl/{l}"))
@@ -142,25 +142,25 @@ fn synthesize(
 
 /// nextpnr at the board's clock; whether it succeeded, and what it reported.
 fn place_and_route(
-    pr: &Prepared,
+    prepared: &Prepared,
     facts: &Facts,
     tools: &FlowTools,
     seed: u32,
     out: &Path,
     progress: &dyn Progress,
 ) -> Result<(bool, PnrResult)> {
-    let top = &pr.board_design.top;
+    let top = &prepared.board_design.top;
     progress.note("nextpnr ...");
     TOOL_RUNS.nextpnr.fetch_add(1, Ordering::Relaxed);
     let mut c = Command::new(&tools.nextpnr);
     c.current_dir(out);
     c.args((facts.nextpnr_device_args)(
-        pr.design.plan.device.name,
-        &pr.board.package,
+        prepared.design.plan.device.name,
+        &prepared.board.package,
     ));
     c.args([
         facts.constraints_flag.to_string(),
-        format!("rtl/{}.{}", pr.board.name, facts.constraints_ext),
+        format!("rtl/{}.{}", prepared.board.name, facts.constraints_ext),
         facts.pnr_output_flag.to_string(),
         format!("{top}.{}", facts.pnr_output_ext),
     ]);
@@ -168,7 +168,7 @@ fn place_and_route(
         "--json",
         &format!("{top}.json"),
         "--freq",
-        &format!("{}", pr.board_design.clock_mhz),
+        &format!("{}", prepared.board_design.clock_mhz),
         "--seed",
         &seed.to_string(),
         "--report",
@@ -182,8 +182,8 @@ fn place_and_route(
 }
 
 /// The packer; the bitstream's file name.
-fn pack(pr: &Prepared, facts: &Facts, tools: &FlowTools, out: &Path) -> Result<String> {
-    let top = &pr.board_design.top;
+fn pack(prepared: &Prepared, facts: &Facts, tools: &FlowTools, out: &Path) -> Result<String> {
+    let top = &prepared.board_design.top;
     TOOL_RUNS.pack.fetch_add(1, Ordering::Relaxed);
     let bitstream = format!("{top}.{}", facts.bitstream_ext);
     let mut c = Command::new(&tools.pack);
@@ -221,19 +221,24 @@ struct Cycles {
     cosim: Option<CosimVerdict>,
 }
 
-fn cycles_per_inference(pr: &Prepared, o: &FlowOpts, placed: bool, out: &Path) -> Result<Cycles> {
-    let plan = &pr.design.plan;
-    let data = dataset(o.dataset, Some(o.cosim_samples.max(1)))?;
-    check_inputs(&pr.network, &data, pr.qnet.steps)?;
-    let golden = Golden::new(&pr.qnet).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let opts = RunOptions {
+fn cycles_per_inference(
+    prepared: &Prepared,
+    opts: &FlowOpts,
+    placed: bool,
+    out: &Path,
+) -> Result<Cycles> {
+    let plan = &prepared.design.plan;
+    let data = dataset(opts.dataset, Some(opts.cosim_samples.max(1)))?;
+    check_inputs(&prepared.network, &data, prepared.qnet.steps)?;
+    let golden = Golden::new(&prepared.qnet).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let golden_opts = RunOptions {
         record_readout: false,
-        ..cosim::golden_options(&pr.hw, false)
+        ..cosim::golden_options(&prepared.hw, false)
     };
     let (mut model_cycles, mut synops) = (0u64, 0u64);
     for x in &data.inputs {
         let g = golden
-            .run(x, None, opts)
+            .run(x, None, golden_opts)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let (ev, inp) = golden_events(plan, x, &g);
         model_cycles += plan.predict_cycles(&ev, &inp);
@@ -247,16 +252,16 @@ fn cycles_per_inference(pr: &Prepared, o: &FlowOpts, placed: bool, out: &Path) -
         data,
     };
     // A design over the device's capacity is not co-simulated: the cycle model stands.
-    if o.cosim_samples > 0 && placed {
-        o.progress.note(&format!(
+    if opts.cosim_samples > 0 && placed {
+        opts.progress.note(&format!(
             "co-simulating {} samples for the cycle count ...",
             c.data.len()
         ));
         let cosim_dir = out.join("cosim");
         let v = cosim::run_design(
-            &pr.qnet,
-            &pr.hw,
-            &pr.design,
+            &prepared.qnet,
+            &prepared.hw,
+            &prepared.design,
             &c.data,
             &Target::Rtl,
             &CosimOptions {
@@ -264,7 +269,7 @@ fn cycles_per_inference(pr: &Prepared, o: &FlowOpts, placed: bool, out: &Path) -
                 dir: Some(&cosim_dir),
                 vcd: false,
                 timeout: None,
-                progress: o.progress,
+                progress: opts.progress,
             },
         )
         .context("co-simulation for the cycle count")?;
@@ -284,7 +289,7 @@ fn cycles_per_inference(pr: &Prepared, o: &FlowOpts, placed: bool, out: &Path) -
 /// The report from what the tools said.
 #[allow(clippy::too_many_arguments)]
 fn assemble(
-    pr: &Prepared,
+    prepared: &Prepared,
     facts: &Facts,
     tools: &FlowTools,
     cells: BTreeMap<String, u64>,
@@ -294,8 +299,8 @@ fn assemble(
     bitstream: Option<String>,
     cycles: Cycles,
 ) -> BuildReport {
-    let plan = &pr.design.plan;
-    let bd = &pr.board_design;
+    let plan = &prepared.design.plan;
+    let bd = &prepared.board_design;
     let count = |k: &str| cells.get(k).copied().unwrap_or(0);
     let usage = |k: Option<&str>| {
         k.and_then(|k| pnr.utilization.get(k).copied())
@@ -309,15 +314,24 @@ fn assemble(
     );
     let placed = over.is_empty();
     let timing_ok = pnr.fmax_mhz.is_some_and(|f| f >= bd.clock_mhz);
-    let checks = checks(pr, bram, spram, dsp, pnr_ok, over, timing_ok, pnr.fmax_mhz);
+    let checks = checks(
+        prepared,
+        bram,
+        spram,
+        dsp,
+        pnr_ok,
+        over,
+        timing_ok,
+        pnr.fmax_mhz,
+    );
     let measured = cycles.cosim.as_ref().map(|v| v.cycles_per_inference.mean);
     let cycles_per_inference = measured.unwrap_or(cycles.model_mean);
     let latency_us = cycles_per_inference / bd.clock_mhz;
     BuildReport {
-        board: pr.board.name.clone(),
+        board: prepared.board.name.clone(),
         device: plan.device.name.to_string(),
         network: plan.network.clone(),
-        design_id: format!("{:08x}", pr.design.id),
+        design_id: format!("{:08x}", prepared.design.id),
         top: bd.top.clone(),
         tools: ToolVersions {
             yosys: tools::version(&tools.yosys, "-V"),
@@ -364,7 +378,7 @@ fn assemble(
         inferences_per_second: 1e6 / latency_us,
         synops_per_inference: cycles.synops_mean,
         synops_per_second: cycles.synops_mean * 1e6 / latency_us,
-        host_link: host_link(pr, &cycles.data),
+        host_link: host_link(prepared, &cycles.data),
         flash_image: bd.image.as_ref().map(|i| FlashImage {
             file: "rtl/weights.bin".into(),
             bytes: i.len(),
@@ -385,7 +399,7 @@ fn assemble(
 
 #[allow(clippy::too_many_arguments)]
 fn checks(
-    pr: &Prepared,
+    prepared: &Prepared,
     bram: u64,
     spram: u64,
     dsp: u64,
@@ -394,7 +408,7 @@ fn checks(
     timing_ok: bool,
     fmax: Option<f64>,
 ) -> Checks {
-    let plan = &pr.design.plan;
+    let plan = &prepared.design.plan;
     let plan_bram_bits = plan.memory_bits_by_kind.bram;
     let mults = plan.neuron_multipliers();
     Checks {
@@ -423,19 +437,19 @@ fn checks(
         },
         timing: TimingCheck {
             ok: timing_ok,
-            requested_mhz: pr.board_design.clock_mhz,
+            requested_mhz: prepared.board_design.clock_mhz,
             achieved_mhz: fmax,
         },
     }
 }
 
 /// The host link's bytes per sample and samples per second at the board's baud rate.
-fn host_link(pr: &Prepared, data: &Dataset) -> HostLink {
-    let plan = &pr.design.plan;
+fn host_link(prepared: &Prepared, data: &Dataset) -> HostLink {
+    let plan = &prepared.design.plan;
     let bytes_in: f64 = data
         .inputs
         .iter()
-        .map(|x| asnn_wire::uart::encode_sample(x, pr.qnet.steps).len() as f64)
+        .map(|x| asnn_wire::uart::encode_sample(x, prepared.qnet.steps).len() as f64)
         .sum::<f64>()
         / data.len() as f64;
     let bytes_out = asnn_wire::uart::done_len(
@@ -444,7 +458,7 @@ fn host_link(pr: &Prepared, data: &Dataset) -> HostLink {
             .last()
             .map_or(1, |l| l.state_bits.div_ceil(8) as usize),
     ) as f64;
-    let baud = pr.board_design.baud;
+    let baud = prepared.board_design.baud;
     let link_s = (bytes_in + bytes_out) * 10.0 / f64::from(baud);
     HostLink {
         baud,
