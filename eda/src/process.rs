@@ -253,7 +253,6 @@ pub fn first_line(tool: &Path, arg: &str) -> String {
 /// output discarded, its standard error shown to the user.
 pub struct Background {
     child: Child,
-    what: String,
 }
 
 impl Background {
@@ -268,10 +267,7 @@ impl Background {
                 command: command_line(cmd),
                 error,
             })?;
-        Ok(Background {
-            child,
-            what: what.to_string(),
-        })
+        Ok(Background { child })
     }
 
     /// Its exit status, if it has exited.
@@ -304,10 +300,6 @@ impl Background {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
-    }
-
-    pub fn what(&self) -> &str {
-        &self.what
     }
 }
 

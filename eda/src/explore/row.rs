@@ -100,38 +100,17 @@ impl Row {
         self.reason = r.failure.clone();
     }
 
-    /// A value by CSV column name (None: empty).
+    /// A value by CSV column name (None: empty): the text columns, else the number.
     pub fn column(&self, k: &str) -> Option<String> {
-        let f = |x: Option<f64>| x.map(fmt_f64);
-        let u = |x: Option<u64>| x.map(|v| v.to_string());
         match k {
-            "lanes" => Some(self.lanes.to_string()),
-            "cores" => Some(self.cores.to_string()),
-            "luts" => u(self.luts),
-            "ffs" => u(self.ffs),
-            "bram" => u(self.bram),
-            "spram" => u(self.spram),
-            "dsp" => u(self.dsp),
-            "fmax_mhz" => f(self.fmax_mhz),
-            "cycles_per_inference" => f(self.cycles_per_inference),
-            "latency_us" => f(self.latency_us),
-            "accuracy" => f(self.accuracy),
             "weight_bits" => self.weight_bits.clone(),
-            "lcs" => u(self.lcs),
-            "clock_mhz" => f(self.clock_mhz),
-            "latency_us_at_fmax" => f(self.latency_us_at_fmax),
-            "model_cycles_per_inference" => f(self.model_cycles_per_inference),
-            "model_error_pct" => f(self.model_error_pct),
             "cycles_source" => self.cycles_source.map(|c| c.text().to_string()),
-            "mismatches" => self.mismatches.map(|m| m.to_string()),
-            "inferences_per_second" => f(self.inferences_per_second),
-            "throughput_per_klc" => f(self.throughput_per_klc),
             "label" => Some(self.label.clone()),
             "status" => Some(self.status.text().to_string()),
             "pareto" => Some(self.pareto.to_string()),
             "cached" => Some(self.cached.to_string()),
             "reason" => self.reason.clone(),
-            _ => None,
+            _ => self.num(k).map(fmt_f64),
         }
     }
 }
@@ -168,6 +147,7 @@ impl Row {
             "inferences_per_second" => self.inferences_per_second,
             "throughput_per_klc" => self.throughput_per_klc,
             "accuracy" => self.accuracy,
+            "mismatches" => self.mismatches.map(|m| m as f64),
             _ => None,
         }
     }
