@@ -2,9 +2,10 @@
 //! writing come from `asnn_eda::inputs`.
 
 pub use asnn_eda::inputs::{
-    calibrate_for, calibrate_net, check_inputs, dataset, dataset_spec, labels, load, load_hw,
-    write_file, write_json,
+    calibrate_for, calibrate_net, calibrate_subset_observed, check_inputs, dataset, dataset_spec,
+    labels, load, load_hw, write_file, write_json,
 };
+use asnn_ir::CalibTarget;
 use asnn_sim::Calibration;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::PathBuf;
@@ -101,34 +102,117 @@ pub fn print_calibration(cal: &Calibration) {
         ]);
     }
     print!("{}", asnn_report::table(&rows));
-    if !cal.theta0_search.is_empty() {
-        let min = cal.network.calibration.min_agreement;
+    match cal.network.calibration.target {
+        _ if cal.theta0_search.is_empty() => {}
+        CalibTarget::Agreement => print_agreement_search(cal),
+        CalibTarget::Accuracy => print_accuracy_search(cal),
+    }
+    if let Some(t) = &cal.if_tuned {
         let mut rows = vec![strings([
-            "theta0_fraction",
-            "agreement with ANN",
+            "percentile",
+            "accuracy",
             "spikes/inference",
+            "steps to 99%",
+            "spikes to 99%",
             "",
         ])];
-        for t in &cal.theta0_search {
-            let chosen = t.fraction == cal.network.calibration.theta0_fraction;
+        for tr in &t.trials {
             rows.push(vec![
-                format!("{}", t.fraction),
-                format!("{:.2}%", 100.0 * t.agreement),
-                format!("{:.1}", t.spikes),
-                if chosen {
-                    "<- chosen".into()
-                } else {
-                    String::new()
-                },
+                format!("{}", tr.percentile),
+                format!("{:.2}%", 100.0 * tr.accuracy),
+                format!("{:.1}", tr.spikes),
+                opt_u32(tr.steps_to_99pct),
+                opt_f64(tr.spikes_to_99pct),
+                chosen_mark(tr.percentile == t.percentile, tr.feasible),
             ]);
         }
-        println!("theta0_fraction = \"auto\": largest fraction with integer-ASNN/ANN agreement >= {:.1}% on the calibration inputs:", 100.0 * min);
+        println!("if_baseline_tuned: the normalisation percentile by the same objective, on the same inputs:");
         print!("{}", asnn_report::table(&rows));
     }
     let sats: u64 = cal.saturations.iter().map(|s| s.total()).sum();
     if sats > 0 {
         println!("warning: {sats} saturations on the calibration data (see the table): consider more state_bits");
     }
+}
+
+fn opt_u32(v: Option<u32>) -> String {
+    v.map_or("never".into(), |t| t.to_string())
+}
+
+fn opt_f64(v: Option<f64>) -> String {
+    v.map_or("never".into(), |t| format!("{t:.1}"))
+}
+
+fn chosen_mark(chosen: bool, feasible: bool) -> String {
+    match (chosen, feasible) {
+        (true, _) => "<- chosen".into(),
+        (false, false) => "(accuracy bound missed)".into(),
+        _ => String::new(),
+    }
+}
+
+fn print_agreement_search(cal: &Calibration) {
+    let min = cal.network.calibration.min_agreement;
+    let mut rows = vec![strings([
+        "theta0_fraction",
+        "agreement with ANN",
+        "spikes/inference",
+        "",
+    ])];
+    for (i, t) in cal.theta0_search.iter().enumerate() {
+        let chosen = cal.chosen_trial == Some(i);
+        rows.push(vec![
+            format!("{}", t.fraction),
+            format!("{:.2}%", 100.0 * t.agreement),
+            format!("{:.1}", t.spikes),
+            if chosen {
+                "<- chosen".into()
+            } else {
+                String::new()
+            },
+        ]);
+    }
+    println!("theta0_fraction = \"auto\": largest fraction with integer-ASNN/ANN agreement >= {:.1}% on the calibration inputs:", 100.0 * min);
+    print!("{}", asnn_report::table(&rows));
+}
+
+fn print_accuracy_search(cal: &Calibration) {
+    let mut rows = vec![strings([
+        "varied",
+        "fractions (per auto layer)",
+        "m_f",
+        "readout tau_phi",
+        "accuracy",
+        "agreement",
+        "spikes/inference",
+        "steps to 99%",
+        "spikes to 99%",
+        "",
+    ])];
+    for (i, t) in cal.theta0_search.iter().enumerate() {
+        rows.push(vec![
+            t.layer.clone().unwrap_or_else(|| "all".into()),
+            t.fractions
+                .iter()
+                .map(|f| f.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            t.m_f.map_or("-".into(), |v| v.to_string()),
+            t.readout_tau_phi.map_or("-".into(), |v| v.to_string()),
+            t.accuracy
+                .map_or("-".into(), |a| format!("{:.2}%", 100.0 * a)),
+            format!("{:.2}%", 100.0 * t.agreement),
+            format!("{:.1}", t.spikes),
+            opt_u32(t.steps_to_99pct),
+            opt_f64(t.spikes_to_99pct),
+            chosen_mark(cal.chosen_trial == Some(i), t.feasible),
+        ]);
+    }
+    println!(
+        "theta0_fraction = \"auto\", target = \"accuracy\": fewest spikes to 99% of the ANN with the final accuracy within {:.2} points of the ANN's, on the calibration inputs:",
+        100.0 * cal.network.calibration.max_accuracy_drop
+    );
+    print!("{}", asnn_report::table(&rows));
 }
 
 /// Where calibration data comes from (training data, never the test set).

@@ -101,6 +101,7 @@ pub fn print_table(c: &Comparison) {
         ]);
     }
     print!("{}", asnn_report::table(&rows));
+    print_frontier(c);
     for (k, why) in &c.skipped {
         println!("{}: not run — {why}", k.key());
     }
@@ -122,6 +123,39 @@ pub fn print_table(c: &Comparison) {
             si.saturations.unwrap_or(0)
         );
     }
+}
+
+/// Spikes, synops and steps to reach 98%, 99% and 99.5% of the ANN's accuracy (and
+/// stay there), per spiking model: the comparison at matched accuracy.
+fn print_frontier(c: &Comparison) {
+    let Some((ann, _)) = c.get(ModelKind::Ann) else {
+        return;
+    };
+    let mut head = vec!["matched accuracy".to_string()];
+    for l in asnn_sim::FRONTIER_LEVELS {
+        head.push(format!(
+            "{}% of ANN ({:.2}%)",
+            100.0 * l,
+            100.0 * l * ann.accuracy
+        ));
+    }
+    let mut rows = vec![head];
+    for (k, s) in c.kinds.iter().zip(&c.sums) {
+        if !k.is_spiking() {
+            continue;
+        }
+        let mut row = vec![k.key().to_string()];
+        for p in &s.frontier {
+            row.push(match (p.steps, p.spikes, p.synops) {
+                (Some(t), Some(sp), Some(sy)) => {
+                    format!("{sp:.0} spikes, {sy:.0} synops, step {t}")
+                }
+                _ => "never".into(),
+            });
+        }
+        rows.push(row);
+    }
+    print!("{}", asnn_report::table(&rows));
 }
 
 /// `{"models": {key: summary}}` plus the run's parameters.

@@ -209,3 +209,92 @@ fn if_baselines_refuse_to_run_unnormalised() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("pass --calib"));
 }
+
+/// The accuracy rule end to end on digits: the search is reported, the chosen dynamics
+/// are written into the calibrated file, and that file alone reproduces the
+/// calibration (the writer dropping m_f or the readout's tau_phi would break it).
+#[test]
+fn the_accuracy_rule_writes_its_choices_into_the_calibrated_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = env!("CARGO_MANIFEST_DIR");
+    let text = std::fs::read_to_string("examples/digits/network.toml")
+        .unwrap()
+        .replace(
+            "weights = \"weights.safetensors\"",
+            &format!("weights = \"{root}/examples/digits/weights.safetensors\""),
+        )
+        .replace(
+            "headroom_bits = 1\n",
+            "headroom_bits = 1\ntarget = \"accuracy\"\nmax_accuracy_drop = 0.01\ndynamics = true\n",
+        );
+    let src = dir.path().join("network.toml");
+    std::fs::write(&src, text).unwrap();
+    let cal = dir.path().join("calibrated.toml");
+    let js = dir.path().join("cal.json");
+    let out = ok(&[
+        "calibrate",
+        src.to_str().unwrap(),
+        "--calib",
+        "idx:examples/digits:calib",
+        "-o",
+        cal.to_str().unwrap(),
+        "--json",
+        js.to_str().unwrap(),
+    ]);
+    assert!(
+        out.contains("target = \"accuracy\"") && out.contains("if_baseline_tuned"),
+        "{out}"
+    );
+    let v = json(&js);
+    assert_eq!(v["target"], "accuracy");
+    let tried = v["theta0_search"].as_array().unwrap();
+    let chosen = &tried[v["chosen_trial"].as_u64().unwrap() as usize];
+    assert!(
+        tried.iter().any(|t| t["layer"] == "m_f"),
+        "m_f was searched: {v}"
+    );
+    assert!(tried.iter().any(|t| t["layer"] == "readout tau_phi"));
+    assert!(v["if_baseline_tuned"]["percentile"].as_f64().is_some());
+    let written = std::fs::read_to_string(&cal).unwrap();
+    let m_f = chosen["m_f"].as_f64().unwrap();
+    let tau = chosen["readout_tau_phi"].as_f64().unwrap();
+    if m_f != 0.1 {
+        assert!(written.contains(&format!("m_f = {m_f:?}")), "{written}");
+    }
+    if tau != 50.0 {
+        assert!(written.contains(&format!("tau_phi = {tau:?}")), "{written}");
+    }
+    // The file alone gives what the calibration measured on its images.
+    let a = dir.path().join("a.json");
+    ok(&[
+        "eval",
+        cal.to_str().unwrap(),
+        "--dataset",
+        "idx:examples/digits:calib",
+        "--calib",
+        "idx:examples/digits:calib",
+        "--json",
+        a.to_str().unwrap(),
+    ]);
+    let e = json(&a);
+    let acc = e["models"]["asnn_int"]["accuracy"].as_f64().unwrap();
+    assert!(
+        (acc - chosen["accuracy"].as_f64().unwrap()).abs() < 1e-12,
+        "{acc} vs {chosen}"
+    );
+    let s = e["models"]["asnn_int"]["spikes_per_inference"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (s - chosen["spikes"].as_f64().unwrap()).abs() < 1e-9,
+        "{s} vs {chosen}"
+    );
+    // And the frontier is reported for every spiking model.
+    for m in ["asnn_int", "if_baseline", "if_baseline_tuned"] {
+        assert_eq!(
+            e["models"][m]["frontier"].as_array().unwrap().len(),
+            3,
+            "{m}"
+        );
+    }
+}

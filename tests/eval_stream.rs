@@ -176,7 +176,7 @@ fn mnist_mlp_integer_asnn_tracks_the_ann() {
         "--dataset",
         &format!("idx:{d}:t10k"),
         "--calib",
-        &format!("idx:{d}:train5k"),
+        "idx:examples/data/mnist-val:val",
         "--calib-samples",
         "500",
         "--samples",

@@ -4,7 +4,7 @@
 use anyhow::{bail, Context, Result};
 use asnn_generator::{HwFile, HwSpec};
 use asnn_import::{load_dataset, load_network, Dataset, LoadedNetwork};
-use asnn_sim::{calibrate, needs_calibration, Calibration};
+use asnn_sim::{needs_calibration, Calibration};
 use std::path::{Path, PathBuf};
 
 /// `network.toml`, or a directory holding one.
@@ -92,21 +92,46 @@ pub fn calibrate_net(
     calib: Option<&str>,
     n: usize,
 ) -> Result<Calibration> {
-    let inputs = match calib {
+    calibrate_subset(loaded, net, calib, n, 0)
+}
+
+/// As [`calibrate_net`] on the `offset`-th of the disjoint spread subsets of `n`
+/// samples (`Dataset::spread_offset`). Labels, when the set has them, go to the rule
+/// (`target = "accuracy"` needs them).
+pub fn calibrate_subset(
+    loaded: &LoadedNetwork,
+    net: &asnn_ir::Network,
+    calib: Option<&str>,
+    n: usize,
+    offset: usize,
+) -> Result<Calibration> {
+    calibrate_subset_observed(loaded, net, calib, n, offset, &|_| {})
+}
+
+/// As [`calibrate_subset`]; `on_trial` sees each candidate of a θ0 search.
+pub fn calibrate_subset_observed(
+    loaded: &LoadedNetwork,
+    net: &asnn_ir::Network,
+    calib: Option<&str>,
+    n: usize,
+    offset: usize,
+    on_trial: &asnn_sim::TrialHook,
+) -> Result<Calibration> {
+    let (inputs, labels) = match calib {
         Some(spec) => {
             // Spread, not the first n: training files may be sorted by class.
             let mut d = dataset(spec, None)?;
-            d.spread(n);
+            d.spread_offset(n, offset).map_err(anyhow::Error::msg)?;
             check_inputs(net, &d, net.steps)?;
-            d.inputs
+            (d.inputs, d.labels)
         }
         None if needs_calibration(net) => bail!(
             "{}: this network needs calibration data (theta0 = \"auto\" or no fixed state_frac): pass --calib idx:DIR[:PREFIX] with samples from the training split, or run `asnn calibrate`",
             loaded.path.display()
         ),
-        None => Vec::new(),
+        None => (Vec::new(), None),
     };
-    calibrate(net, &inputs)
+    asnn_sim::calibrate_observed(net, &inputs, labels.as_deref(), on_trial)
         .with_context(|| format!("{}: calibration failed", loaded.path.display()))
 }
 

@@ -26,15 +26,36 @@ impl Dataset {
     /// subset of a class-sorted file (e.g. MNIST `train5k`) still covers every class.
     /// Deterministic; keeps everything when `n >= len`.
     pub fn spread(&mut self, n: usize) {
+        // Offset 0 always exists.
+        let _ = self.spread_offset(n, 0);
+    }
+
+    /// As [`Dataset::spread`], shifted by `offset` (indices `⌊k·len/n⌋ + offset`):
+    /// offsets 0, 1, ... below `len / n` give disjoint subsets of `n` samples.
+    pub fn spread_offset(&mut self, n: usize, offset: usize) -> Result<(), String> {
         let len = self.len();
         if n >= len {
-            return;
+            if offset > 0 {
+                return Err(format!(
+                    "{}: offset {offset} needs more than {n} samples, the set has {len}",
+                    self.source
+                ));
+            }
+            return Ok(());
         }
-        let keep: Vec<usize> = (0..n).map(|k| k * len / n).collect();
+        if offset >= len / n {
+            return Err(format!(
+                "{}: offset {offset} must be below {} ({len} samples / {n}) for disjoint subsets",
+                self.source,
+                len / n
+            ));
+        }
+        let keep: Vec<usize> = (0..n).map(|k| k * len / n + offset).collect();
         self.inputs = keep.iter().map(|&i| self.inputs[i].clone()).collect();
         if let Some(l) = &mut self.labels {
             *l = keep.iter().map(|&i| l[i]).collect();
         }
+        Ok(())
     }
 
     pub fn truncate(&mut self, n: usize) {
@@ -267,5 +288,44 @@ mod tests {
         assert_eq!(d.inputs[1], RawInput::Frame(vec![5]));
         d.spread(2000);
         assert_eq!(d.len(), 1000, "spreading to more than the set keeps it");
+    }
+
+    #[test]
+    fn offsets_give_disjoint_spread_subsets_and_bad_offsets_are_named() {
+        let set = || Dataset {
+            inputs: (0..5000).map(|i| RawInput::Frame(vec![i as u32])).collect(),
+            labels: Some((0..5000).map(|i| (i % 10) as u16).collect()),
+            source: "val".into(),
+        };
+        let ids = |d: &Dataset| -> Vec<u32> {
+            d.inputs
+                .iter()
+                .map(|x| match x {
+                    RawInput::Frame(v) => v[0],
+                    _ => unreachable!(),
+                })
+                .collect()
+        };
+        let mut seen = std::collections::BTreeSet::new();
+        for j in 0..5 {
+            let mut d = set();
+            d.spread_offset(1000, j).unwrap();
+            assert_eq!(d.len(), 1000);
+            // Labels follow their images.
+            for (x, l) in ids(&d).iter().zip(d.labels.as_ref().unwrap()) {
+                assert_eq!(*x % 10, u32::from(*l));
+            }
+            for x in ids(&d) {
+                assert!(seen.insert(x), "offset {j}: image {x} is in two subsets");
+            }
+        }
+        assert_eq!(seen.len(), 5000);
+        let e = set().spread_offset(1000, 5).unwrap_err();
+        assert!(
+            e.contains("val") && e.contains("offset 5") && e.contains("below 5"),
+            "{e}"
+        );
+        let e = set().spread_offset(5000, 1).unwrap_err();
+        assert!(e.contains("offset 1") && e.contains("5000"), "{e}");
     }
 }

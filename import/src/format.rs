@@ -106,6 +106,14 @@ pub struct CalibSection {
     pub theta0_fraction: Option<Theta0File>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_agreement: Option<f64>,
+    /// "agreement" (default) or "accuracy" (docs/numerics.md section 8).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_accuracy_drop: Option<f64>,
+    /// Also search m_f and the readout's tau_phi (target = "accuracy").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dynamics: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub percentile: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]

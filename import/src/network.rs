@@ -4,8 +4,8 @@ use crate::format::{AsnSection, CalibSection, LayerFile, NetworkFile, QuantSecti
 use crate::weights::TensorStore;
 use crate::ImportError;
 use asnn_ir::{
-    AsnOverride, AsnParams, CalibConfig, InputKind, InputSpec, Network, NetworkSpec, QuantOverride,
-    QuantParams, RawKind, RawLayer, Tensor, Theta0,
+    AsnOverride, AsnParams, CalibConfig, CalibTarget, InputKind, InputSpec, Network, NetworkSpec,
+    QuantOverride, QuantParams, RawKind, RawLayer, Tensor, Theta0,
 };
 use asnn_numerics::Coding;
 use std::collections::HashSet;
@@ -136,7 +136,19 @@ fn global_calibration(c: &Option<CalibSection>) -> Result<CalibConfig, String> {
         }
         _ => false,
     };
+    let target = match c.target.as_deref() {
+        None | Some("agreement") => CalibTarget::Agreement,
+        Some("accuracy") => CalibTarget::Accuracy,
+        Some(w) => {
+            return Err(format!(
+                "key 'calibration.target': must be \"agreement\" or \"accuracy\", found \"{w}\""
+            ))
+        }
+    };
     Ok(CalibConfig {
+        target,
+        max_accuracy_drop: c.max_accuracy_drop.unwrap_or(cd.max_accuracy_drop),
+        dynamics: c.dynamics.unwrap_or(cd.dynamics),
         theta0_fraction: match &c.theta0_fraction {
             Some(Theta0File::Value(v)) => *v,
             _ => cd.theta0_fraction,
@@ -368,6 +380,15 @@ pub fn calibrated_toml(
         };
         if let (false, Some(t)) = (layer.readout, layer.asn.theta0_value()) {
             asn.get_or_insert_with(Default::default).theta0 = Some(Theta0File::Value(t));
+        }
+        // Dynamics the rule chose (calibration.dynamics), where they differ from the file's.
+        if let Some(orig) = loaded.network.layers.iter().find(|l| l.name == name) {
+            if layer.asn.m_f != orig.asn.m_f {
+                asn.get_or_insert_with(Default::default).m_f = Some(layer.asn.m_f);
+            }
+            if layer.asn.tau_phi != orig.asn.tau_phi {
+                asn.get_or_insert_with(Default::default).tau_phi = Some(layer.asn.tau_phi);
+            }
         }
         if let Some((_, wf, sf)) = fracs.iter().find(|(n, _, _)| *n == name) {
             let q = quant.get_or_insert_with(Default::default);

@@ -11,6 +11,9 @@ pub mod quantize;
 pub use error::IrError;
 pub use network::{InputKind, InputSpec, Layer, Network, NetworkSpec, RawKind, RawLayer, Tensor};
 pub use params::{
-    AsnOverride, AsnParams, CalibConfig, QuantOverride, QuantParams, Theta0, THETA0_FRACTIONS,
+    AsnOverride, AsnParams, CalibConfig, CalibTarget, QuantOverride, QuantParams, Theta0,
+    THETA0_FRACTIONS, THETA0_FRACTIONS_WIDE,
 };
-pub use quantize::{quantize, resolve_theta0, CalibStats, LayerQuantInfo};
+pub use quantize::{
+    quantize, resolve_theta0, resolve_theta0_per_layer, CalibStats, LayerQuantInfo,
+};

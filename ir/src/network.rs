@@ -338,6 +338,18 @@ fn check_calibration(c: &CalibConfig) -> Result<(), IrError> {
             format!("must be in (0, 1], found {}", c.min_agreement),
         ));
     }
+    if c.dynamics && c.target != crate::CalibTarget::Accuracy {
+        return Err(IrError::key(
+            "calibration.dynamics",
+            "searching m_f and the readout's tau_phi needs target = \"accuracy\" (labelled calibration inputs)",
+        ));
+    }
+    if !(c.max_accuracy_drop >= 0.0 && c.max_accuracy_drop < 1.0) {
+        return Err(IrError::key(
+            "calibration.max_accuracy_drop",
+            format!("must be in [0, 1), found {}", c.max_accuracy_drop),
+        ));
+    }
     if !(c.percentile > 0.0 && c.percentile <= 100.0) {
         return Err(IrError::key(
             "calibration.percentile",

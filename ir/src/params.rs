@@ -147,10 +147,45 @@ pub struct CalibConfig {
     /// `min_agreement` (default 0.999) of the calibration inputs (`theta0_fraction` is then ignored).
     pub auto_fraction: bool,
     pub min_agreement: f64,
+    /// What the `"auto"` search aims at (docs/numerics.md section 8).
+    pub target: CalibTarget,
+    /// `target = "accuracy"`: the integer ASNN's final accuracy on the (labelled)
+    /// calibration inputs may fall at most this far below the ANN's (default 0.002).
+    pub max_accuracy_drop: f64,
+    /// `target = "accuracy"`: also search m_f (graded coding) and the readout's τ_φ.
+    pub dynamics: bool,
+}
+
+/// The `theta0_fraction = "auto"` search's goal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CalibTarget {
+    /// The largest common fraction whose predictions agree with the ANN's on at least
+    /// `min_agreement` of the inputs (no labels needed).
+    Agreement,
+    /// Per layer, the fractions that minimise the spikes needed to reach 99% of the ANN's
+    /// accuracy, with the final accuracy within `max_accuracy_drop` of the ANN's
+    /// (labelled inputs: a validation split).
+    Accuracy,
+}
+
+impl CalibTarget {
+    pub fn key(&self) -> &'static str {
+        match self {
+            CalibTarget::Agreement => "agreement",
+            CalibTarget::Accuracy => "accuracy",
+        }
+    }
 }
 
 /// Candidate fractions of the `theta0_fraction = "auto"` search, largest first.
 pub const THETA0_FRACTIONS: [f64; 8] = [0.5, 0.35, 0.25, 0.18, 0.125, 0.09, 0.06, 0.03];
+
+/// Candidates of the `target = "accuracy"` search, largest first: the agreement rule's
+/// and two above them (steps of about sqrt 2), since the spikes to a decision can fall
+/// further than agreement allows.
+pub const THETA0_FRACTIONS_WIDE: [f64; 10] =
+    [1.0, 0.7, 0.5, 0.35, 0.25, 0.18, 0.125, 0.09, 0.06, 0.03];
 
 impl Default for CalibConfig {
     fn default() -> Self {
@@ -160,6 +195,9 @@ impl Default for CalibConfig {
             headroom_bits: 1,
             auto_fraction: false,
             min_agreement: 0.999,
+            target: CalibTarget::Agreement,
+            max_accuracy_drop: 0.002,
+            dynamics: false,
         }
     }
 }

@@ -37,8 +37,18 @@ pub struct LayerQuantInfo {
 
 /// Resolves `theta0 = auto` per layer: `theta0_fraction · percentile activation`.
 pub fn resolve_theta0(net: &Network, percentiles: &[f64]) -> Result<Network, IrError> {
+    let fractions = vec![net.calibration.theta0_fraction; net.layers.len()];
+    resolve_theta0_per_layer(net, percentiles, &fractions)
+}
+
+/// As [`resolve_theta0`] with a fraction per layer (`fractions[l]`, used where layer
+/// `l`'s θ0 is `auto`).
+pub fn resolve_theta0_per_layer(
+    net: &Network,
+    percentiles: &[f64],
+    fractions: &[f64],
+) -> Result<Network, IrError> {
     let mut out = net.clone();
-    let frac = net.calibration.theta0_fraction;
     for (idx, l) in out.layers.iter_mut().enumerate() {
         if l.readout || l.asn.theta0 != Theta0::Auto {
             continue;
@@ -52,6 +62,10 @@ pub fn resolve_theta0(net: &Network, percentiles: &[f64]) -> Result<Network, IrE
                 format!("\"auto\" needs a positive activation percentile from calibration data, found {p}: the layer never activated on the calibration set"),
             ));
         }
+        let frac = fractions
+            .get(idx)
+            .copied()
+            .unwrap_or(net.calibration.theta0_fraction);
         l.asn.theta0 = Theta0::Value(frac * p);
     }
     Ok(out)

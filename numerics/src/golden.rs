@@ -83,6 +83,8 @@ pub struct GoldenTrace {
     pub spikes_per_layer: Vec<u64>,
     /// Synaptic operations caused by hidden spikes (one weight into one target).
     pub synops: u64,
+    /// The same, per step.
+    pub synops_per_step: Vec<u64>,
     /// Synaptic operations caused by input changes (each changed input × its fan-out).
     pub input_synops: u64,
     /// Input changes applied (nonzero frame values, or events).
@@ -327,6 +329,7 @@ impl<'a> Golden<'a> {
         let mut run = 0u32; // consecutive steps with the current prediction
         for t in 0..steps {
             let mut step_spikes = 0u32;
+            let synops_before_step = tr.synops;
             for l in 0..nl {
                 let layer = &net.layers[l];
                 let fan = &self.fan[l];
@@ -457,6 +460,7 @@ impl<'a> Golden<'a> {
             };
             tr.predictions.push(pred);
             tr.spikes_per_step.push(step_spikes);
+            tr.synops_per_step.push(tr.synops - synops_before_step);
             if opts.record_readout {
                 tr.readout.push(ro.clone());
             }

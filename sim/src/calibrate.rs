@@ -2,11 +2,13 @@
 //! network, by the rule of docs/numerics.md section 8.
 
 use crate::ann::Ann;
+use crate::eval::Outcome;
 use crate::float_asnn::FloatAsnn;
 use crate::trace::SimOptions;
+use crate::tune::IfTuning;
 use asnn_ir::{
-    quantize, resolve_theta0, CalibStats, IrError, LayerQuantInfo, Network, Theta0,
-    THETA0_FRACTIONS,
+    quantize, resolve_theta0_per_layer, CalibStats, CalibTarget, IrError, LayerQuantInfo, Network,
+    Theta0, THETA0_FRACTIONS,
 };
 use asnn_numerics::{Golden, QNetwork, RawInput, RunOptions, SatCounts};
 use rayon::prelude::*;
@@ -25,6 +27,14 @@ pub struct Calibration {
     pub samples: usize,
     /// The `theta0_fraction = "auto"` search, in the order tried (empty otherwise).
     pub theta0_search: Vec<FractionTrial>,
+    /// The index in `theta0_search` of the candidate taken.
+    pub chosen_trial: Option<usize>,
+    /// The fraction of its activation percentile each layer's θ0 was set to (`None`:
+    /// readout, or θ0 fixed by the network file).
+    pub theta0_fractions: Vec<Option<f64>>,
+    /// `target = "accuracy"`: the IF baseline's percentile tuned on the same labelled
+    /// inputs by the same objective ([`crate::tune`]).
+    pub if_tuned: Option<IfTuning>,
 }
 
 /// Nearest-rank percentile of the positive values (0 when there are none).
@@ -39,23 +49,6 @@ pub fn percentile_positive(mut v: Vec<f64>, p: f64) -> f64 {
     *x
 }
 
-/// Per layer: (the `percentile`-th percentile, the maximum) of the ANN's positive
-/// activations; 0 for the readout.
-pub fn activation_stats(net: &Network, inputs: &[RawInput]) -> (Vec<f64>, Vec<f64>) {
-    let ann = Ann::new(net);
-    let acts: Vec<Vec<Vec<f64>>> = inputs.par_iter().map(|x| ann.forward(x)).collect();
-    (0..net.layers.len())
-        .map(|l| {
-            if net.layers[l].readout {
-                return (0.0, 0.0);
-            }
-            let all: Vec<f64> = acts.iter().flat_map(|a| a[l].iter().copied()).collect();
-            let max = all.iter().fold(0.0f64, |m, x| m.max(*x));
-            (percentile_positive(all, net.calibration.percentile), max)
-        })
-        .unzip()
-}
-
 /// Needs calibration data: some θ0 is `auto` or some `state_frac` is not fixed.
 pub fn needs_calibration(net: &Network) -> bool {
     net.layers
@@ -66,16 +59,57 @@ pub fn needs_calibration(net: &Network) -> bool {
 /// One candidate of the `theta0_fraction = "auto"` search.
 #[derive(Clone, Debug, Serialize)]
 pub struct FractionTrial {
+    /// The common fraction, or (per-layer refinement) the fraction of `layer`.
     pub fraction: f64,
+    /// The layer the per-layer refinement varied (`None`: every layer at `fraction`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
+    /// Every `auto` layer's fraction in this candidate, in layer order.
+    pub fractions: Vec<f64>,
+    /// `calibration.dynamics`: the candidate's m_f and readout τ_φ.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub m_f: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub readout_tau_phi: Option<f64>,
     /// Share of calibration inputs where the integer ASNN predicts what the ANN predicts.
     pub agreement: f64,
     /// Mean hidden spikes per calibration input.
     pub spikes: f64,
+    /// `target = "accuracy"`: the integer ASNN's final accuracy, the step from which it
+    /// stays at or above 99% of the ANN's and the spikes to that step, and whether the
+    /// candidate meets the accuracy bound.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accuracy: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub steps_to_99pct: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spikes_to_99pct: Option<f64>,
+    pub feasible: bool,
 }
 
-/// Runs the calibration rule (docs/numerics.md section 8). With no inputs, the network
-/// must fix everything itself.
+/// Runs the calibration rule (docs/numerics.md section 8) with unlabelled inputs.
+/// With no inputs, the network must fix everything itself.
 pub fn calibrate(net: &Network, inputs: &[RawInput]) -> Result<Calibration, IrError> {
+    calibrate_labelled(net, inputs, None)
+}
+
+/// The calibration rule; `labels` (of `inputs`) are needed by `target = "accuracy"`.
+pub fn calibrate_labelled(
+    net: &Network,
+    inputs: &[RawInput],
+    labels: Option<&[u16]>,
+) -> Result<Calibration, IrError> {
+    calibrate_observed(net, inputs, labels, &|_| {})
+}
+
+/// As [`calibrate_labelled`]; `on_trial` sees every candidate of the search as it is
+/// scored (progress for long searches).
+pub fn calibrate_observed(
+    net: &Network,
+    inputs: &[RawInput],
+    labels: Option<&[u16]>,
+    on_trial: &TrialHook,
+) -> Result<Calibration, IrError> {
     if inputs.is_empty() {
         let (qnet, quant) = quantize(net, None)?;
         return Ok(Calibration {
@@ -86,53 +120,125 @@ pub fn calibrate(net: &Network, inputs: &[RawInput]) -> Result<Calibration, IrEr
             saturations: Vec::new(),
             samples: 0,
             theta0_search: Vec::new(),
+            chosen_trial: None,
+            theta0_fractions: vec![None; net.layers.len()],
+            if_tuned: None,
         });
     }
-    let (pct, max) = activation_stats(net, inputs);
-    let searching = net.calibration.auto_fraction
-        && net
-            .layers
-            .iter()
-            .any(|l| !l.readout && l.asn.theta0 == Theta0::Auto);
-    if !searching {
-        return Ok(with_fraction(net, inputs, &pct, &max, net.calibration.theta0_fraction)?.0);
+    let acts = crate::tune::activations(net, inputs);
+    let pct = crate::tune::percentiles(&acts, net.calibration.percentile);
+    let max = crate::tune::percentiles(&acts, 100.0);
+    let searching = net.calibration.auto_fraction && !auto_layers(net).is_empty();
+    let accuracy_target = net.calibration.target == CalibTarget::Accuracy;
+    let labels = match (accuracy_target, labels) {
+        (true, None) => return Err(IrError::key(
+            "calibration.target",
+            "\"accuracy\" needs labelled calibration inputs (a validation split: an IDX images file with its labels file)",
+        )),
+        (true, Some(l)) if l.len() != inputs.len() => return Err(IrError::net(format!(
+            "calibration: {} inputs but {} labels", inputs.len(), l.len()
+        ))),
+        (_, l) => l,
+    };
+    let fixed = vec![net.calibration.theta0_fraction; net.layers.len()];
+    let mut cal = match (searching, labels.filter(|_| accuracy_target)) {
+        (false, _) => with_fractions(net, inputs, &pct, &max, &fixed)?.0,
+        (true, None) => agreement_search(net, inputs, &pct, &max, on_trial)?,
+        (true, Some(l)) => crate::tune::accuracy_search(net, inputs, l, &pct, &max, on_trial)?,
+    };
+    if let (true, Some(l)) = (accuracy_target, labels) {
+        cal.if_tuned = crate::tune::tune_if_baseline(net, inputs, l, &acts).ok();
     }
+    Ok(cal)
+}
+
+/// Called with each candidate of the θ0 search once it is scored.
+pub type TrialHook = dyn Fn(&FractionTrial) + Sync;
+
+/// Indices of the spiking layers whose θ0 is `auto`.
+pub(crate) fn auto_layers(net: &Network) -> Vec<usize> {
+    (0..net.layers.len())
+        .filter(|&i| !net.layers[i].readout && net.layers[i].asn.theta0 == Theta0::Auto)
+        .collect()
+}
+
+/// The agreement rule: the largest common fraction of [`THETA0_FRACTIONS`] whose
+/// integer ASNN agrees with the ANN on at least `min_agreement` of the inputs.
+fn agreement_search(
+    net: &Network,
+    inputs: &[RawInput],
+    pct: &[f64],
+    max: &[f64],
+    on_trial: &TrialHook,
+) -> Result<Calibration, IrError> {
     let ann = Ann::new(net);
     let want: Vec<u16> = inputs.par_iter().map(|x| ann.predict(x)).collect();
+    let autos = auto_layers(net);
     let mut trials = Vec::new();
     let mut chosen = None;
     for &f in THETA0_FRACTIONS.iter() {
-        let (cal, preds, spikes) = with_fraction(net, inputs, &pct, &max, f)?;
-        let agree =
-            preds.iter().zip(&want).filter(|(a, b)| a == b).count() as f64 / inputs.len() as f64;
+        let (cal, outs) = with_fractions(net, inputs, pct, max, &vec![f; net.layers.len()])?;
+        let agree = agreement(&outs, &want);
+        let ok = agree >= net.calibration.min_agreement;
         trials.push(FractionTrial {
             fraction: f,
+            layer: None,
+            fractions: vec![f; autos.len()],
+            m_f: None,
+            readout_tau_phi: None,
             agreement: agree,
-            spikes,
+            spikes: mean_spikes(&outs),
+            accuracy: None,
+            steps_to_99pct: None,
+            spikes_to_99pct: None,
+            feasible: ok,
         });
-        let ok = agree >= net.calibration.min_agreement;
+        on_trial(trials.last().expect("just pushed"));
         chosen = Some(cal);
         if ok {
             break;
         }
     }
     let mut cal = chosen.expect("at least one candidate");
+    cal.chosen_trial = Some(trials.len() - 1);
     cal.theta0_search = trials;
     Ok(cal)
 }
 
-/// Calibrates with a fixed `theta0_fraction`; also returns the golden model's final
-/// predictions and mean spikes on the calibration inputs.
-fn with_fraction(
+/// Share of runs whose final prediction is `want`'s.
+pub(crate) fn agreement(outs: &[Outcome], want: &[u16]) -> f64 {
+    let same = outs
+        .iter()
+        .zip(want)
+        .filter(|(o, w)| o.predictions.last() == Some(w))
+        .count();
+    same as f64 / outs.len().max(1) as f64
+}
+
+/// Mean hidden spikes per run over the window.
+pub(crate) fn mean_spikes(outs: &[Outcome]) -> f64 {
+    let total: u64 = outs
+        .iter()
+        .map(|o| o.spikes_per_step.iter().map(|&s| u64::from(s)).sum::<u64>())
+        .sum();
+    total as f64 / outs.len().max(1) as f64
+}
+
+/// Calibrates with a fixed fraction per layer (`fractions[l]`, used where layer `l`'s
+/// θ0 is `auto`); also returns the golden model's run of every calibration input.
+pub(crate) fn with_fractions(
     net: &Network,
     inputs: &[RawInput],
     pct: &[f64],
     max: &[f64],
-    fraction: f64,
-) -> Result<(Calibration, Vec<u16>, f64), IrError> {
+    fractions: &[f64],
+) -> Result<(Calibration, Vec<Outcome>), IrError> {
     let mut net = net.clone();
-    net.calibration.theta0_fraction = fraction;
-    let resolved = resolve_theta0(&net, pct)?;
+    let autos = auto_layers(&net);
+    if let Some(&first) = autos.first() {
+        net.calibration.theta0_fraction = fractions[first];
+    }
+    let resolved = resolve_theta0_per_layer(&net, pct, fractions)?;
     let fa = FloatAsnn::new(&resolved)?;
     let opts = SimOptions {
         track_max: true,
@@ -159,15 +265,20 @@ fn with_fraction(
             .zip(&t.saturations)
             .for_each(|(a, b)| a.add(b));
     }
-    let preds = runs
-        .iter()
-        .map(|t| *t.predictions.last().unwrap_or(&0))
+    let outs = runs
+        .into_iter()
+        .map(|t| Outcome {
+            predictions: t.predictions,
+            spikes_per_step: t.spikes_per_step,
+            synops: t.synops,
+            synops_per_step: t.synops_per_step,
+            input_synops: t.input_synops,
+            ..Default::default()
+        })
         .collect();
-    let spikes = runs
-        .iter()
-        .map(|t| t.spikes_per_layer.iter().sum::<u64>() as f64)
-        .sum::<f64>()
-        / inputs.len() as f64;
+    let theta0_fractions = (0..net.layers.len())
+        .map(|l| autos.contains(&l).then(|| fractions[l]))
+        .collect();
     let cal = Calibration {
         network: resolved,
         qnet,
@@ -180,6 +291,9 @@ fn with_fraction(
         saturations,
         samples: inputs.len(),
         theta0_search: Vec::new(),
+        chosen_trial: None,
+        theta0_fractions,
+        if_tuned: None,
     };
-    Ok((cal, preds, spikes))
+    Ok((cal, outs))
 }

@@ -20,6 +20,9 @@ pub enum ModelKind {
     AsnnInt,
     IfBaseline,
     IfPoisson,
+    /// `if_baseline` with its percentile tuned on the validation split
+    /// (`calibration.target = "accuracy"`, [`crate::tune::tune_if_baseline`]).
+    IfBaselineTuned,
 }
 
 impl ModelKind {
@@ -37,6 +40,7 @@ impl ModelKind {
             ModelKind::AsnnInt => "asnn_int",
             ModelKind::IfBaseline => "if_baseline",
             ModelKind::IfPoisson => "if_poisson",
+            ModelKind::IfBaselineTuned => "if_baseline_tuned",
         }
     }
     pub fn is_spiking(&self) -> bool {
@@ -50,6 +54,8 @@ pub struct Outcome {
     pub predictions: Vec<u16>,
     pub spikes_per_step: Vec<u32>,
     pub synops: u64,
+    /// Hidden-spike synaptic operations per step.
+    pub synops_per_step: Vec<u64>,
     pub input_synops: u64,
     pub input_spikes: u64,
     pub saturations: Vec<SatCounts>,
@@ -61,6 +67,7 @@ impl From<Trace> for Outcome {
             predictions: t.predictions,
             spikes_per_step: t.spikes_per_step,
             synops: t.synops,
+            synops_per_step: t.synops_per_step,
             input_synops: t.input_synops,
             input_spikes: t.input_spikes,
             saturations: Vec::new(),
@@ -85,6 +92,9 @@ pub struct Summary {
     /// Mean cumulative hidden spikes up to that step: the spikes needed to reach 99% of
     /// the ANN's accuracy (read off the accuracy-vs-spikes frontier).
     pub spikes_to_99pct: Option<f64>,
+    /// Matched-accuracy figures at 98%, 99% and 99.5% of the ANN's accuracy
+    /// ([`FRONTIER_LEVELS`]; empty without an ANN accuracy).
+    pub frontier: Vec<FrontierPoint>,
     /// Mean over samples of the first step after which the prediction never changes.
     pub mean_decision_step: f64,
     pub accuracy_by_step: Vec<f64>,
@@ -94,32 +104,70 @@ pub struct Summary {
     pub saturations: Option<u64>,
 }
 
+/// The shares of the ANN's accuracy at which the frontier is read off.
+pub const FRONTIER_LEVELS: [f64; 3] = [0.98, 0.99, 0.995];
+
+/// What it takes to reach `level` x the ANN's accuracy and stay there to the end of
+/// the window (`None`: never reached).
+#[derive(Clone, Debug, Serialize)]
+pub struct FrontierPoint {
+    pub level: f64,
+    /// First step from which accuracy stays at or above the level.
+    pub steps: Option<u32>,
+    /// Mean cumulative hidden spikes up to and including that step.
+    pub spikes: Option<f64>,
+    /// Mean cumulative hidden-spike synaptic operations up to and including that step.
+    pub synops: Option<f64>,
+}
+
+/// First step from which every later accuracy is at or above `target`.
+fn stays_from(acc_by_step: &[f64], target: f64) -> Option<usize> {
+    let from = acc_by_step
+        .iter()
+        .rposition(|a| *a < target - 1e-12)
+        .map_or(0, |t| t + 1);
+    (from < acc_by_step.len()).then_some(from)
+}
+
 pub fn summarize(out: &[Outcome], labels: &[u16], ann_accuracy: Option<f64>) -> Summary {
     let n = out.len().max(1) as f64;
     let steps = out.first().map_or(0, |o| o.predictions.len());
     let mut acc_by_step = vec![0.0; steps];
     let mut spk_by_step = vec![0.0; steps];
+    let mut syn_by_step = vec![0.0; steps];
     for (o, &lab) in out.iter().zip(labels) {
-        let mut cum = 0u64;
+        let (mut cum, mut cum_syn) = (0u64, 0u64);
         for t in 0..steps {
             if o.predictions[t] == lab {
                 acc_by_step[t] += 1.0;
             }
             cum += u64::from(o.spikes_per_step[t]);
+            cum_syn += o.synops_per_step.get(t).copied().unwrap_or(0);
             spk_by_step[t] += cum as f64;
+            syn_by_step[t] += cum_syn as f64;
         }
     }
     acc_by_step.iter_mut().for_each(|a| *a /= n);
     spk_by_step.iter_mut().for_each(|a| *a /= n);
+    syn_by_step.iter_mut().for_each(|a| *a /= n);
     let accuracy = acc_by_step.last().copied().unwrap_or(0.0);
-    let steps_to_99pct = ann_accuracy.and_then(|ann| {
-        let target = 0.99 * ann;
-        let stays_from = acc_by_step
+    let frontier: Vec<FrontierPoint> = ann_accuracy.map_or(Vec::new(), |ann| {
+        FRONTIER_LEVELS
             .iter()
-            .rposition(|a| *a < target - 1e-12)
-            .map_or(0, |t| t + 1);
-        (stays_from < steps).then_some(stays_from as u32)
+            .map(|&level| {
+                let t = stays_from(&acc_by_step, level * ann);
+                FrontierPoint {
+                    level,
+                    steps: t.map(|t| t as u32),
+                    spikes: t.map(|t| spk_by_step[t]),
+                    synops: t.map(|t| syn_by_step[t]),
+                }
+            })
+            .collect()
     });
+    let steps_to_99pct = ann_accuracy
+        .and_then(|ann| stays_from(&acc_by_step, 0.99 * ann))
+        .map(|t| t as u32);
     let mean = |f: &dyn Fn(&Outcome) -> f64| out.iter().map(f).sum::<f64>() / n;
     let sats: u64 = out
         .iter()
@@ -134,6 +182,7 @@ pub fn summarize(out: &[Outcome], labels: &[u16], ann_accuracy: Option<f64>) -> 
         input_synops_per_inference: mean(&|o| o.input_synops as f64),
         steps_to_99pct,
         spikes_to_99pct: steps_to_99pct.map(|t| spk_by_step[t as usize]),
+        frontier,
         mean_decision_step: mean(&|o| f64::from(decision_step(&o.predictions))),
         accuracy_by_step: acc_by_step,
         spikes_by_step: spk_by_step,
@@ -152,6 +201,7 @@ pub struct Models<'a> {
     golden: Golden<'a>,
     ifb: Result<IfBaseline<'a>, IrError>,
     ifp: Result<IfBaseline<'a>, IrError>,
+    ift: Result<IfBaseline<'a>, IrError>,
 }
 
 impl<'a> Models<'a> {
@@ -175,7 +225,16 @@ impl<'a> Models<'a> {
                 ),
             )
         };
+        let ift = match &cal.if_tuned {
+            Some(t) => IfBaseline::new(net, &t.lambda, IfVariant::Analog),
+            // The baseline's own refusal (e.g. max pooling) first, else why it is untuned.
+            None => IfBaseline::new(net, &cal.stats.activation_percentile, IfVariant::Analog)
+                .and(Err(IrError::net(
+                    "no tuned percentile: it is tuned on labelled calibration inputs with calibration.target = \"accuracy\"",
+                ))),
+        };
         Ok(Models {
+            ift,
             cal,
             ann: Ann::new(net),
             fa: FloatAsnn::new(net)?,
@@ -190,6 +249,7 @@ impl<'a> Models<'a> {
         match kind {
             ModelKind::IfBaseline => self.ifb.as_ref().err().map(|e| e.to_string()),
             ModelKind::IfPoisson => self.ifp.as_ref().err().map(|e| e.to_string()),
+            ModelKind::IfBaselineTuned => self.ift.as_ref().err().map(|e| e.to_string()),
             _ => None,
         }
     }
@@ -208,12 +268,19 @@ impl<'a> Models<'a> {
                 Outcome {
                     predictions: vec![p; steps as usize],
                     spikes_per_step: vec![0; steps as usize],
+                    synops_per_step: vec![0; steps as usize],
                     ..Default::default()
                 }
             }
             ModelKind::AsnnFloat => self.fa.run(x, Some(steps), so).into(),
             ModelKind::IfBaseline => self
                 .ifb
+                .as_ref()
+                .map_err(|e| e.to_string())?
+                .run(x, Some(steps), so, sample_id)
+                .into(),
+            ModelKind::IfBaselineTuned => self
+                .ift
                 .as_ref()
                 .map_err(|e| e.to_string())?
                 .run(x, Some(steps), so, sample_id)
@@ -233,6 +300,7 @@ impl<'a> Models<'a> {
                     predictions: t.predictions,
                     spikes_per_step: t.spikes_per_step,
                     synops: t.synops,
+                    synops_per_step: t.synops_per_step,
                     input_synops: t.input_synops,
                     input_spikes: 0,
                     saturations: t.saturations,

@@ -100,6 +100,7 @@ impl<'a> FloatAsnn<'a> {
         };
         for t in 0..steps {
             let mut step_spikes = 0u32;
+            let synops_before_step = tr.synops;
             for l in 0..nl {
                 let layer = &net.layers[l];
                 let c = &self.c[l];
@@ -213,6 +214,7 @@ impl<'a> FloatAsnn<'a> {
             }
             tr.predictions.push(argmax_f64(&st[nl - 1].s));
             tr.spikes_per_step.push(step_spikes);
+            tr.synops_per_step.push(tr.synops - synops_before_step);
         }
         tr.final_readout = st[nl - 1].s.clone();
         tr

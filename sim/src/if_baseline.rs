@@ -114,6 +114,7 @@ impl<'a> IfBaseline<'a> {
         };
         for t in 0..steps {
             let mut step_spikes = 0;
+            let synops_before_step = tr.synops;
             for l in 0..nl {
                 let layer = &net.layers[l];
                 let fan = &self.fan[l];
@@ -187,6 +188,7 @@ impl<'a> IfBaseline<'a> {
             }
             tr.predictions.push(argmax_f64(&v[nl - 1]));
             tr.spikes_per_step.push(step_spikes);
+            tr.synops_per_step.push(tr.synops - synops_before_step);
         }
         tr.final_readout = v[nl - 1].clone();
         tr

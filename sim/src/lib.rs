@@ -10,11 +10,16 @@ pub mod eval;
 pub mod float_asnn;
 pub mod if_baseline;
 pub mod trace;
+pub mod tune;
 
 pub use ann::{final_frame, Ann};
-pub use calibrate::{calibrate, needs_calibration, Calibration};
-pub use eval::{summarize, ModelKind, Models, Outcome, Summary};
+pub use calibrate::{
+    calibrate, calibrate_labelled, calibrate_observed, needs_calibration, Calibration,
+    FractionTrial, TrialHook,
+};
+pub use eval::{summarize, FrontierPoint, ModelKind, Models, Outcome, Summary, FRONTIER_LEVELS};
 pub use float_asnn::FloatAsnn;
 pub use if_baseline::{IfBaseline, IfVariant};
 pub use trace::{argmax_f64, decision_step, ProbeState, SimOptions, Trace};
+pub use tune::{IfTrial, IfTuning, IF_PERCENTILES};
 pub mod random;

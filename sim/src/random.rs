@@ -187,7 +187,7 @@ impl LayerStack {
             })
             .expect("layer");
         if rng.random_bool(0.3) {
-            last.asn.m_f = Some([0.05, 0.1, 0.125, 0.25, 0.5][rng.random_range(0..5)]);
+            last.asn.m_f = Some([0.05, 0.1, 0.125, 0.25, 0.5, 1.0][rng.random_range(0..6)]);
             last.asn.tau_phi = Some(rng.random_range(1.0..5.0));
         }
         if rng.random_bool(0.3) {
@@ -235,7 +235,7 @@ fn random_layers(rng: &mut ChaCha8Rng, cfg: &RandomConfig, shape: &[usize]) -> V
 
 /// The network-wide ASN parameters (θ0 is `auto` for graded coding).
 fn random_asn(rng: &mut ChaCha8Rng, coding: Coding) -> AsnParams {
-    let m_f = [0.05, 0.1, 0.125, 0.25][rng.random_range(0..4)];
+    let m_f = [0.05, 0.1, 0.125, 0.25, 1.0][rng.random_range(0..5)];
     let tau_eta = rng.random_range(10.0..80.0);
     AsnParams {
         tau_phi: rng.random_range(1.0..5.0),

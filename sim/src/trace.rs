@@ -32,6 +32,8 @@ pub struct Trace {
     pub spikes_per_step: Vec<u32>,
     pub spikes_per_layer: Vec<u64>,
     pub synops: u64,
+    /// Hidden-spike synaptic operations per step.
+    pub synops_per_step: Vec<u64>,
     pub input_synops: u64,
     /// Input-encoding spikes (Poisson baseline only), never counted with hidden spikes.
     pub input_spikes: u64,

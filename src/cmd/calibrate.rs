@@ -1,6 +1,6 @@
 //! `asnn calibrate`: choose theta0 and fixed-point formats, write them explicitly.
 
-use crate::common::{calibrate_for, load, print_calibration, write_json};
+use crate::common::{calibrate_subset_observed, load, print_calibration, write_json};
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 
@@ -14,6 +14,10 @@ pub struct Args {
     /// Use N calibration samples, spread evenly over the file.
     #[arg(long, default_value_t = 1000)]
     pub calib_samples: usize,
+    /// Take the J-th of the disjoint spread subsets (indices k*len/N + J, J < len/N),
+    /// e.g. to check that the rule gives the same result on other images.
+    #[arg(long, default_value_t = 0)]
+    pub calib_offset: usize,
     /// Output network.toml (weights are referenced, not copied).
     #[arg(short, long)]
     pub output: PathBuf,
@@ -27,14 +31,42 @@ pub fn run(a: &Args) -> Result<()> {
         &a.net,
         &a.calib,
         a.calib_samples,
+        a.calib_offset,
         &a.output,
         a.json.as_deref(),
     )
 }
 
-fn calibrate(p: &Path, calib: &str, n: usize, out: &Path, json_out: Option<&Path>) -> Result<()> {
+fn calibrate(
+    p: &Path,
+    calib: &str,
+    n: usize,
+    offset: usize,
+    out: &Path,
+    json_out: Option<&Path>,
+) -> Result<()> {
     let loaded = load(p)?;
-    let cal = calibrate_for(&loaded, Some(calib), n)?;
+    // A search can take minutes on a CNN: one line per candidate as it is scored.
+    let t0 = std::time::Instant::now();
+    let hook = move |t: &asnn_sim::FractionTrial| {
+        eprintln!(
+            "  [{:>5.0} s] {} fractions {:?}{}: agreement {:.2}%{}, spikes {:.1}{}",
+            t0.elapsed().as_secs_f64(),
+            t.layer.as_deref().unwrap_or("all"),
+            t.fractions,
+            match (t.m_f, t.readout_tau_phi) {
+                (Some(m), Some(r)) => format!(" m_f {m} readout tau_phi {r}"),
+                _ => String::new(),
+            },
+            100.0 * t.agreement,
+            t.accuracy
+                .map_or(String::new(), |a| format!(", accuracy {:.2}%", 100.0 * a)),
+            t.spikes,
+            t.spikes_to_99pct
+                .map_or(String::new(), |s| format!(", to 99% {s:.1}")),
+        )
+    };
+    let cal = calibrate_subset_observed(&loaded, &loaded.network, Some(calib), n, offset, &hook)?;
     print_calibration(&cal);
     // The output references the same weights file, relative to the output's folder.
     let src_dir = loaded.path.parent().unwrap_or(Path::new("."));
@@ -64,7 +96,20 @@ fn calibrate(p: &Path, calib: &str, n: usize, out: &Path, json_out: Option<&Path
         .with_context(|| format!("cannot write {}", out.display()))?;
     println!("wrote {} (runs without calibration data)", out.display());
     if let Some(j) = json_out {
-        write_json(j, &serde_json::to_value(&cal.quant)?)?;
+        write_json(
+            j,
+            &serde_json::json!({
+                "source": calib,
+                "samples": cal.samples,
+                "offset": offset,
+                "target": cal.network.calibration.target.key(),
+                "layers": cal.quant,
+                "theta0_fractions": cal.theta0_fractions,
+                "theta0_search": cal.theta0_search,
+                "chosen_trial": cal.chosen_trial,
+                "if_baseline_tuned": cal.if_tuned,
+            }),
+        )?;
     }
     Ok(())
 }

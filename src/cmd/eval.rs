@@ -59,7 +59,12 @@ pub fn run(a: &Args) -> Result<()> {
     let cal = calibrate_for(&loaded, Some(calib), a.cal.calib_samples)?;
     print_calibration(&cal);
     let t_eval = Instant::now();
-    let c = compare(&cal, &ModelKind::ALL, &data.inputs, labels, steps, a.seed)?;
+    // The tuned baseline exists when the rule had labelled inputs (target = "accuracy").
+    let mut kinds = ModelKind::ALL.to_vec();
+    if cal.if_tuned.is_some() {
+        kinds.push(ModelKind::IfBaselineTuned);
+    }
+    let c = compare(&cal, &kinds, &data.inputs, labels, steps, a.seed)?;
     let eval_s = t_eval.elapsed().as_secs_f64();
     println!(
         "\n{} — {} samples of {}, {steps} steps, scored at the last step (Poisson seed {}):",
@@ -125,7 +130,10 @@ pub fn run(a: &Args) -> Result<()> {
         let mut v = to_json(&c, true);
         v["network"] = net.name.clone().into();
         v["dataset"] = data.source.clone().into();
-        v["calibration"] = json!({"samples": cal.samples, "source": calib, "layers": cal.quant});
+        v["calibration"] = json!({"samples": cal.samples, "source": calib, "layers": cal.quant,
+            "target": net.calibration.target.key(), "theta0_fractions": cal.theta0_fractions,
+            "theta0_search": cal.theta0_search, "chosen_trial": cal.chosen_trial,
+            "if_baseline_tuned": cal.if_tuned});
         v["eval_seconds"] = eval_s.into();
         v["theta0_sweep"] = sweep
             .iter()

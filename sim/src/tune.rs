@@ -1,0 +1,410 @@
+//! Searches on labelled validation inputs, one objective for every model: the fewest
+//! spikes to reach 99% of the ANN's accuracy, with the final accuracy within
+//! `calibration.max_accuracy_drop` of the ANN's (docs/numerics.md section 8).
+//!
+//! - [`accuracy_search`]: the ASNN's θ0, as a fraction of each layer's activation
+//!   percentile, first common to every layer, then refined layer by layer;
+//! - [`tune_if_baseline`]: the `if_baseline`'s normalisation percentile, with as many
+//!   candidates as the ASNN's common pass, so that the ASNN's tuning is not the only
+//!   tuning.
+
+use crate::ann::Ann;
+use crate::calibrate::{
+    agreement, auto_layers, mean_spikes, percentile_positive, with_fractions, Calibration,
+    FractionTrial, TrialHook,
+};
+use crate::eval::{summarize, Outcome};
+use crate::if_baseline::{IfBaseline, IfVariant};
+use crate::trace::SimOptions;
+use asnn_ir::{IrError, Network, THETA0_FRACTIONS_WIDE};
+use asnn_numerics::RawInput;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// A per-layer refinement step is taken only if it cuts the spikes to 99% by more
+/// than this share: smaller gains are within the noise of 1,000 inputs.
+const MIN_GAIN: f64 = 0.02;
+
+/// The common pass stops after this many feasible candidates in a row that are worse
+/// than the best so far (spikes rise again as θ0 falls).
+const PATIENCE: usize = 2;
+
+/// Per spiking layer, every positive ANN activation over the inputs (empty for the
+/// readout).
+pub fn activations(net: &Network, inputs: &[RawInput]) -> Vec<Vec<f64>> {
+    let ann = Ann::new(net);
+    let acts: Vec<Vec<Vec<f64>>> = inputs.par_iter().map(|x| ann.forward(x)).collect();
+    (0..net.layers.len())
+        .map(|l| {
+            if net.layers[l].readout {
+                return Vec::new();
+            }
+            acts.iter()
+                .flat_map(|a| a[l].iter().copied())
+                .filter(|x| *x > 0.0)
+                .collect()
+        })
+        .collect()
+}
+
+/// Per layer, the `p`-th percentile of [`activations`] (0 for the readout).
+pub fn percentiles(acts: &[Vec<f64>], p: f64) -> Vec<f64> {
+    acts.iter()
+        .map(|a| percentile_positive(a.clone(), p))
+        .collect()
+}
+
+/// One candidate scored by the shared objective.
+#[derive(Clone, Copy, Debug)]
+struct Score {
+    accuracy: f64,
+    steps_to_99: Option<u32>,
+    spikes_to_99: Option<f64>,
+    feasible: bool,
+}
+
+impl Score {
+    fn of(outs: &[Outcome], labels: &[u16], ann_acc: f64, max_drop: f64) -> Score {
+        let s = summarize(outs, labels, Some(ann_acc));
+        Score {
+            accuracy: s.accuracy,
+            steps_to_99: s.steps_to_99pct,
+            spikes_to_99: s.spikes_to_99pct,
+            // The 1e-9 keeps "exactly max_drop below" feasible despite float error.
+            feasible: s.accuracy >= ann_acc - max_drop - 1e-9 && s.spikes_to_99pct.is_some(),
+        }
+    }
+
+    /// `self` is better than `best`: feasible with fewer spikes to 99%, or (while
+    /// nothing is feasible) more accurate.
+    fn beats(&self, best: &Score) -> bool {
+        match (self.feasible, best.feasible) {
+            (true, false) => true,
+            (false, true) => false,
+            (true, true) => self.spikes_to_99 < best.spikes_to_99,
+            (false, false) => self.accuracy > best.accuracy,
+        }
+    }
+}
+
+fn ann_accuracy(net: &Network, inputs: &[RawInput], labels: &[u16]) -> f64 {
+    let ann = Ann::new(net);
+    let right = inputs
+        .par_iter()
+        .zip(labels)
+        .filter(|(x, l)| ann.predict(x) == **l)
+        .count();
+    right as f64 / inputs.len().max(1) as f64
+}
+
+/// Candidates for m_f (graded coding: the spike carries θ, so the ANN's weights hold
+/// for any m_f; binary coding fixed m_f before training and is never searched).
+pub const M_F_CANDIDATES: [f64; 4] = [0.1, 0.25, 0.5, 1.0];
+
+/// Candidates for the readout's τ_φ (its low-pass over the class scores).
+pub const READOUT_TAU_CANDIDATES: [f64; 4] = [50.0, 20.0, 10.0, 5.0];
+
+/// A point of the search: an index into [`THETA0_FRACTIONS_WIDE`] per `auto` layer,
+/// and the m_f and readout τ_φ values.
+#[derive(Clone, Debug, PartialEq)]
+struct Point {
+    frac: Vec<usize>,
+    m_f: f64,
+    readout_tau: f64,
+}
+
+impl Point {
+    /// A hashable key (the values are always candidates, exact in binary).
+    fn key(&self) -> (Vec<usize>, u64, u64) {
+        (
+            self.frac.clone(),
+            self.m_f.to_bits(),
+            self.readout_tau.to_bits(),
+        )
+    }
+}
+
+/// The network with `p`'s m_f (graded spiking layers) and readout τ_φ.
+fn with_dynamics(net: &Network, p: &Point) -> Network {
+    let mut n = net.clone();
+    for l in &mut n.layers {
+        if l.readout {
+            l.asn.tau_phi = p.readout_tau;
+        } else if n.coding == asnn_numerics::Coding::Graded {
+            l.asn.m_f = p.m_f;
+        }
+    }
+    n
+}
+
+struct Search<'a> {
+    on_trial: &'a TrialHook,
+    net: &'a Network,
+    inputs: &'a [RawInput],
+    labels: &'a [u16],
+    pct: &'a [f64],
+    max: &'a [f64],
+    want: Vec<u16>,
+    ann_acc: f64,
+    autos: Vec<usize>,
+    trials: Vec<FractionTrial>,
+    seen: HashMap<(Vec<usize>, u64, u64), (Score, Calibration)>,
+    /// Index in `trials` of each scored point.
+    index: HashMap<(Vec<usize>, u64, u64), usize>,
+}
+
+impl Search<'_> {
+    /// Scores `p` (once; later calls are looked up). `varied`: what this trial changed.
+    fn eval(&mut self, p: &Point, varied: &str) -> Result<Score, IrError> {
+        if let Some((s, _)) = self.seen.get(&p.key()) {
+            return Ok(*s);
+        }
+        let cands = &THETA0_FRACTIONS_WIDE;
+        let net = with_dynamics(self.net, p);
+        let mut fr = vec![net.calibration.theta0_fraction; net.layers.len()];
+        for (k, &l) in self.autos.iter().enumerate() {
+            fr[l] = cands[p.frac[k]];
+        }
+        let (cal, outs) = with_fractions(&net, self.inputs, self.pct, self.max, &fr)?;
+        let s = Score::of(
+            &outs,
+            self.labels,
+            self.ann_acc,
+            net.calibration.max_accuracy_drop,
+        );
+        self.trials.push(FractionTrial {
+            fraction: cands[p.frac[0]],
+            layer: Some(varied.to_string()),
+            fractions: p.frac.iter().map(|&i| cands[i]).collect(),
+            m_f: Some(p.m_f),
+            readout_tau_phi: Some(p.readout_tau),
+            agreement: agreement(&outs, &self.want),
+            spikes: mean_spikes(&outs),
+            accuracy: Some(s.accuracy),
+            steps_to_99pct: s.steps_to_99,
+            spikes_to_99pct: s.spikes_to_99,
+            feasible: s.feasible,
+        });
+        (self.on_trial)(self.trials.last().expect("just pushed"));
+        self.index.insert(p.key(), self.trials.len() - 1);
+        self.seen.insert(p.key(), (s, cal));
+        Ok(s)
+    }
+
+    /// Tries every point of `cands` (each a variant of `cur`) and moves to the best if
+    /// it beats `cur` by more than [`MIN_GAIN`] (or `cur` is infeasible and it is
+    /// better). With `patience`, stops after that many feasible points in a row worse
+    /// than the best.
+    fn scan(
+        &mut self,
+        cur: (Point, Score),
+        cands: Vec<Point>,
+        varied: &str,
+        patience: Option<usize>,
+    ) -> Result<(Point, Score), IrError> {
+        let mut best = cur.clone();
+        let mut worse = 0;
+        for p in cands {
+            let s = self.eval(&p, varied)?;
+            if s.beats(&best.1) {
+                best = (p, s);
+                worse = 0;
+            } else if s.feasible && best.1.feasible {
+                worse += 1;
+                if patience.is_some_and(|n| worse >= n) {
+                    break;
+                }
+            }
+        }
+        let enough = match (best.1.spikes_to_99, cur.1.spikes_to_99) {
+            _ if !cur.1.feasible => best.1.beats(&cur.1),
+            (Some(a), Some(b)) => best.1.feasible && a < b * (1.0 - MIN_GAIN),
+            _ => false,
+        };
+        Ok(if enough { best } else { cur })
+    }
+}
+
+/// The `target = "accuracy"` rule (docs/numerics.md section 8), a coordinate search:
+/// 1. a common θ0 fraction from [`THETA0_FRACTIONS_WIDE`] (largest first);
+/// 2. with `calibration.dynamics`: the readout's τ_φ ([`READOUT_TAU_CANDIDATES`]),
+///    then (graded coding) m_f ([`M_F_CANDIDATES`]), then the common fraction again;
+/// 3. with two or more `auto` layers, each layer's fraction moved one candidate at a
+///    time (larger θ0 first) while that pays.
+///
+/// Every move must cut the spikes to 99% of the ANN's accuracy by more than
+/// [`MIN_GAIN`] and keep the final accuracy within `max_accuracy_drop` of the ANN's.
+pub fn accuracy_search(
+    net: &Network,
+    inputs: &[RawInput],
+    labels: &[u16],
+    pct: &[f64],
+    max: &[f64],
+    on_trial: &TrialHook,
+) -> Result<Calibration, IrError> {
+    let ann = Ann::new(net);
+    let autos = auto_layers(net);
+    let k = autos.len();
+    let nc = THETA0_FRACTIONS_WIDE.len();
+    let mut search = Search {
+        on_trial,
+        net,
+        inputs,
+        labels,
+        pct,
+        max,
+        want: inputs.par_iter().map(|x| ann.predict(x)).collect(),
+        ann_acc: ann_accuracy(net, inputs, labels),
+        autos,
+        trials: Vec::new(),
+        seen: HashMap::new(),
+        index: HashMap::new(),
+    };
+    let start = Point {
+        frac: vec![0; k],
+        m_f: net.hidden().first().map_or(0.1, |l| l.asn.m_f),
+        readout_tau: net.layers.last().map_or(50.0, |l| l.asn.tau_phi),
+    };
+    let s0 = search.eval(&start, "all")?;
+    let common = |cur: &Point| -> Vec<Point> {
+        (0..nc)
+            .map(|c| Point {
+                frac: vec![c; k],
+                ..cur.clone()
+            })
+            .collect()
+    };
+    // The first scan takes its best outright (the start is only its first point).
+    let mut cur = search.scan((start.clone(), s0), common(&start), "all", Some(PATIENCE))?;
+    if let Some(b) = common(&start)
+        .iter()
+        .filter_map(|p| search.seen.get(&p.key()).map(|(s, _)| (p.clone(), *s)))
+        .reduce(|a, b| if b.1.beats(&a.1) { b } else { a })
+    {
+        cur = b;
+    }
+    if net.calibration.dynamics {
+        let taus = READOUT_TAU_CANDIDATES
+            .iter()
+            .map(|&t| Point {
+                readout_tau: t,
+                ..cur.0.clone()
+            })
+            .collect();
+        cur = search.scan(cur, taus, "readout tau_phi", None)?;
+        if net.coding == asnn_numerics::Coding::Graded {
+            let mfs = M_F_CANDIDATES
+                .iter()
+                .map(|&m| Point {
+                    m_f: m,
+                    ..cur.0.clone()
+                })
+                .collect();
+            cur = search.scan(cur, mfs, "m_f", None)?;
+        }
+        let again = common(&cur.0);
+        cur = search.scan(cur, again, "all", Some(PATIENCE))?;
+    }
+    if k > 1 && cur.1.feasible {
+        for layer in 0..k {
+            let name = net.layers[search.autos[layer]].name.clone();
+            for dir in [-1i64, 1] {
+                let before = cur.0.clone();
+                loop {
+                    let next = cur.0.frac[layer] as i64 + dir;
+                    if next < 0 || next >= nc as i64 {
+                        break;
+                    }
+                    let mut p = cur.0.clone();
+                    p.frac[layer] = next as usize;
+                    let moved = search.scan(cur.clone(), vec![p], &name, None)?;
+                    if moved.0 == cur.0 {
+                        break;
+                    }
+                    cur = moved;
+                }
+                if cur.0 != before {
+                    break;
+                }
+            }
+        }
+    }
+    let (_, mut cal) = search
+        .seen
+        .remove(&cur.0.key())
+        .expect("the chosen point was scored");
+    cal.chosen_trial = search.index.get(&cur.0.key()).copied();
+    cal.theta0_search = search.trials;
+    Ok(cal)
+}
+
+/// The `if_baseline` percentile search's candidates: as many as the ASNN's common pass.
+pub const IF_PERCENTILES: [f64; 10] =
+    [90.0, 95.0, 97.0, 98.0, 99.0, 99.5, 99.7, 99.9, 99.97, 100.0];
+
+/// One candidate percentile of [`tune_if_baseline`].
+#[derive(Clone, Debug, Serialize)]
+pub struct IfTrial {
+    pub percentile: f64,
+    pub accuracy: f64,
+    pub spikes: f64,
+    pub steps_to_99pct: Option<u32>,
+    pub spikes_to_99pct: Option<f64>,
+    pub feasible: bool,
+}
+
+/// The tuned `if_baseline`: its percentile, the normalisation it gives per layer,
+/// and every candidate tried.
+#[derive(Clone, Debug, Serialize)]
+pub struct IfTuning {
+    pub percentile: f64,
+    pub lambda: Vec<f64>,
+    pub trials: Vec<IfTrial>,
+}
+
+/// The `if_baseline`'s percentile chosen by the ASNN's objective on the same inputs.
+pub fn tune_if_baseline(
+    net: &Network,
+    inputs: &[RawInput],
+    labels: &[u16],
+    acts: &[Vec<f64>],
+) -> Result<IfTuning, IrError> {
+    let ann_acc = ann_accuracy(net, inputs, labels);
+    let max_drop = net.calibration.max_accuracy_drop;
+    let steps = net.steps;
+    let mut best: Option<(usize, Score)> = None;
+    let mut trials = Vec::new();
+    let mut lambdas = Vec::new();
+    for (i, &p) in IF_PERCENTILES.iter().enumerate() {
+        let lambda = percentiles(acts, p);
+        let ifb = IfBaseline::new(net, &lambda, IfVariant::Analog)?;
+        let outs: Vec<Outcome> = inputs
+            .par_iter()
+            .enumerate()
+            .map(|(k, x)| {
+                ifb.run(x, Some(steps), SimOptions::default(), k as u64)
+                    .into()
+            })
+            .collect();
+        let s = Score::of(&outs, labels, ann_acc, max_drop);
+        trials.push(IfTrial {
+            percentile: p,
+            accuracy: s.accuracy,
+            spikes: mean_spikes(&outs),
+            steps_to_99pct: s.steps_to_99,
+            spikes_to_99pct: s.spikes_to_99,
+            feasible: s.feasible,
+        });
+        if best.as_ref().is_none_or(|(_, b)| s.beats(b)) {
+            best = Some((i, s));
+        }
+        lambdas.push(lambda);
+    }
+    let (i, _) = best.expect("at least one candidate");
+    Ok(IfTuning {
+        percentile: IF_PERCENTILES[i],
+        lambda: lambdas.swap_remove(i),
+        trials,
+    })
+}

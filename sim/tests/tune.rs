@@ -1,0 +1,153 @@
+//! The accuracy-target calibration rule, the tuned IF baseline and the frontier
+//! figures (docs/numerics.md section 8; sim/src/tune.rs; sim/src/eval.rs).
+
+use asnn_ir::{CalibTarget, Theta0};
+use asnn_numerics::{Golden, RunOptions};
+use asnn_sim::random::{random_case, RandomConfig};
+use asnn_sim::{
+    calibrate_labelled, summarize, Ann, IfBaseline, IfVariant, Outcome, FRONTIER_LEVELS,
+};
+
+/// Graded random networks with labels = the ANN's own predictions (ANN accuracy 1).
+fn graded_cases(n: usize) -> Vec<(asnn_ir::Network, Vec<asnn_numerics::RawInput>, Vec<u16>)> {
+    let mut out = Vec::new();
+    for seed in 0..200 {
+        let case = random_case(seed, &RandomConfig::default()).expect("builds");
+        let net = &case.network;
+        if net.coding != asnn_numerics::Coding::Graded
+            || !net.hidden().iter().any(|l| l.asn.theta0 == Theta0::Auto)
+        {
+            continue;
+        }
+        let ann = Ann::new(net);
+        let labels = case.inputs.iter().map(|x| ann.predict(x)).collect();
+        let mut net = net.clone();
+        net.calibration.auto_fraction = true;
+        net.calibration.target = CalibTarget::Accuracy;
+        net.calibration.max_accuracy_drop = 0.25;
+        net.calibration.dynamics = seed % 2 == 0;
+        out.push((net, case.inputs, labels));
+        if out.len() == n {
+            break;
+        }
+    }
+    assert_eq!(out.len(), n, "not enough graded random cases");
+    out
+}
+
+#[test]
+fn the_accuracy_rule_keeps_the_bound_and_takes_the_fewest_spikes_to_99pct() {
+    const MIN_GAIN: f64 = 0.02;
+    let mut tuned = 0;
+    for (i, (net, inputs, labels)) in graded_cases(8).into_iter().enumerate() {
+        let cal = calibrate_labelled(&net, &inputs, Some(&labels)).expect("calibrates");
+        let tried = &cal.theta0_search;
+        assert!(!tried.is_empty(), "case {i}");
+        let fr: Vec<f64> = cal.theta0_fractions.iter().flatten().copied().collect();
+        let m_f = cal.network.hidden()[0].asn.m_f;
+        let tau = cal.network.layers.last().unwrap().asn.tau_phi;
+        let chosen = &tried[cal.chosen_trial.expect("a chosen trial")];
+        assert!(
+            chosen.fractions == fr
+                && chosen.m_f == Some(m_f)
+                && chosen.readout_tau_phi == Some(tau),
+            "case {i}: the chosen trial {chosen:?} is the calibrated network"
+        );
+        if tried.iter().any(|t| t.feasible) {
+            assert!(chosen.feasible, "case {i}: a feasible point existed");
+            let best = chosen.spikes_to_99pct.unwrap();
+            for t in tried.iter().filter(|t| t.feasible) {
+                assert!(
+                    best <= t.spikes_to_99pct.unwrap() / (1.0 - MIN_GAIN) + 1e-9,
+                    "case {i}: {t:?} beats the chosen {chosen:?}"
+                );
+            }
+        }
+        // The calibrated network is what the trial measured: theta0 = fraction x the
+        // layer's percentile, and its golden run gives the trial's accuracy.
+        for (l, layer) in cal.network.layers.iter().enumerate() {
+            if let Some(f) = cal.theta0_fractions[l] {
+                let want = f * cal.stats.activation_percentile[l];
+                assert!((layer.asn.theta0_value().unwrap() - want).abs() < 1e-12);
+            }
+        }
+        let golden = Golden::new(&cal.qnet).unwrap();
+        let right = inputs
+            .iter()
+            .zip(&labels)
+            .filter(|(x, l)| {
+                let t = golden.run(x, None, RunOptions::default()).unwrap();
+                t.predictions.last() == Some(l)
+            })
+            .count();
+        let acc = right as f64 / inputs.len() as f64;
+        assert!((acc - chosen.accuracy.unwrap()).abs() < 1e-12, "case {i}");
+        // Without dynamics, m_f and the readout's tau_phi stay the file's.
+        if !net.calibration.dynamics {
+            assert_eq!(m_f, net.hidden()[0].asn.m_f);
+            assert_eq!(tau, net.layers.last().unwrap().asn.tau_phi);
+        }
+        // The tuned IF baseline: the best feasible percentile by the same objective.
+        let Some(t) = cal.if_tuned.as_ref() else {
+            // Only a network the baseline cannot run (max pooling) goes untuned.
+            let lam = vec![1.0; net.layers.len()];
+            assert!(
+                IfBaseline::new(&net, &lam, IfVariant::Analog).is_err(),
+                "case {i}"
+            );
+            continue;
+        };
+        tuned += 1;
+        let pick = t
+            .trials
+            .iter()
+            .find(|x| x.percentile == t.percentile)
+            .unwrap();
+        for x in t.trials.iter().filter(|x| x.feasible) {
+            assert!(pick.feasible);
+            assert!(pick.spikes_to_99pct.unwrap() <= x.spikes_to_99pct.unwrap() + 1e-9);
+        }
+    }
+    assert!(tuned >= 3, "only {tuned} cases tuned the IF baseline");
+}
+
+#[test]
+fn the_accuracy_rule_needs_labels() {
+    let (net, inputs, _) = graded_cases(1).remove(0);
+    let err = calibrate_labelled(&net, &inputs, None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("calibration.target") && err.contains("labelled"),
+        "{err}"
+    );
+}
+
+#[test]
+fn frontier_points_are_read_where_accuracy_stays_at_the_level() {
+    // Two samples over four steps, label 1: accuracy by step 0.5, 1, 0.5, 1.
+    let o = |p: Vec<u16>| Outcome {
+        predictions: p,
+        spikes_per_step: vec![1, 2, 3, 4],
+        synops_per_step: vec![10, 20, 30, 40],
+        ..Default::default()
+    };
+    let out = [o(vec![1, 1, 1, 1]), o(vec![0, 1, 0, 1])];
+    let s = summarize(&out, &[1, 1], Some(1.0));
+    assert_eq!(s.frontier.len(), FRONTIER_LEVELS.len());
+    for p in &s.frontier {
+        // 98% .. 99.5% of 1.0: only the last step stays at or above it.
+        assert_eq!(p.steps, Some(3), "{p:?}");
+        assert_eq!(p.spikes, Some(10.0));
+        assert_eq!(p.synops, Some(100.0));
+    }
+    // At an ANN accuracy of 0.5 every step is at or above the level from step 0.
+    let s = summarize(&out, &[1, 1], Some(0.5));
+    assert!(s
+        .frontier
+        .iter()
+        .all(|p| p.steps == Some(0) && p.spikes == Some(1.0) && p.synops == Some(10.0)));
+    assert_eq!(s.steps_to_99pct, Some(0));
+    // No ANN accuracy, no frontier.
+    assert!(summarize(&out, &[1, 1], None).frontier.is_empty());
+}
