@@ -107,9 +107,44 @@ def shifted(x, k, gen):
     return out.reshape(len(x), 784) if flat else out.reshape(x.shape)
 
 
+def penalised(model, x, acts):
+    """model(x), keeping each hidden activation (the output of every ReLU / ASN transfer)
+    in `acts` for the activity penalty."""
+    acts.clear()
+    for m in model:
+        x = m(x)
+        if isinstance(m, (nn.ReLU, AsnTransfer)):
+            acts.append(x)
+    return x
+
+
 def sha256(path):
     import hashlib
     return hashlib.sha256(open(path, "rb").read()).hexdigest()
+
+
+def write_split(val_dir, xval, yval):
+    """The validation split as val-{images-idx3,labels-idx1}-ubyte.gz in `val_dir`
+    (deterministic gzip); an existing split there must be byte-identical."""
+    import gzip
+    import io
+    os.makedirs(val_dir, exist_ok=True)
+    for kind, arr in (("images-idx3", xval), ("labels-idx1", yval)):
+        path = os.path.join(val_dir, f"val-{kind}-ubyte.gz")
+        plain = path[:-3] + ".tmp"
+        write_idx_u8(plain, arr)
+        buf = io.BytesIO()
+        with open(plain, "rb") as src, gzip.GzipFile(fileobj=buf, mode="wb", mtime=0, filename="") as dst:
+            dst.write(src.read())
+        os.remove(plain)
+        data = buf.getvalue()
+        if os.path.exists(path):
+            if open(path, "rb").read() != data:
+                raise SystemExit(f"{path} holds a different validation split (another seed, --holdout or "
+                                 f"training file?): refusing to overwrite it")
+            continue
+        with open(path, "wb") as f:
+            f.write(data)
 
 
 def main():
@@ -129,6 +164,11 @@ def main():
     ap.add_argument("--name", default=None)
     ap.add_argument("--holdout", type=int, default=0,
                     help="keep N randomly chosen training images out of training; write them as OUT/val-*")
+    ap.add_argument("--val-dir", default=None,
+                    help="write the validation split here instead of beside the network; if it is already "
+                         "there it must be byte-identical (one split shared by every network of a dataset)")
+    ap.add_argument("--activity-penalty", type=float, default=0.0,
+                    help="spike-aware training: add this times the mean hidden activation (L1) to the loss")
     ap.add_argument("--state-bits", type=int, default=24,
                     help="state width B of the integer model (16: each decay is one iCE40 SB_MAC16)")
     ap.add_argument("--out", required=True)
@@ -153,6 +193,7 @@ def main():
     model, shape = build(args.arch, act)
     to_t = lambda x: torch.tensor(x.reshape(len(x), *shape) / 255.0, dtype=torch.float32)
     Xtr, Ytr = to_t(xtr), torch.tensor(ytr, dtype=torch.long)
+    acts = []
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, args.epochs)
     t0 = time.time()
@@ -162,7 +203,11 @@ def main():
         for k in range(0, len(Xtr), args.batch):
             idx = perm[k:k + args.batch]
             opt.zero_grad()
-            nn.functional.cross_entropy(model(shifted(Xtr[idx], args.shift, gen)), Ytr[idx]).backward()
+            logits = penalised(model, shifted(Xtr[idx], args.shift, gen), acts)
+            loss = nn.functional.cross_entropy(logits, Ytr[idx])
+            if args.activity_penalty:
+                loss = loss + args.activity_penalty * sum(a.abs().mean() for a in acts)
+            loss.backward()
             opt.step()
         sched.step()
         if args.holdout:
@@ -183,17 +228,16 @@ def main():
     name = args.name or f"{os.path.basename(os.path.normpath(args.data))}-{args.arch}-{args.coding}"
     asn = {"tau_phi": 2.5, "tau_gamma": 15.0, "tau_eta": 50.0, "tau_beta": 50.0, "m_f": m_f,
            "theta0": "auto" if args.coding == "graded" else m_f, "readout_tau_phi": 50.0}
+    calibration = {"theta0_fraction": "auto", "min_agreement": 0.999, "percentile": 99.9, "headroom_bits": 1}
+    if args.holdout:
+        # With a validation split the rule aims at accuracy (docs/numerics.md section 8).
+        calibration.update({"target": "accuracy", "max_accuracy_drop": 0.002, "dynamics": True})
     export(model, args.out, name, shape, 1.0 / 255.0, raw_max=255, steps=300, coding=args.coding, asn=asn,
            quantization={"weight_bits": 8, "state_bits": args.state_bits},
-           calibration={"theta0_fraction": "auto", "min_agreement": 0.999, "percentile": 99.9, "headroom_bits": 1})
+           calibration=calibration)
+    val_dir = args.val_dir or args.out
     if args.holdout:
-        import gzip
-        for kind, arr in (("images-idx3", xval), ("labels-idx1", yval)):
-            plain = os.path.join(args.out, f"val-{kind}-ubyte")
-            write_idx_u8(plain, arr)
-            with open(plain, "rb") as src, gzip.GzipFile(plain + ".gz", "wb", mtime=0) as dst:
-                dst.write(src.read())
-            os.remove(plain)
+        write_split(val_dir, xval, yval)
     with open(os.path.join(args.out, "TRAINING.txt"), "w") as f:
         f.write(" ".join(["python/train_mnist.py"] + [a for a in sys.argv[1:]]) + "\n")
         f.write(f"train accuracy {train_acc:.4f}{val_text}, test accuracy {test_acc:.4f}\n")
@@ -201,7 +245,10 @@ def main():
                 f"seed {args.seed}, {threads} torch threads (torch {torch.__version__}), {seconds:.0f} s\n")
         f.write(f"weights.safetensors sha256 {sha256(os.path.join(args.out, 'weights.safetensors'))}\n")
         if args.holdout:
-            f.write(f"validation split: {args.holdout} training images (seed {args.seed}), val-*-idx*-ubyte.gz\n")
+            f.write(f"validation split: {args.holdout} training images (seed {args.seed}), "
+                    f"{os.path.relpath(val_dir, args.out)}/val-*-idx*-ubyte.gz\n")
+        if args.activity_penalty:
+            f.write(f"spike-aware: activity penalty {args.activity_penalty} x mean hidden activation\n")
     print(f"wrote {args.out}")
 
 
