@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Assembles docs/results.md: the written head, the tables generated from the JSON runs,
-# the plots, and the written tail.   bash scripts/build-results-doc.sh OUT_DIR
+# the plots, and the written tail.   bash scripts/build-results-doc.sh [OUT_DIR]
+# Eval results come from docs/results/NAME/eval.json (scripts/reproduce-results.sh);
+# streaming runs from OUT_DIR/stream-NAME.json when given.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-OUT=${1:?OUT_DIR with the eval/stream JSON files}
-order="mnist-mlp256-graded mnist-mlp1200-graded mnist-cnn-graded fashion-mlp256-graded fashion-cnn-graded
-mnist-mlp256-binary mnist-mlp1200-binary mnist-cnn-binary fashion-mlp256-binary fashion-cnn-binary
-stream-mnist-mlp256-graded stream-mnist-cnn-graded"
+OUT=${1:-}
+order="mnist-mlp128-up5k mnist-mlp256-graded mnist-mlp1200-graded mnist-cnn-small-graded mnist-cnn-graded
+fashion-mlp256-graded fashion-cnn-graded
+mnist-mlp256-binary mnist-mlp1200-binary mnist-cnn-small-binary mnist-cnn-binary fashion-mlp256-binary fashion-cnn-binary"
 files=()
-for n in $order; do [ -f "$OUT/$n.json" ] && files+=("$OUT/$n.json"); done
+for n in $order; do [ -f "docs/results/$n/eval.json" ] && files+=("docs/results/$n/eval.json"); done
+if [ -n "$OUT" ]; then
+    for n in stream-mnist-mlp256-graded stream-mnist-cnn-graded; do [ -f "$OUT/$n.json" ] && files+=("$OUT/$n.json"); done
+fi
 {
     cat docs/results.head.md
     echo
@@ -17,8 +22,8 @@ for n in $order; do [ -f "$OUT/$n.json" ] && files+=("$OUT/$n.json"); done
     python3 scripts/results-table.py "${files[@]}"
     echo "## Plots"
     echo
-    for d in docs/results/*/; do
-        n=$(basename "$d")
+    for n in $order; do
+        [ -f "docs/results/$n/accuracy_vs_step.svg" ] || continue
         echo "**$n** — accuracy by step / accuracy vs cumulative hidden spikes:"
         echo
         echo "![$n accuracy by step](results/$n/accuracy_vs_step.svg) ![$n accuracy vs spikes](results/$n/accuracy_vs_spikes.svg)"

@@ -27,10 +27,15 @@ def main(paths):
         cal = d.get("calibration", {})
         th = [f"{l['name']} {l['theta0']:.3g}" for l in cal.get("layers", []) if l.get("theta0")]
         if th:
-            print(f"theta0 per layer (calibration, {cal.get('samples')} training images): {', '.join(th)}\n")
+            print(f"theta0 per layer (calibration: {cal.get('samples')} images of {cal.get('source')}): {', '.join(th)}\n")
+        tuned = cal.get("if_baseline_tuned")
+        if tuned:
+            print(f"if_baseline_tuned: normalisation percentile {tuned['percentile']} "
+                  f"(chosen on the same validation images by the same objective)\n")
         print("| model | accuracy | Δ vs ANN (pp) | hidden spikes / inference | input spikes | synops / inference | steps to 99% of ANN | spikes to 99% of ANN | mean decision step |")
         print("|---|---|---|---|---|---|---|---|---|")
-        for k in ["ann", "asnn_float", "asnn_int", "if_baseline", "if_poisson"]:
+        models = ["ann", "asnn_float", "asnn_int", "if_baseline", "if_baseline_tuned", "if_poisson"]
+        for k in models:
             if k not in m:
                 continue
             s = m[k]
@@ -44,6 +49,20 @@ def main(paths):
                   f"{fmt(s['mean_decision_step']) if sp else '-'} |")
         for nr in d.get("not_run", []):
             print(f"\n{nr['model']} not run: {nr['reason']}")
+        levels = [p["level"] for p in m["asnn_int"].get("frontier", [])]
+        if levels:
+            print("\nAt matched accuracy (mean hidden spikes / synops to reach and keep the share of the "
+                  "ANN's accuracy; step in brackets):\n")
+            print("| model | " + " | ".join(f"{100 * l:g}% of ANN ({100 * l * ann:.2f}%)" for l in levels) + " |")
+            print("|---|" + "---|" * len(levels))
+            for k in models[1:]:
+                if k not in m:
+                    continue
+                cells = []
+                for p in m[k]["frontier"]:
+                    cells.append("never" if p["spikes"] is None else
+                                 f"{p['spikes']:.0f} / {p['synops']:.0f} ({p['steps']})")
+                print(f"| {k} | " + " | ".join(cells) + " |")
         if d.get("theta0_sweep"):
             print("\ntheta0 sweep (integer ASNN):\n")
             print("| theta0_fraction | accuracy | spikes / inference | steps to 99% | spikes to 99% |")
@@ -54,7 +73,7 @@ def main(paths):
         print()
         a = m["asnn_int"]
         row = [d["network"], f"{100 * ann:.2f}%", f"{100 * a['accuracy']:.2f}%"]
-        for b in ["if_baseline", "if_poisson"]:
+        for b in ["if_baseline", "if_baseline_tuned", "if_poisson"]:
             if b not in m:
                 row += ["-", "-", "-"]
                 continue
@@ -71,8 +90,9 @@ def main(paths):
         print("Ratios are baseline / ASNN (above 1: the ASNN needs fewer). (≥) means the ASNN's "
               "accuracy is at least the baseline's.\n")
         print("| network | ANN | ASNN int | vs if_baseline: spikes over 300 steps | spikes to 99% | steps to 99% (ASNN vs IF) "
+              "| vs if_baseline_tuned: spikes over 300 steps | spikes to 99% | steps to 99% (ASNN vs tuned IF) "
               "| vs if_poisson: spikes over 300 steps | spikes to 99% | steps to 99% (ASNN vs Poisson) |")
-        print("|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|" + "---|" * 9)
         for r in summary:
             print("| " + " | ".join(r) + " |")
         print()
