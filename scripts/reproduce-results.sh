@@ -64,7 +64,7 @@ done
 M="idx:$MNIST:t10k"
 F="idx:$FASHION:t10k"
 run mnist-mlp128-up5k examples/mnist-mlp128-up5k "$M" "$MV"
-run mnist-mlp256-graded examples/mnist-mlp256-graded "$M" "$MV" --theta0-sweep 0.06,0.125,0.25,0.35,0.5
+run mnist-mlp256-graded examples/mnist-mlp256-graded "$M" "$MV"
 run mnist-mlp256-binary examples/mnist-mlp256-binary "$M" "$MV"
 run mnist-cnn-small-graded examples/mnist-cnn-small-graded "$M" "$MV"
 run mnist-cnn-small-binary examples/mnist-cnn-small-binary "$M" "$MV"

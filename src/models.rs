@@ -18,6 +18,8 @@ pub struct Comparison {
     pub samples: usize,
     pub steps: u32,
     pub seed: u64,
+    /// The accuracy the frontier is read against, when not this network's ANN.
+    pub reference: Option<f64>,
 }
 
 impl Comparison {
@@ -37,6 +39,7 @@ pub fn compare(
     labels: &[u16],
     steps: u32,
     seed: u64,
+    reference: Option<f64>,
 ) -> Result<Comparison> {
     let models = Models::new(cal, seed)?;
     let mut kinds = Vec::new();
@@ -57,6 +60,9 @@ pub fn compare(
         .iter()
         .position(|k| *k == ModelKind::Ann)
         .map(|i| summarize(&outs[i], labels, None).accuracy);
+    // Matched accuracy is read against another network's ANN when asked (e.g. the
+    // unpenalised one, for a network trained with an activity penalty).
+    let ann_acc = reference.or(ann_acc);
     let sums = outs.iter().map(|o| summarize(o, labels, ann_acc)).collect();
     Ok(Comparison {
         kinds,
@@ -66,6 +72,7 @@ pub fn compare(
         samples: inputs.len(),
         steps,
         seed,
+        reference,
     })
 }
 
@@ -183,6 +190,7 @@ pub fn to_json(c: &Comparison, full: bool) -> Value {
         "samples": c.samples,
         "steps": c.steps,
         "poisson_seed": c.seed,
+        "reference_accuracy": c.reference,
         "models": m,
         "not_run": c.skipped.iter().map(|(k, why)| json!({"model": k.key(), "reason": why})).collect::<Vec<_>>(),
         "int_vs_float_same_prediction": same,

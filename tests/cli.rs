@@ -297,4 +297,33 @@ fn the_accuracy_rule_writes_its_choices_into_the_calibrated_file() {
             "{m}"
         );
     }
+    // Against a lower reference accuracy every level is reached no later.
+    let b = dir.path().join("b.json");
+    ok(&[
+        "eval",
+        cal.to_str().unwrap(),
+        "--dataset",
+        "idx:examples/digits:calib",
+        "--calib",
+        "idx:examples/digits:calib",
+        "--reference-accuracy",
+        "0.5",
+        "--json",
+        b.to_str().unwrap(),
+    ]);
+    let f = json(&b);
+    assert_eq!(f["reference_accuracy"], 0.5);
+    let steps = |v: &serde_json::Value| -> Vec<u64> {
+        v["models"]["asnn_int"]["frontier"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["steps"].as_u64().unwrap_or(u64::MAX))
+            .collect()
+    };
+    assert!(steps(&f).iter().zip(steps(&e)).all(|(a, b)| *a <= b));
+    assert!(
+        steps(&f) != steps(&e),
+        "a reference of 0.5 must move the frontier"
+    );
 }

@@ -49,6 +49,7 @@ pub fn run(a: &Args) -> Result<()> {
         labels(&test)?,
         steps,
         POISSON_SEED,
+        None,
     )?;
     println!(
         "\n{} held-out test images (examples/digits/test-*), scored at step {}:",
