@@ -138,12 +138,16 @@ fn print_frontier(c: &Comparison) {
     let Some((ann, _)) = c.get(ModelKind::Ann) else {
         return;
     };
-    let mut head = vec!["matched accuracy".to_string()];
+    let reference = c.reference.unwrap_or(ann.accuracy);
+    let mut head = vec![match c.reference {
+        Some(r) => format!("matched accuracy (reference {:.2}%)", 100.0 * r),
+        None => "matched accuracy".to_string(),
+    }];
     for l in asnn_sim::FRONTIER_LEVELS {
         head.push(format!(
             "{}% of ANN ({:.2}%)",
             100.0 * l,
-            100.0 * l * ann.accuracy
+            100.0 * l * reference
         ));
     }
     let mut rows = vec![head];
