@@ -135,6 +135,30 @@ pub fn print_calibration(cal: &Calibration) {
     }
 }
 
+/// A θ0 search can take minutes on a CNN: prints one line per candidate on stderr as
+/// it is scored.
+pub fn trial_printer() -> impl Fn(&asnn_sim::FractionTrial) + Sync {
+    let t0 = std::time::Instant::now();
+    move |t: &asnn_sim::FractionTrial| {
+        eprintln!(
+            "  [{:>5.0} s] {} fractions {:?}{}: agreement {:.2}%{}, spikes {:.1}{}",
+            t0.elapsed().as_secs_f64(),
+            t.layer.as_deref().unwrap_or("all"),
+            t.fractions,
+            match (t.m_f, t.readout_tau_phi) {
+                (Some(m), Some(r)) => format!(" m_f {m} readout tau_phi {r}"),
+                _ => String::new(),
+            },
+            100.0 * t.agreement,
+            t.accuracy
+                .map_or(String::new(), |a| format!(", accuracy {:.2}%", 100.0 * a)),
+            t.spikes,
+            t.spikes_to_99pct
+                .map_or(String::new(), |s| format!(", to 99% {s:.1}")),
+        )
+    }
+}
+
 fn opt_u32(v: Option<u32>) -> String {
     v.map_or("never".into(), |t| t.to_string())
 }

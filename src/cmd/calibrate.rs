@@ -1,6 +1,8 @@
 //! `asnn calibrate`: choose theta0 and fixed-point formats, write them explicitly.
 
-use crate::common::{calibrate_subset_observed, load, print_calibration, write_json};
+use crate::common::{
+    calibrate_subset_observed, load, print_calibration, trial_printer, write_json,
+};
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 
@@ -46,26 +48,7 @@ fn calibrate(
     json_out: Option<&Path>,
 ) -> Result<()> {
     let loaded = load(p)?;
-    // A search can take minutes on a CNN: one line per candidate as it is scored.
-    let t0 = std::time::Instant::now();
-    let hook = move |t: &asnn_sim::FractionTrial| {
-        eprintln!(
-            "  [{:>5.0} s] {} fractions {:?}{}: agreement {:.2}%{}, spikes {:.1}{}",
-            t0.elapsed().as_secs_f64(),
-            t.layer.as_deref().unwrap_or("all"),
-            t.fractions,
-            match (t.m_f, t.readout_tau_phi) {
-                (Some(m), Some(r)) => format!(" m_f {m} readout tau_phi {r}"),
-                _ => String::new(),
-            },
-            100.0 * t.agreement,
-            t.accuracy
-                .map_or(String::new(), |a| format!(", accuracy {:.2}%", 100.0 * a)),
-            t.spikes,
-            t.spikes_to_99pct
-                .map_or(String::new(), |s| format!(", to 99% {s:.1}")),
-        )
-    };
+    let hook = trial_printer();
     let cal = calibrate_subset_observed(&loaded, &loaded.network, Some(calib), n, offset, &hook)?;
     print_calibration(&cal);
     // The output references the same weights file, relative to the output's folder.

@@ -1,8 +1,8 @@
 //! `asnn eval`: ANN, float ASNN, integer ASNN and both rate-coded baselines on a dataset.
 
 use crate::common::{
-    calibrate_for, calibrate_net, check_inputs, dataset, labels, load, print_calibration, strings,
-    write_json, CalibArgs,
+    calibrate_net, calibrate_subset_observed, check_inputs, dataset, labels, load,
+    print_calibration, strings, trial_printer, write_json, CalibArgs,
 };
 use crate::models::{compare, print_table, to_json, write_plots, SweepPoint};
 use anyhow::{bail, Result};
@@ -61,7 +61,14 @@ pub fn run(a: &Args) -> Result<()> {
     let data = dataset(&a.dataset, a.samples)?;
     let labels = labels(&data)?;
     check_inputs(net, &data, steps)?;
-    let cal = calibrate_for(&loaded, Some(calib), a.cal.calib_samples)?;
+    let cal = calibrate_subset_observed(
+        &loaded,
+        net,
+        Some(calib),
+        a.cal.calib_samples,
+        0,
+        &trial_printer(),
+    )?;
     print_calibration(&cal);
     let t_eval = Instant::now();
     // The tuned baseline exists when the rule had labelled inputs (target = "accuracy").
