@@ -192,31 +192,40 @@ impl Search<'_> {
         Ok(s)
     }
 
-    /// Tries every point of `cands` (each a variant of `cur`) and moves to the best if
-    /// it beats `cur` by more than [`MIN_GAIN`] (or `cur` is infeasible and it is
-    /// better). With `patience`, stops after that many feasible points in a row worse
-    /// than the best.
+    /// Tries every point of `cands` and moves from `cur` to the best if it beats `cur`
+    /// by more than [`MIN_GAIN`] (or `cur` is infeasible and it is better); with no
+    /// `cur` the best is taken outright. With `patience`, stops after that many feasible
+    /// points in a row worse than the best.
     fn scan(
         &mut self,
-        cur: (Point, Score),
+        cur: Option<(Point, Score)>,
         cands: Vec<Point>,
         varied: &str,
         patience: Option<usize>,
     ) -> Result<(Point, Score), IrError> {
-        let mut best = cur.clone();
+        let mut best: Option<(Point, Score)> = None;
         let mut worse = 0;
         for p in cands {
             let s = self.eval(&p, varied)?;
-            if s.beats(&best.1) {
-                best = (p, s);
-                worse = 0;
-            } else if s.feasible && best.1.feasible {
-                worse += 1;
-                if patience.is_some_and(|n| worse >= n) {
-                    break;
+            match &best {
+                Some((_, b)) if !s.beats(b) => {
+                    if s.feasible && b.feasible {
+                        worse += 1;
+                        if patience.is_some_and(|n| worse >= n) {
+                            break;
+                        }
+                    }
+                }
+                _ => {
+                    best = Some((p, s));
+                    worse = 0;
                 }
             }
         }
+        let best = best.expect("at least one candidate");
+        let Some(cur) = cur else {
+            return Ok(best);
+        };
         let enough = match (best.1.spikes_to_99, cur.1.spikes_to_99) {
             _ if !cur.1.feasible => best.1.beats(&cur.1),
             (Some(a), Some(b)) => best.1.feasible && a < b * (1.0 - MIN_GAIN),
@@ -266,7 +275,6 @@ pub fn accuracy_search(
         m_f: net.hidden().first().map_or(0.1, |l| l.asn.m_f),
         readout_tau: net.layers.last().map_or(50.0, |l| l.asn.tau_phi),
     };
-    let s0 = search.eval(&start, "all")?;
     let common = |cur: &Point| -> Vec<Point> {
         (0..nc)
             .map(|c| Point {
@@ -275,15 +283,7 @@ pub fn accuracy_search(
             })
             .collect()
     };
-    // The first scan takes its best outright (the start is only its first point).
-    let mut cur = search.scan((start.clone(), s0), common(&start), "all", Some(PATIENCE))?;
-    if let Some(b) = common(&start)
-        .iter()
-        .filter_map(|p| search.seen.get(&p.key()).map(|(s, _)| (p.clone(), *s)))
-        .reduce(|a, b| if b.1.beats(&a.1) { b } else { a })
-    {
-        cur = b;
-    }
+    let mut cur = search.scan(None, common(&start), "all", Some(PATIENCE))?;
     if net.calibration.dynamics {
         let taus = READOUT_TAU_CANDIDATES
             .iter()
@@ -292,7 +292,7 @@ pub fn accuracy_search(
                 ..cur.0.clone()
             })
             .collect();
-        cur = search.scan(cur, taus, "readout tau_phi", None)?;
+        cur = search.scan(Some(cur), taus, "readout tau_phi", None)?;
         if net.coding == asnn_numerics::Coding::Graded {
             let mfs = M_F_CANDIDATES
                 .iter()
@@ -301,10 +301,10 @@ pub fn accuracy_search(
                     ..cur.0.clone()
                 })
                 .collect();
-            cur = search.scan(cur, mfs, "m_f", None)?;
+            cur = search.scan(Some(cur), mfs, "m_f", None)?;
         }
         let again = common(&cur.0);
-        cur = search.scan(cur, again, "all", Some(PATIENCE))?;
+        cur = search.scan(Some(cur), again, "all", Some(PATIENCE))?;
     }
     if k > 1 && cur.1.feasible {
         for layer in 0..k {
@@ -318,7 +318,7 @@ pub fn accuracy_search(
                     }
                     let mut p = cur.0.clone();
                     p.frac[layer] = next as usize;
-                    let moved = search.scan(cur.clone(), vec![p], &name, None)?;
+                    let moved = search.scan(Some(cur.clone()), vec![p], &name, None)?;
                     if moved.0 == cur.0 {
                         break;
                     }
