@@ -128,8 +128,11 @@ pub fn calibrate_observed(
     let acts = crate::tune::activations(net, inputs);
     let pct = crate::tune::percentiles(&acts, net.calibration.percentile);
     let max = crate::tune::percentiles(&acts, 100.0);
-    let searching = net.calibration.auto_fraction && !auto_layers(net).is_empty();
     let accuracy_target = net.calibration.target == CalibTarget::Accuracy;
+    // With dynamics, a network without `auto` layers (binary coding) still searches
+    // its readout's tau_phi.
+    let searching = net.calibration.auto_fraction
+        && (!auto_layers(net).is_empty() || (accuracy_target && net.calibration.dynamics));
     let labels = match (accuracy_target, labels) {
         (true, None) => return Err(IrError::key(
             "calibration.target",

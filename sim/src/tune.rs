@@ -174,7 +174,10 @@ impl Search<'_> {
             net.calibration.max_accuracy_drop,
         );
         self.trials.push(FractionTrial {
-            fraction: cands[p.frac[0]],
+            fraction: p
+                .frac
+                .first()
+                .map_or(self.net.calibration.theta0_fraction, |&i| cands[i]),
             layer: Some(varied.to_string()),
             fractions: p.frac.iter().map(|&i| cands[i]).collect(),
             m_f: Some(p.m_f),
@@ -283,7 +286,13 @@ pub fn accuracy_search(
             })
             .collect()
     };
-    let mut cur = search.scan(None, common(&start), "all", Some(PATIENCE))?;
+    // Without `auto` layers there is no fraction to choose: the start is the only point.
+    let first = if k == 0 {
+        vec![start.clone()]
+    } else {
+        common(&start)
+    };
+    let mut cur = search.scan(None, first, "all", Some(PATIENCE))?;
     if net.calibration.dynamics {
         let taus = READOUT_TAU_CANDIDATES
             .iter()
@@ -303,8 +312,10 @@ pub fn accuracy_search(
                 .collect();
             cur = search.scan(Some(cur), mfs, "m_f", None)?;
         }
-        let again = common(&cur.0);
-        cur = search.scan(Some(cur), again, "all", Some(PATIENCE))?;
+        if k > 0 {
+            let again = common(&cur.0);
+            cur = search.scan(Some(cur), again, "all", Some(PATIENCE))?;
+        }
     }
     if k > 1 && cur.1.feasible {
         for layer in 0..k {

@@ -151,3 +151,40 @@ fn frontier_points_are_read_where_accuracy_stays_at_the_level() {
     // No ANN accuracy, no frontier.
     assert!(summarize(&out, &[1, 1], None).frontier.is_empty());
 }
+
+#[test]
+fn binary_networks_search_only_the_readout_tau_with_dynamics() {
+    let mut done = 0;
+    for seed in 0..200 {
+        let case = random_case(seed, &RandomConfig::default()).expect("builds");
+        if case.network.coding != asnn_numerics::Coding::Binary {
+            continue;
+        }
+        let ann = Ann::new(&case.network);
+        let labels: Vec<u16> = case.inputs.iter().map(|x| ann.predict(x)).collect();
+        let mut net = case.network.clone();
+        net.calibration.auto_fraction = true;
+        net.calibration.target = CalibTarget::Accuracy;
+        net.calibration.max_accuracy_drop = 0.25;
+        net.calibration.dynamics = true;
+        let cal = calibrate_labelled(&net, &case.inputs, Some(&labels)).expect("calibrates");
+        let tried = &cal.theta0_search;
+        assert!(tried
+            .iter()
+            .any(|t| t.layer.as_deref() == Some("readout tau_phi")));
+        assert!(
+            tried.iter().all(|t| t.layer.as_deref() != Some("m_f")),
+            "binary m_f is fixed"
+        );
+        assert!(tried.iter().all(|t| t.fractions.is_empty()));
+        for (a, b) in cal.network.hidden().iter().zip(net.hidden()) {
+            assert_eq!(a.asn.theta0, b.asn.theta0, "seed {seed}");
+            assert_eq!(a.asn.m_f, b.asn.m_f, "seed {seed}");
+        }
+        done += 1;
+        if done == 3 {
+            return;
+        }
+    }
+    panic!("only {done} binary random cases");
+}
