@@ -7,6 +7,7 @@ Prints markdown: one comparison table per network, then a summary across network
 (ASNN vs each baseline: spikes over the window, spikes and steps to 99% of the ANN).
 """
 import json
+import os
 import sys
 
 
@@ -28,6 +29,16 @@ def main(paths):
         th = [f"{l['name']} {l['theta0']:.3g}" for l in cal.get("layers", []) if l.get("theta0")]
         if th:
             print(f"theta0 per layer (calibration: {cal.get('samples')} images of {cal.get('source')}): {', '.join(th)}\n")
+        # The search itself is in the calibration step's JSON beside the eval's.
+        side = os.path.join(os.path.dirname(p), "calibration.json")
+        search = json.load(open(side)) if os.path.exists(side) else cal
+        ch = search.get("chosen_trial")
+        if ch is not None and search.get("theta0_search"):
+            t = search["theta0_search"][ch]
+            if t.get("m_f") is not None:
+                print(f"chosen on validation: theta0 fractions {t['fractions']}, m_f {t['m_f']}, readout tau_phi "
+                      f"{t['readout_tau_phi']} ({len(search['theta0_search'])} candidates; validation accuracy "
+                      f"{100 * t['accuracy']:.2f}%, spikes to 99% {fmt(t['spikes_to_99pct'])})\n")
         tuned = cal.get("if_baseline_tuned")
         if tuned:
             print(f"if_baseline_tuned: normalisation percentile {tuned['percentile']} "
