@@ -264,6 +264,20 @@ fn the_accuracy_rule_writes_its_choices_into_the_calibrated_file() {
     if tau != 50.0 {
         assert!(written.contains(&format!("tau_phi = {tau:?}")), "{written}");
     }
+    // Its choices are final: calibrating the written file searches nothing again.
+    assert!(written.contains("dynamics = false"), "{written}");
+    let js2 = dir.path().join("cal2.json");
+    ok(&[
+        "calibrate",
+        cal.to_str().unwrap(),
+        "--calib",
+        "idx:examples/digits:calib",
+        "-o",
+        dir.path().join("again.toml").to_str().unwrap(),
+        "--json",
+        js2.to_str().unwrap(),
+    ]);
+    assert_eq!(json(&js2)["theta0_search"].as_array().map(Vec::len), Some(0));
     // The file alone gives what the calibration measured on its images.
     let a = dir.path().join("a.json");
     ok(&[

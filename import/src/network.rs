@@ -367,6 +367,12 @@ pub fn calibrated_toml(
 ) -> Result<String, String> {
     let mut f = loaded.file.clone();
     f.network.weights = weights_path.to_string();
+    // The chosen m_f and readout tau_phi are written out below: searching them again
+    // would make the calibrated file depend on calibration data (binary networks have
+    // no `auto` theta0 to stop the search otherwise).
+    if let Some(c) = f.calibration.as_mut().filter(|c| c.dynamics == Some(true)) {
+        c.dynamics = Some(false);
+    }
     for (idx, lf) in f.layer.iter_mut().enumerate() {
         let name = lf
             .name()
