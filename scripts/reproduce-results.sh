@@ -12,7 +12,8 @@
 #
 # Resumable per network: each network's results go to docs/results/NAME/
 # (calibration.json, eval.json, plots) and its calibrated network to
-# examples/NAME/calibrated.toml; a network whose eval.json exists is skipped, so an
+# examples/NAME/calibrated.toml; a network whose eval.json exists is skipped and one
+# whose calibration.json and calibrated.toml exist is not calibrated again, so an
 # interrupted run continues where it stopped (delete the folder to redo one).
 # Protocol: docs/results.head.md. Calibration sees 1,000 images of the validation
 # split held out of the training set (examples/data/*-val, written by
@@ -43,9 +44,14 @@ run() { # name net_dir test_data val [extra eval args]
         return 0
     fi
     mkdir -p "$res"
-    echo "== $name: calibrating on 1,000 validation images"
-    $ASNN calibrate "$dir/network.toml" --calib "$val" -o "$dir/calibrated.toml" \
-        --json "$res/calibration.json" 2>&1 | tee "$OUT/$name.calibrate.log"
+    if [ -f "$res/calibration.json" ] && [ -f "$dir/calibrated.toml" ]; then
+        echo "== $name: calibrated ($res/calibration.json)"
+    else
+        echo "== $name: calibrating on 1,000 validation images"
+        $ASNN calibrate "$dir/network.toml" --calib "$val" -o "$dir/calibrated.toml" \
+            --json "$res/calibration.json.tmp" 2>&1 | tee "$OUT/$name.calibrate.log"
+        mv "$res/calibration.json.tmp" "$res/calibration.json"
+    fi
     echo "== $name: evaluating"
     $ASNN eval "$dir/calibrated.toml" --dataset "$data" --calib "$val" --json "$res/eval.json.tmp" \
         --plots "$res" "$@" | tee "$OUT/$name.eval.log"
