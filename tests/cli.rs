@@ -277,7 +277,10 @@ fn the_accuracy_rule_writes_its_choices_into_the_calibrated_file() {
         "--json",
         js2.to_str().unwrap(),
     ]);
-    assert_eq!(json(&js2)["theta0_search"].as_array().map(Vec::len), Some(0));
+    assert_eq!(
+        json(&js2)["theta0_search"].as_array().map(Vec::len),
+        Some(0)
+    );
     // The file alone gives what the calibration measured on its images.
     let a = dir.path().join("a.json");
     ok(&[
