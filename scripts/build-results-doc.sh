@@ -23,7 +23,7 @@ fi
     echo "## Plots"
     echo
     for n in $order; do
-        [ -f "docs/results/$n/accuracy_vs_step.svg" ] || continue
+        [ -f "docs/results/$n/eval.json" ] || continue
         echo "**$n** — accuracy by step / accuracy vs cumulative hidden spikes:"
         echo
         echo "![$n accuracy by step](results/$n/accuracy_vs_step.svg) ![$n accuracy vs spikes](results/$n/accuracy_vs_spikes.svg)"
