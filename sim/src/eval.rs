@@ -244,14 +244,19 @@ impl<'a> Models<'a> {
         })
     }
 
-    /// Why a model cannot run on this network (e.g. IF baselines and max pooling).
-    pub fn unavailable(&self, kind: ModelKind) -> Option<String> {
+    /// The rate-coded baseline behind `kind` (`None`: not a baseline).
+    fn baseline(&self, kind: ModelKind) -> Option<&Result<IfBaseline<'a>, IrError>> {
         match kind {
-            ModelKind::IfBaseline => self.ifb.as_ref().err().map(|e| e.to_string()),
-            ModelKind::IfPoisson => self.ifp.as_ref().err().map(|e| e.to_string()),
-            ModelKind::IfBaselineTuned => self.ift.as_ref().err().map(|e| e.to_string()),
+            ModelKind::IfBaseline => Some(&self.ifb),
+            ModelKind::IfPoisson => Some(&self.ifp),
+            ModelKind::IfBaselineTuned => Some(&self.ift),
             _ => None,
         }
+    }
+
+    /// Why a model cannot run on this network (e.g. IF baselines and max pooling).
+    pub fn unavailable(&self, kind: ModelKind) -> Option<String> {
+        self.baseline(kind)?.as_ref().err().map(|e| e.to_string())
     }
 
     pub fn run(
@@ -273,20 +278,9 @@ impl<'a> Models<'a> {
                 }
             }
             ModelKind::AsnnFloat => self.fa.run(x, Some(steps), so).into(),
-            ModelKind::IfBaseline => self
-                .ifb
-                .as_ref()
-                .map_err(|e| e.to_string())?
-                .run(x, Some(steps), so, sample_id)
-                .into(),
-            ModelKind::IfBaselineTuned => self
-                .ift
-                .as_ref()
-                .map_err(|e| e.to_string())?
-                .run(x, Some(steps), so, sample_id)
-                .into(),
-            ModelKind::IfPoisson => self
-                .ifp
+            ModelKind::IfBaseline | ModelKind::IfPoisson | ModelKind::IfBaselineTuned => self
+                .baseline(kind)
+                .expect("a baseline kind")
                 .as_ref()
                 .map_err(|e| e.to_string())?
                 .run(x, Some(steps), so, sample_id)
