@@ -1,11 +1,10 @@
 //! The calibrator: float network + calibration inputs (from training data) -> integer
 //! network, by the rule of docs/numerics.md section 8.
 
-use crate::ann::Ann;
 use crate::eval::Outcome;
 use crate::float_asnn::FloatAsnn;
 use crate::trace::SimOptions;
-use crate::tune::IfTuning;
+use crate::tune::{accuracy_search, percentiles, tune_if_baseline, AnnRun, IfTuning};
 use asnn_ir::{
     quantize, resolve_theta0_per_layer, CalibStats, CalibTarget, IrError, LayerQuantInfo, Network,
     Theta0, THETA0_FRACTIONS,
@@ -125,9 +124,9 @@ pub fn calibrate_observed(
             if_tuned: None,
         });
     }
-    let acts = crate::tune::activations(net, inputs);
-    let pct = crate::tune::percentiles(&acts, net.calibration.percentile);
-    let max = crate::tune::percentiles(&acts, 100.0);
+    let ann = AnnRun::new(net, inputs);
+    let pct = percentiles(&ann.acts, net.calibration.percentile);
+    let max = percentiles(&ann.acts, 100.0);
     let accuracy_target = net.calibration.target == CalibTarget::Accuracy;
     // With dynamics, a network without `auto` layers (binary coding) still searches
     // its readout's tau_phi.
@@ -146,11 +145,11 @@ pub fn calibrate_observed(
     let fixed = vec![net.calibration.theta0_fraction; net.layers.len()];
     let mut cal = match (searching, labels.filter(|_| accuracy_target)) {
         (false, _) => with_fractions(net, inputs, &pct, &max, &fixed)?.0,
-        (true, None) => agreement_search(net, inputs, &pct, &max, on_trial)?,
-        (true, Some(l)) => crate::tune::accuracy_search(net, inputs, l, &pct, &max, on_trial)?,
+        (true, None) => agreement_search(net, inputs, &ann.predictions, &pct, &max, on_trial)?,
+        (true, Some(l)) => accuracy_search(net, inputs, l, &ann, &pct, &max, on_trial)?,
     };
     if let (true, Some(l)) = (accuracy_target, labels) {
-        cal.if_tuned = crate::tune::tune_if_baseline(net, inputs, l, &acts).ok();
+        cal.if_tuned = tune_if_baseline(net, inputs, l, &ann).ok();
     }
     Ok(cal)
 }
@@ -170,18 +169,17 @@ pub(crate) fn auto_layers(net: &Network) -> Vec<usize> {
 fn agreement_search(
     net: &Network,
     inputs: &[RawInput],
+    want: &[u16],
     pct: &[f64],
     max: &[f64],
     on_trial: &TrialHook,
 ) -> Result<Calibration, IrError> {
-    let ann = Ann::new(net);
-    let want: Vec<u16> = inputs.par_iter().map(|x| ann.predict(x)).collect();
     let autos = auto_layers(net);
     let mut trials = Vec::new();
     let mut chosen = None;
     for &f in THETA0_FRACTIONS.iter() {
         let (cal, outs) = with_fractions(net, inputs, pct, max, &vec![f; net.layers.len()])?;
-        let agree = agreement(&outs, &want);
+        let agree = agreement(&outs, want);
         let ok = agree >= net.calibration.min_agreement;
         trials.push(FractionTrial {
             fraction: f,

@@ -15,7 +15,7 @@ use crate::calibrate::{
 };
 use crate::eval::{summarize, Outcome};
 use crate::if_baseline::{IfBaseline, IfVariant};
-use crate::trace::SimOptions;
+use crate::trace::{argmax_f64, SimOptions};
 use asnn_ir::{IrError, Network, THETA0_FRACTIONS_WIDE};
 use asnn_numerics::RawInput;
 use rayon::prelude::*;
@@ -30,25 +30,50 @@ const MIN_GAIN: f64 = 0.02;
 /// than the best so far (spikes rise again as θ0 falls).
 const PATIENCE: usize = 2;
 
-/// Per spiking layer, every positive ANN activation over the inputs (empty for the
-/// readout).
-pub fn activations(net: &Network, inputs: &[RawInput]) -> Vec<Vec<f64>> {
-    let ann = Ann::new(net);
-    let acts: Vec<Vec<Vec<f64>>> = inputs.par_iter().map(|x| ann.forward(x)).collect();
-    (0..net.layers.len())
-        .map(|l| {
-            if net.layers[l].readout {
-                return Vec::new();
-            }
-            acts.iter()
-                .flat_map(|a| a[l].iter().copied())
-                .filter(|x| *x > 0.0)
-                .collect()
-        })
-        .collect()
+/// One pass of the ANN over the calibration inputs: what every rule needs from it.
+pub struct AnnRun {
+    /// Per spiking layer, every positive activation over the inputs (empty for the
+    /// readout).
+    pub acts: Vec<Vec<f64>>,
+    /// The ANN's prediction for each input.
+    pub predictions: Vec<u16>,
 }
 
-/// Per layer, the `p`-th percentile of [`activations`] (0 for the readout).
+impl AnnRun {
+    pub fn new(net: &Network, inputs: &[RawInput]) -> AnnRun {
+        let ann = Ann::new(net);
+        let fwd: Vec<Vec<Vec<f64>>> = inputs.par_iter().map(|x| ann.forward(x)).collect();
+        let acts = (0..net.layers.len())
+            .map(|l| {
+                if net.layers[l].readout {
+                    return Vec::new();
+                }
+                fwd.iter()
+                    .flat_map(|a| a[l].iter().copied())
+                    .filter(|x| *x > 0.0)
+                    .collect()
+            })
+            .collect();
+        let predictions = fwd
+            .iter()
+            .map(|a| argmax_f64(a.last().map_or(&[][..], |v| v)))
+            .collect();
+        AnnRun { acts, predictions }
+    }
+
+    /// The ANN's accuracy against `labels`.
+    fn accuracy(&self, labels: &[u16]) -> f64 {
+        let right = self
+            .predictions
+            .iter()
+            .zip(labels)
+            .filter(|(p, l)| p == l)
+            .count();
+        right as f64 / self.predictions.len().max(1) as f64
+    }
+}
+
+/// Per layer, the `p`-th percentile of [`AnnRun::acts`] (0 for the readout).
 pub fn percentiles(acts: &[Vec<f64>], p: f64) -> Vec<f64> {
     acts.iter()
         .map(|a| percentile_positive(a.clone(), p))
@@ -86,16 +111,6 @@ impl Score {
             (false, false) => self.accuracy > best.accuracy,
         }
     }
-}
-
-fn ann_accuracy(net: &Network, inputs: &[RawInput], labels: &[u16]) -> f64 {
-    let ann = Ann::new(net);
-    let right = inputs
-        .par_iter()
-        .zip(labels)
-        .filter(|(x, l)| ann.predict(x) == **l)
-        .count();
-    right as f64 / inputs.len().max(1) as f64
 }
 
 /// Candidates for m_f (graded coding: the spike carries θ, so the ANN's weights hold
@@ -145,7 +160,7 @@ struct Search<'a> {
     labels: &'a [u16],
     pct: &'a [f64],
     max: &'a [f64],
-    want: Vec<u16>,
+    want: &'a [u16],
     ann_acc: f64,
     autos: Vec<usize>,
     trials: Vec<FractionTrial>,
@@ -182,7 +197,7 @@ impl Search<'_> {
             fractions: p.frac.iter().map(|&i| cands[i]).collect(),
             m_f: Some(p.m_f),
             readout_tau_phi: Some(p.readout_tau),
-            agreement: agreement(&outs, &self.want),
+            agreement: agreement(&outs, self.want),
             spikes: mean_spikes(&outs),
             accuracy: Some(s.accuracy),
             steps_to_99pct: s.steps_to_99,
@@ -251,11 +266,11 @@ pub fn accuracy_search(
     net: &Network,
     inputs: &[RawInput],
     labels: &[u16],
+    ann: &AnnRun,
     pct: &[f64],
     max: &[f64],
     on_trial: &TrialHook,
 ) -> Result<Calibration, IrError> {
-    let ann = Ann::new(net);
     let autos = auto_layers(net);
     let k = autos.len();
     let nc = THETA0_FRACTIONS_WIDE.len();
@@ -266,8 +281,8 @@ pub fn accuracy_search(
         labels,
         pct,
         max,
-        want: inputs.par_iter().map(|x| ann.predict(x)).collect(),
-        ann_acc: ann_accuracy(net, inputs, labels),
+        want: &ann.predictions,
+        ann_acc: ann.accuracy(labels),
         autos,
         trials: Vec::new(),
         seen: HashMap::new(),
@@ -379,16 +394,16 @@ pub fn tune_if_baseline(
     net: &Network,
     inputs: &[RawInput],
     labels: &[u16],
-    acts: &[Vec<f64>],
+    ann: &AnnRun,
 ) -> Result<IfTuning, IrError> {
-    let ann_acc = ann_accuracy(net, inputs, labels);
+    let ann_acc = ann.accuracy(labels);
     let max_drop = net.calibration.max_accuracy_drop;
     let steps = net.steps;
     let mut best: Option<(usize, Score)> = None;
     let mut trials = Vec::new();
     let mut lambdas = Vec::new();
     for (i, &p) in IF_PERCENTILES.iter().enumerate() {
-        let lambda = percentiles(acts, p);
+        let lambda = percentiles(&ann.acts, p);
         let ifb = IfBaseline::new(net, &lambda, IfVariant::Analog)?;
         let outs: Vec<Outcome> = inputs
             .par_iter()
