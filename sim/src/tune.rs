@@ -129,9 +129,12 @@ struct Point {
     readout_tau: f64,
 }
 
+/// [`Point::key`]: the fraction indices and the bits of m_f and readout τ_φ.
+type Key = (Vec<usize>, u64, u64);
+
 impl Point {
     /// A hashable key (the values are always candidates, exact in binary).
-    fn key(&self) -> (Vec<usize>, u64, u64) {
+    fn key(&self) -> Key {
         (
             self.frac.clone(),
             self.m_f.to_bits(),
@@ -164,15 +167,14 @@ struct Search<'a> {
     ann_acc: f64,
     autos: Vec<usize>,
     trials: Vec<FractionTrial>,
-    seen: HashMap<(Vec<usize>, u64, u64), (Score, Calibration)>,
-    /// Index in `trials` of each scored point.
-    index: HashMap<(Vec<usize>, u64, u64), usize>,
+    /// Each scored point: its score, calibration and index in `trials`.
+    seen: HashMap<Key, (Score, Calibration, usize)>,
 }
 
 impl Search<'_> {
     /// Scores `p` (once; later calls are looked up). `varied`: what this trial changed.
     fn eval(&mut self, p: &Point, varied: &str) -> Result<Score, IrError> {
-        if let Some((s, _)) = self.seen.get(&p.key()) {
+        if let Some((s, _, _)) = self.seen.get(&p.key()) {
             return Ok(*s);
         }
         let cands = &THETA0_FRACTIONS_WIDE;
@@ -205,8 +207,7 @@ impl Search<'_> {
             feasible: s.feasible,
         });
         (self.on_trial)(self.trials.last().expect("just pushed"));
-        self.index.insert(p.key(), self.trials.len() - 1);
-        self.seen.insert(p.key(), (s, cal));
+        self.seen.insert(p.key(), (s, cal, self.trials.len() - 1));
         Ok(s)
     }
 
@@ -286,7 +287,6 @@ pub fn accuracy_search(
         autos,
         trials: Vec::new(),
         seen: HashMap::new(),
-        index: HashMap::new(),
     };
     let start = Point {
         frac: vec![0; k],
@@ -356,11 +356,11 @@ pub fn accuracy_search(
             }
         }
     }
-    let (_, mut cal) = search
+    let (_, mut cal, chosen) = search
         .seen
         .remove(&cur.0.key())
         .expect("the chosen point was scored");
-    cal.chosen_trial = search.index.get(&cur.0.key()).copied();
+    cal.chosen_trial = Some(chosen);
     cal.theta0_search = search.trials;
     Ok(cal)
 }
