@@ -15,6 +15,7 @@ this writer too.
 
 import json
 import math
+import os
 import struct
 
 import numpy as np
@@ -49,6 +50,20 @@ def write_safetensors(path, tensors):
         f.write(h)
         for b in blobs:
             f.write(b)
+
+
+def read_idx(path):
+    """An IDX file (the MNIST format) as a numpy array; `path` or `path.gz`, gzip or plain."""
+    import gzip
+    for p in (path, path + ".gz"):
+        if os.path.exists(p):
+            raw = open(p, "rb").read()
+            if raw[:2] == b"\x1f\x8b":
+                raw = gzip.decompress(raw)
+            nd = raw[3]
+            dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(nd)]
+            return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * nd).reshape(dims)
+    raise FileNotFoundError(path)
 
 
 def write_idx_u8(path, array):
@@ -105,8 +120,6 @@ def export(model, out_dir, name, input_shape, input_scale, raw_max=255, steps=30
     (then the asnn ANN, and the ASNN, differ from the PyTorch model). Train with
     ``Conv2d -> AvgPool2d -> ReLU`` for an exact conversion.
     """
-    import os
-
     if torch is None:
         raise ExportError("PyTorch is not importable: use /usr/bin/python3 with python3-torch")
     if not isinstance(model, nn.Sequential):

@@ -36,20 +36,7 @@ import torch
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from asnn_export import asn_spike_height, export, write_idx_u8  # noqa: E402
-
-
-def read_idx(path):
-    import gzip
-    for p in (path, path + ".gz"):
-        if os.path.exists(p):
-            raw = open(p, "rb").read()
-            if raw[:2] == b"\x1f\x8b":
-                raw = gzip.decompress(raw)
-            nd = raw[3]
-            dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(nd)]
-            return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * nd).reshape(dims)
-    raise FileNotFoundError(path)
+from asnn_export import asn_spike_height, export, read_idx, write_idx_u8  # noqa: E402
 
 
 class AsnTransfer(nn.Module):

@@ -17,25 +17,16 @@ docs/numerics.md, the golden model or the RTL: it measures whether building it i
 it (docs/results.md, "The frontier").
 """
 import argparse
-import gzip
 import json
 import os
 import struct
+import sys
 import tomllib
 
 import numpy as np
 
-
-def idx(path):
-    for p in (path, path + ".gz"):
-        if os.path.exists(p):
-            raw = open(p, "rb").read()
-            if raw[:2] == b"\x1f\x8b":
-                raw = gzip.decompress(raw)
-            nd = raw[3]
-            dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(nd)]
-            return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * nd).reshape(dims)
-    raise FileNotFoundError(path)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+from asnn_export import read_idx as idx  # noqa: E402
 
 
 def safetensors(path):
