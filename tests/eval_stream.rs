@@ -122,6 +122,48 @@ fn eval_is_deterministic_including_the_poisson_baseline() {
 }
 
 #[test]
+fn eval_models_runs_only_the_chosen_models_with_the_same_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, extra: &[&str]| {
+        let p = dir.path().join(name);
+        let mut args = vec![
+            "eval",
+            "examples/digits",
+            "--dataset",
+            "idx:examples/digits:test",
+            "--calib",
+            "idx:examples/digits:calib",
+            "--steps",
+            "30",
+            "--samples",
+            "50",
+            "--json",
+            p.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        asnn_ok(&args);
+        read_json(&p)
+    };
+    let all = run("all.json", &[]);
+    let some = run("some.json", &["--models", "asnn_int"]);
+    let keys: Vec<&String> = some["models"].as_object().unwrap().keys().collect();
+    // The ANN always runs: it is the reference of the matched-accuracy figures.
+    assert_eq!(keys, ["ann", "asnn_int"]);
+    assert_eq!(some["models"]["asnn_int"], all["models"]["asnn_int"]);
+    let err = common::fails(&[
+        "eval",
+        "examples/digits",
+        "--dataset",
+        "idx:examples/digits:test",
+        "--calib",
+        "idx:examples/digits:calib",
+        "--models",
+        "asnn_it",
+    ]);
+    assert!(err.contains("unknown model \"asnn_it\""), "{err}");
+}
+
+#[test]
 fn stream_counts_updates_for_several_hold_times() {
     let dir = tempfile::tempdir().unwrap();
     let js = dir.path().join("s.json");

@@ -26,6 +26,17 @@ pub fn ok(args: &[&str]) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+/// Runs `asnn`, asserts failure, returns stderr.
+pub fn fails(args: &[&str]) -> String {
+    let o = asnn(args);
+    assert!(
+        !o.status.success(),
+        "asnn {args:?} succeeded:\n{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
 pub fn read_json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).expect("json written")).expect("valid json")
 }
