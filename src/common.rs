@@ -114,6 +114,7 @@ pub fn print_calibration(cal: &Calibration) {
             "spikes/inference",
             "steps to 99%",
             "spikes to 99%",
+            "interpolated",
             "",
         ])];
         for tr in &t.trials {
@@ -123,6 +124,7 @@ pub fn print_calibration(cal: &Calibration) {
                 format!("{:.1}", tr.spikes),
                 opt_u32(tr.steps_to_99pct),
                 opt_f64(tr.spikes_to_99pct),
+                opt_f64(tr.spikes_to_99pct_interpolated),
                 chosen_mark(tr.percentile == t.percentile, tr.feasible),
             ]);
         }
@@ -153,8 +155,8 @@ pub fn trial_printer() -> impl Fn(&asnn_sim::FractionTrial) + Sync {
             t.accuracy
                 .map_or(String::new(), |a| format!(", accuracy {:.2}%", 100.0 * a)),
             t.spikes,
-            t.spikes_to_99pct
-                .map_or(String::new(), |s| format!(", to 99% {s:.1}")),
+            t.spikes_to_99pct_interpolated
+                .map_or(String::new(), |s| format!(", to 99% {s:.1} (interpolated)")),
         )
     }
 }
@@ -211,6 +213,7 @@ fn print_accuracy_search(cal: &Calibration) {
         "spikes/inference",
         "steps to 99%",
         "spikes to 99%",
+        "interpolated",
         "",
     ])];
     for (i, t) in cal.theta0_search.iter().enumerate() {
@@ -229,11 +232,12 @@ fn print_accuracy_search(cal: &Calibration) {
             format!("{:.1}", t.spikes),
             opt_u32(t.steps_to_99pct),
             opt_f64(t.spikes_to_99pct),
+            opt_f64(t.spikes_to_99pct_interpolated),
             chosen_mark(cal.chosen_trial == Some(i), t.feasible),
         ]);
     }
     println!(
-        "theta0_fraction = \"auto\", target = \"accuracy\": fewest spikes to 99% of the ANN with the final accuracy within {:.2} points of the ANN's, on the calibration inputs:",
+        "theta0_fraction = \"auto\", target = \"accuracy\": fewest spikes to 99% of the ANN (interpolated between steps) with the final accuracy within {:.2} points of the ANN's, on the calibration inputs:",
         100.0 * cal.network.calibration.max_accuracy_drop
     );
     print!("{}", asnn_report::table(&rows));

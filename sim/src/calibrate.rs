@@ -83,6 +83,10 @@ pub struct FractionTrial {
     pub steps_to_99pct: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spikes_to_99pct: Option<f64>,
+    /// The same read off between steps: what the search minimises
+    /// ([`crate::eval::interpolated_spikes_to`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spikes_to_99pct_interpolated: Option<f64>,
     pub feasible: bool,
 }
 
@@ -192,6 +196,7 @@ fn agreement_search(
             accuracy: None,
             steps_to_99pct: None,
             spikes_to_99pct: None,
+            spikes_to_99pct_interpolated: None,
             feasible: ok,
         });
         on_trial(trials.last().expect("just pushed"));

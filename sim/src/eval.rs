@@ -120,6 +120,25 @@ pub struct FrontierPoint {
     pub synops: Option<f64>,
 }
 
+/// The spikes to reach `target` accuracy and stay there, read off between steps: with
+/// `t` the first step from which accuracy stays at or above `target`, the cumulative
+/// spikes at the fractional step where the accuracy, linear between steps `t - 1` and
+/// `t`, meets `target` (at `t = 0`, those of step 0). The search's objective
+/// (docs/numerics.md section 8): on 1,000 inputs, whether the crossing falls on step `t`
+/// or `t + 1` is decided by an image or two, and the whole-step figure jumps by a step's
+/// spikes; the interpolated one moves by what those images weigh.
+pub fn interpolated_spikes_to(s: &Summary, target: f64) -> Option<f64> {
+    let t = stays_from(&s.accuracy_by_step, target)?;
+    if t == 0 {
+        return Some(s.spikes_by_step[0]);
+    }
+    let (a0, a1) = (s.accuracy_by_step[t - 1], s.accuracy_by_step[t]);
+    // a0 < target <= a1 by the definition of `t`.
+    let u = ((target - a0) / (a1 - a0)).clamp(0.0, 1.0);
+    let (s0, s1) = (s.spikes_by_step[t - 1], s.spikes_by_step[t]);
+    Some(s0 + u * (s1 - s0))
+}
+
 /// First step from which every later accuracy is at or above `target`.
 fn stays_from(acc_by_step: &[f64], target: f64) -> Option<usize> {
     let from = acc_by_step

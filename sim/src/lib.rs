@@ -17,7 +17,10 @@ pub use calibrate::{
     calibrate, calibrate_labelled, calibrate_observed, needs_calibration, Calibration,
     FractionTrial, TrialHook,
 };
-pub use eval::{summarize, FrontierPoint, ModelKind, Models, Outcome, Summary, FRONTIER_LEVELS};
+pub use eval::{
+    interpolated_spikes_to, summarize, FrontierPoint, ModelKind, Models, Outcome, Summary,
+    FRONTIER_LEVELS,
+};
 pub use float_asnn::FloatAsnn;
 pub use if_baseline::{IfBaseline, IfVariant};
 pub use trace::{argmax_f64, decision_step, ProbeState, SimOptions, Trace};

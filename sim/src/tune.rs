@@ -13,7 +13,7 @@ use crate::calibrate::{
     agreement, auto_layers, mean_spikes, percentile_positive, with_fractions, Calibration,
     FractionTrial, TrialHook,
 };
-use crate::eval::{summarize, Outcome};
+use crate::eval::{interpolated_spikes_to, summarize, Outcome};
 use crate::if_baseline::{IfBaseline, IfVariant};
 use crate::trace::{argmax_f64, SimOptions};
 use asnn_ir::{IrError, Network, THETA0_FRACTIONS_WIDE};
@@ -86,6 +86,9 @@ struct Score {
     accuracy: f64,
     steps_to_99: Option<u32>,
     spikes_to_99: Option<f64>,
+    /// What the search minimises: the spikes to 99%, interpolated between steps
+    /// ([`interpolated_spikes_to`]).
+    objective: Option<f64>,
     feasible: bool,
 }
 
@@ -96,6 +99,7 @@ impl Score {
             accuracy: s.accuracy,
             steps_to_99: s.steps_to_99pct,
             spikes_to_99: s.spikes_to_99pct,
+            objective: interpolated_spikes_to(&s, 0.99 * ann_acc),
             // The 1e-9 keeps "exactly max_drop below" feasible despite float error.
             feasible: s.accuracy >= ann_acc - max_drop - 1e-9 && s.spikes_to_99pct.is_some(),
         }
@@ -107,7 +111,7 @@ impl Score {
         match (self.feasible, best.feasible) {
             (true, false) => true,
             (false, true) => false,
-            (true, true) => self.spikes_to_99 < best.spikes_to_99,
+            (true, true) => self.objective < best.objective,
             (false, false) => self.accuracy > best.accuracy,
         }
     }
@@ -204,6 +208,7 @@ impl Search<'_> {
             accuracy: Some(s.accuracy),
             steps_to_99pct: s.steps_to_99,
             spikes_to_99pct: s.spikes_to_99,
+            spikes_to_99pct_interpolated: s.objective,
             feasible: s.feasible,
         });
         (self.on_trial)(self.trials.last().expect("just pushed"));
@@ -245,7 +250,7 @@ impl Search<'_> {
         let Some(cur) = cur else {
             return Ok(best);
         };
-        let enough = match (best.1.spikes_to_99, cur.1.spikes_to_99) {
+        let enough = match (best.1.objective, cur.1.objective) {
             _ if !cur.1.feasible => best.1.beats(&cur.1),
             (Some(a), Some(b)) => best.1.feasible && a < b * (1.0 - MIN_GAIN),
             _ => false,
@@ -377,6 +382,8 @@ pub struct IfTrial {
     pub spikes: f64,
     pub steps_to_99pct: Option<u32>,
     pub spikes_to_99pct: Option<f64>,
+    /// What the choice minimises ([`crate::eval::interpolated_spikes_to`]).
+    pub spikes_to_99pct_interpolated: Option<f64>,
     pub feasible: bool,
 }
 
@@ -420,6 +427,7 @@ pub fn tune_if_baseline(
             spikes: mean_spikes(&outs),
             steps_to_99pct: s.steps_to_99,
             spikes_to_99pct: s.spikes_to_99,
+            spikes_to_99pct_interpolated: s.objective,
             feasible: s.feasible,
         });
         if best.as_ref().is_none_or(|(_, b)| s.beats(b)) {
