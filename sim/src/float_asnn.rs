@@ -20,6 +20,8 @@ pub struct FloatAsnn<'a> {
     net: &'a Network,
     w: Vec<Vec<f64>>,
     fan: Vec<FanOut>,
+    /// Per layer, each output unit's bias (its channel's, looked up once).
+    bias: Vec<Vec<f64>>,
     c: Vec<LayerConst>,
 }
 
@@ -51,6 +53,15 @@ impl<'a> FloatAsnn<'a> {
                 .map(|l| net.effective_weights(l))
                 .collect(),
             fan: net.layers.iter().map(|l| FanOut::new(&l.conn)).collect(),
+            bias: net
+                .layers
+                .iter()
+                .map(|l| {
+                    (0..l.conn.n_out())
+                        .map(|n| l.bias[l.conn.channel_of(n)])
+                        .collect()
+                })
+                .collect(),
             c,
         })
     }
@@ -154,7 +165,7 @@ impl<'a> FloatAsnn<'a> {
                         }
                         None => s.sd[n],
                     };
-                    let sv = layer.bias[layer.conn.channel_of(n)] + sdp;
+                    let sv = self.bias[l][n] + sdp;
                     s.s[n] = sv;
                     if layer.readout {
                         mx = mx.max(sv.abs());

@@ -28,6 +28,7 @@ pub struct IfBaseline<'a> {
     net: &'a Network,
     variant: IfVariant,
     w: Vec<Vec<f64>>,
+    /// Per layer, each output unit's normalised bias (its channel's, looked up once).
     b: Vec<Vec<f64>>,
     fan: Vec<FanOut>,
 }
@@ -63,7 +64,11 @@ impl<'a> IfBaseline<'a> {
                 }
             };
             w.push(folded.iter().map(|x| x * prev / lam).collect());
-            b.push(l.bias.iter().map(|x| x / lam).collect());
+            b.push(
+                (0..l.conn.n_out())
+                    .map(|n| l.bias[l.conn.channel_of(n)] / lam)
+                    .collect(),
+            );
             prev = lam;
         }
         Ok(IfBaseline {
@@ -168,7 +173,7 @@ impl<'a> IfBaseline<'a> {
                 let out = &mut cur_sp[l];
                 out.clear();
                 for n in 0..v[l].len() {
-                    v[l][n] += acc[l][n] + self.b[l][layer.conn.channel_of(n)];
+                    v[l][n] += acc[l][n] + self.b[l][n];
                     if !layer.readout && v[l][n] >= 1.0 {
                         v[l][n] = if reset_to_zero { 0.0 } else { v[l][n] - 1.0 };
                         out.push(n as u32);
