@@ -10,10 +10,11 @@ pub enum FanOut {
     Dense {
         n_out: usize,
     },
+    /// CSR: the synapses of unit `src` are `syn[offsets[src]..offsets[src + 1]]`, each
+    /// (target, weight index), interleaved so that a walk reads one stream.
     Table {
         offsets: Vec<u32>,
-        targets: Vec<u32>,
-        widx: Vec<u32>,
+        syn: Vec<(u32, u32)>,
     },
 }
 
@@ -35,14 +36,10 @@ impl FanOut {
                     f(j, base + j);
                 }
             }
-            FanOut::Table {
-                offsets,
-                targets,
-                widx,
-            } => {
+            FanOut::Table { offsets, syn } => {
                 let (a, b) = (offsets[src] as usize, offsets[src + 1] as usize);
-                for k in a..b {
-                    f(targets[k] as usize, widx[k] as usize);
+                for &(t, w) in &syn[a..b] {
+                    f(t as usize, w as usize);
                 }
             }
         }
@@ -67,8 +64,7 @@ fn conv_table(g: &ConvGeom) -> FanOut {
     let avg = matches!(g.pool, Some(p) if p.kind == PoolKind::Avg);
     let k = g.kernel;
     let mut offsets = Vec::with_capacity(g.n_in() + 1);
-    let mut targets = Vec::new();
-    let mut widx = Vec::new();
+    let mut syn = Vec::new();
     offsets.push(0u32);
     // Output coordinates o with o*s - p + kk == y, 0 <= o < n.
     let hits = |y: usize, kk: usize, n: usize| -> Option<usize> {
@@ -97,27 +93,21 @@ fn conv_table(g: &ConvGeom) -> FanOut {
                                     }
                                     for px in 0..ow {
                                         if px * p.stride <= ox && ox < px * p.stride + p.kernel {
-                                            targets.push(((co * oh + py) * ow + px) as u32);
-                                            widx.push(w as u32);
+                                            syn.push((((co * oh + py) * ow + px) as u32, w as u32));
                                         }
                                     }
                                 }
                             } else {
-                                targets.push(((co * ch + oy) * cw + ox) as u32);
-                                widx.push(w as u32);
+                                syn.push((((co * ch + oy) * cw + ox) as u32, w as u32));
                             }
                         }
                     }
                 }
-                offsets.push(targets.len() as u32);
+                offsets.push(syn.len() as u32);
             }
         }
     }
-    FanOut::Table {
-        offsets,
-        targets,
-        widx,
-    }
+    FanOut::Table { offsets, syn }
 }
 
 /// For a max pool: the pre-pool target indices of pooled unit `out`.
