@@ -65,6 +65,16 @@ for c in graded binary; do
             --val-dir examples/data/mnist-val --shift 1 --lr 2e-3 --epochs 10 --threads 1 \
             --out "$OUT/mnist-mlp1200-$c"
     fi
+    # The recorded recipe (docs/results/NAME/TRAINING.txt) names the weights' sha256:
+    # a retrained net that differs is not the one the results were measured on.
+    rec="docs/results/mnist-mlp1200-$c/TRAINING.txt"
+    if want "mnist-mlp1200-$c" && [ -f "$rec" ]; then
+        want_sha=$(sed -n 's/^weights.safetensors sha256 //p' "$rec")
+        got_sha=$(sha256sum "$OUT/mnist-mlp1200-$c/weights.safetensors" | cut -d' ' -f1)
+        if [ "$want_sha" != "$got_sha" ]; then
+            echo "warning: $OUT/mnist-mlp1200-$c/weights.safetensors has sha256 $got_sha, not the $want_sha recorded in $rec" >&2
+        fi
+    fi
 done
 
 M="idx:$MNIST:t10k"
