@@ -17,6 +17,9 @@ Codings:
   graded   ReLU; the ASNN's theta0 is "auto" (calibrated per layer).
   binary   the ASN transfer function (asn-model.md) instead of ReLU, with m_f and
            theta0 = m_f fixed before training, as in the reference implementation.
+           Default m_f = 0.5, not the reference's 0.1: on the MNIST validation split the
+           784-256-10 trained at 0.5 is as accurate (98.88% vs 98.86%) and its ASNN
+           needs 6.7x fewer spikes to 99% of the ANN (124 vs 830, step 1 vs 12).
 
 Only the training split is used for training; the test split is scored once at the end
 for the record (never used to choose anything). `--shift K` trains on copies shifted by
@@ -141,7 +144,10 @@ def main():
     ap.add_argument("--test-prefix", default="t10k")
     ap.add_argument("--arch", choices=["mlp256", "mlp128", "mlp1200", "cnn", "cnn-small"], required=True)
     ap.add_argument("--coding", choices=["graded", "binary"], default="graded")
-    ap.add_argument("--m-f", type=float, default=0.1)
+    ap.add_argument("--m-f", type=float, default=None,
+                    help="the ASN's m_f (binary coding: also theta0, fixed by training; default 0.5). "
+                         "Graded coding: only the exported starting value (default 0.1), which "
+                         "the calibration's dynamics search may change")
     ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=1e-3)
@@ -175,7 +181,7 @@ def main():
     order = np.random.default_rng(args.seed).permutation(len(xtr))
     val_idx, tr_idx = np.sort(order[:args.holdout]), np.sort(order[args.holdout:])
     xval, yval, xtr, ytr = xtr[val_idx], ytr[val_idx], xtr[tr_idx], ytr[tr_idx]
-    m_f = args.m_f
+    m_f = args.m_f if args.m_f is not None else (0.5 if args.coding == "binary" else 0.1)
     act = nn.ReLU if args.coding == "graded" else (lambda: AsnTransfer(m_f))
     model, shape = build(args.arch, act)
     to_t = lambda x: torch.tensor(x.reshape(len(x), *shape) / 255.0, dtype=torch.float32)
@@ -234,6 +240,8 @@ def main():
         if args.holdout:
             f.write(f"validation split: {args.holdout} training images (seed {args.seed}), "
                     f"{os.path.relpath(val_dir, args.out)}/val-*-idx*-ubyte.gz\n")
+        if args.coding == "binary":
+            f.write(f"binary coding: m_f = theta0 = {m_f}\n")
         if args.activity_penalty:
             f.write(f"spike-aware: activity penalty {args.activity_penalty} x mean hidden activation\n")
     print(f"wrote {args.out}")

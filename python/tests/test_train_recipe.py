@@ -78,6 +78,23 @@ class TrainRecipe(unittest.TestCase):
         self.assertEqual(v["samples"], 100)
         self.assertIsNotNone(v["chosen_trial"])
 
+    def test_binary_coding_trains_at_m_f_one_half_by_default(self):
+        val = os.path.join(self.tmp.name, "val-bin")
+        out = os.path.join(self.tmp.name, "bin")
+        r = train(self.data, out, val, "--coding", "binary")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        net = read(os.path.join(out, "network.toml"))
+        self.assertIn("m_f = 0.5", net)
+        self.assertIn("theta0 = 0.5", net)
+        self.assertIn("binary coding: m_f = theta0 = 0.5", read(os.path.join(out, "TRAINING.txt")))
+        # Graded coding keeps the reference's 0.1 as the exported start (theta0 "auto").
+        g = os.path.join(self.tmp.name, "graded")
+        r = train(self.data, g, val)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        net = read(os.path.join(g, "network.toml"))
+        self.assertIn("m_f = 0.1", net)
+        self.assertIn('theta0 = "auto"', net)
+
 
 if __name__ == "__main__":
     unittest.main()
