@@ -17,11 +17,8 @@ use std::process::{Child, Command, Stdio};
 
 const CALIB: &str = "--calib=idx:examples/digits:calib";
 
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("asnn-board-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
+fn tmp(name: &str) -> common::TestDir {
+    common::TestDir::new("asnn-board-test", name)
 }
 
 fn ice40_tools() -> bool {

@@ -10,14 +10,11 @@
 mod common;
 
 use common::{asnn, have, read_json};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("asnn-explore-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
+fn tmp(name: &str) -> common::TestDir {
+    common::TestDir::new("asnn-explore-test", name)
 }
 
 fn text(o: &Output) -> String {

@@ -15,15 +15,12 @@ use asnn_generator::{generate, HwSpec};
 use asnn_numerics::golden::{neuron_update, NeuronState};
 use asnn_numerics::{QNetwork, QParams};
 use rand::{RngExt, SeedableRng};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("asnn-rtl-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
+fn tmp(name: &str) -> common::TestDir {
+    common::TestDir::new("asnn-rtl-test", name)
 }
 
 /// The digits example, calibrated on its bundled calibration slice.

@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use serde_json::Value;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// Runs `asnn` from the repository root.
@@ -69,4 +69,41 @@ pub fn have(tool: &str) -> bool {
         eprintln!("SKIPPED: {tool} is not installed (bash scripts/test.sh installs it)");
     }
     ok
+}
+
+/// A test's scratch folder, `$TMPDIR/PREFIX-PID-NAME`: removed when the test passes (a
+/// Verilator build is tens of MB), kept when it fails (its path is printed) or when
+/// `ASNN_KEEP_TEST_DIRS` is set.
+pub struct TestDir(PathBuf);
+
+impl TestDir {
+    pub fn new(prefix: &str, name: &str) -> TestDir {
+        let d = std::env::temp_dir().join(format!("{prefix}-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).expect("temp dir");
+        TestDir(d)
+    }
+}
+
+impl std::ops::Deref for TestDir {
+    type Target = PathBuf;
+    fn deref(&self) -> &PathBuf {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for TestDir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TestDir {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!("kept the failed test's files: {}", self.0.display());
+        } else if std::env::var_os("ASNN_KEEP_TEST_DIRS").is_none() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
 }
