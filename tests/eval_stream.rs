@@ -95,57 +95,45 @@ fn eval_writes_every_model_with_the_documented_schema_and_plots() {
     );
 }
 
+/// `asnn eval` of the digits example (30 steps, 50 samples) with `extra` arguments; its
+/// JSON without the wall-clock `eval_seconds`.
+fn eval_digits(dir: &std::path::Path, name: &str, extra: &[&str]) -> serde_json::Value {
+    let p = dir.join(name);
+    let mut args = vec![
+        "eval",
+        "examples/digits",
+        "--dataset",
+        "idx:examples/digits:test",
+        "--calib",
+        "idx:examples/digits:calib",
+        "--steps",
+        "30",
+        "--samples",
+        "50",
+        "--json",
+        p.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    asnn_ok(&args);
+    let mut v = read_json(&p);
+    v.as_object_mut().unwrap().remove("eval_seconds");
+    v
+}
+
 #[test]
 fn eval_is_deterministic_including_the_poisson_baseline() {
     let dir = tempfile::tempdir().unwrap();
-    let run = |name: &str| {
-        let p = dir.path().join(name);
-        asnn_ok(&[
-            "eval",
-            "examples/digits",
-            "--dataset",
-            "idx:examples/digits:test",
-            "--calib",
-            "idx:examples/digits:calib",
-            "--steps",
-            "30",
-            "--samples",
-            "50",
-            "--json",
-            p.to_str().unwrap(),
-        ]);
-        let mut v = read_json(&p);
-        v.as_object_mut().unwrap().remove("eval_seconds");
-        v
-    };
-    assert_eq!(run("a.json"), run("b.json"));
+    assert_eq!(
+        eval_digits(dir.path(), "a.json", &[]),
+        eval_digits(dir.path(), "b.json", &[])
+    );
 }
 
 #[test]
 fn eval_models_runs_only_the_chosen_models_with_the_same_figures() {
     let dir = tempfile::tempdir().unwrap();
-    let run = |name: &str, extra: &[&str]| {
-        let p = dir.path().join(name);
-        let mut args = vec![
-            "eval",
-            "examples/digits",
-            "--dataset",
-            "idx:examples/digits:test",
-            "--calib",
-            "idx:examples/digits:calib",
-            "--steps",
-            "30",
-            "--samples",
-            "50",
-            "--json",
-            p.to_str().unwrap(),
-        ];
-        args.extend_from_slice(extra);
-        asnn_ok(&args);
-        read_json(&p)
-    };
-    let all = run("all.json", &[]);
-    let some = run("some.json", &["--models", "asnn_int"]);
+    let all = eval_digits(dir.path(), "all.json", &[]);
+    let some = eval_digits(dir.path(), "some.json", &["--models", "asnn_int"]);
     let keys: Vec<&String> = some["models"].as_object().unwrap().keys().collect();
     // The ANN always runs: it is the reference of the matched-accuracy figures.
     assert_eq!(keys, ["ann", "asnn_int"]);
