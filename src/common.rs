@@ -111,6 +111,7 @@ pub fn print_calibration(cal: &Calibration) {
         let mut rows = vec![strings([
             "percentile",
             "accuracy",
+            "settled",
             "spikes/inference",
             "steps to 99%",
             "spikes to 99%",
@@ -121,6 +122,7 @@ pub fn print_calibration(cal: &Calibration) {
             rows.push(vec![
                 format!("{}", tr.percentile),
                 format!("{:.2}%", 100.0 * tr.accuracy),
+                format!("{:.2}%", 100.0 * tr.settled_accuracy),
                 format!("{:.1}", tr.spikes),
                 opt_u32(tr.steps_to_99pct),
                 opt_f64(tr.spikes_to_99pct),
@@ -209,6 +211,7 @@ fn print_accuracy_search(cal: &Calibration) {
         "m_f",
         "readout tau_phi",
         "accuracy",
+        "settled (± s.e. of drop)",
         "agreement",
         "spikes/inference",
         "steps to 99%",
@@ -228,6 +231,10 @@ fn print_accuracy_search(cal: &Calibration) {
             t.readout_tau_phi.map_or("-".into(), |v| v.to_string()),
             t.accuracy
                 .map_or("-".into(), |a| format!("{:.2}%", 100.0 * a)),
+            match (t.settled_accuracy, t.drop_se) {
+                (Some(a), Some(e)) => format!("{:.2}% ± {:.2}", 100.0 * a, 100.0 * e),
+                _ => "-".into(),
+            },
             format!("{:.2}%", 100.0 * t.agreement),
             format!("{:.1}", t.spikes),
             opt_u32(t.steps_to_99pct),
@@ -237,7 +244,7 @@ fn print_accuracy_search(cal: &Calibration) {
         ]);
     }
     println!(
-        "theta0_fraction = \"auto\", target = \"accuracy\": fewest spikes to 99% of the ANN (interpolated between steps) with the final accuracy within {:.2} points of the ANN's, on the calibration inputs:",
+        "theta0_fraction = \"auto\", target = \"accuracy\": fewest spikes to 99% of the ANN (interpolated between steps) with the settled accuracy (mean over the window's second half) within {:.2} points of the ANN's, on the calibration inputs:",
         100.0 * cal.network.calibration.max_accuracy_drop
     );
     print!("{}", asnn_report::table(&rows));

@@ -164,8 +164,8 @@ pub enum CalibTarget {
     /// `min_agreement` of the inputs (no labels needed).
     Agreement,
     /// Per layer, the fractions that minimise the spikes needed to reach 99% of the ANN's
-    /// accuracy, with the final accuracy within `max_accuracy_drop` of the ANN's
-    /// (labelled inputs: a validation split).
+    /// accuracy, with the settled accuracy (the mean over the window's second half)
+    /// within `max_accuracy_drop` of the ANN's (labelled inputs: a validation split).
     Accuracy,
 }
 

@@ -79,6 +79,12 @@ pub struct FractionTrial {
     /// candidate meets the accuracy bound.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub accuracy: Option<f64>,
+    /// The accuracy averaged over the second half of the window, and the standard
+    /// error of its paired drop from the ANN's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub settled_accuracy: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub drop_se: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub steps_to_99pct: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -194,6 +200,8 @@ fn agreement_search(
             agreement: agree,
             spikes: mean_spikes(&outs),
             accuracy: None,
+            settled_accuracy: None,
+            drop_se: None,
             steps_to_99pct: None,
             spikes_to_99pct: None,
             spikes_to_99pct_interpolated: None,
