@@ -14,6 +14,7 @@
 # user gets). TEST_SAMPLES (default 10000) limits the test images. Resumable: existing
 # NAME-J.json / NAME-J.test.json are reused. Networks not under examples/ are looked
 # for in OUT_DIR/../NAME (the reproduce-results.sh output of the 784-1200-1200-10).
+# ASNN=BINARY uses that asnn instead of building target/release/asnn.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MNIST=${1:?MNIST_DIR}
@@ -23,8 +24,11 @@ NAMES=("$@")
 [ ${#NAMES[@]} -eq 0 ] && NAMES=(mnist-mlp128-up5k mnist-mlp256-graded mnist-mlp256-binary
     mnist-cnn-small-graded mnist-cnn-small-binary mnist-cnn-graded mnist-cnn-binary)
 mkdir -p "$OUT"
-cargo build --release --quiet
-ASNN=target/release/asnn
+# ASNN=path/to/asnn runs that binary (e.g. a copy, while the tree is rebuilt).
+if [ -z "${ASNN:-}" ]; then
+    cargo build --release --quiet
+    ASNN=target/release/asnn
+fi
 VAL="idx:examples/data/mnist-val:val"
 for n in "${NAMES[@]}"; do
     net=examples/$n/network.toml
