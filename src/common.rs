@@ -244,8 +244,10 @@ fn print_accuracy_search(cal: &Calibration) {
         ]);
     }
     println!(
-        "theta0_fraction = \"auto\", target = \"accuracy\": fewest spikes to 99% of the ANN (interpolated between steps) with the settled accuracy (mean over the window's second half) within {:.2} points of the ANN's, on the calibration inputs:",
-        100.0 * cal.network.calibration.max_accuracy_drop
+        "theta0_fraction = \"auto\", target = \"accuracy\": fewest spikes to 99% of the ANN (interpolated between steps) with the settled accuracy (mean over the window's second half) within {:.2} points of the ANN's{}, on the calibration inputs:",
+        100.0 * cal.network.calibration.max_accuracy_drop,
+        cal.ann_accuracy
+            .map_or(String::new(), |a| format!(" ({:.2}%)", 100.0 * a)),
     );
     print!("{}", asnn_report::table(&rows));
 }

@@ -306,6 +306,29 @@ fn the_accuracy_rule_writes_its_choices_into_the_calibrated_file() {
         (s - chosen["spikes"].as_f64().unwrap()).abs() < 1e-9,
         "{s} vs {chosen}"
     );
+    // The bound's two sides as the calibration reported them: the ANN's accuracy on
+    // its images, and the settled accuracy (mean over the window's second half).
+    let ann = e["models"]["ann"]["accuracy"].as_f64().unwrap();
+    assert!(
+        (ann - v["ann_accuracy"].as_f64().unwrap()).abs() < 1e-12,
+        "{v}"
+    );
+    assert!(
+        out.contains(&format!("of the ANN's ({:.2}%)", 100.0 * ann)),
+        "{out}"
+    );
+    let by_step: Vec<f64> = e["models"]["asnn_int"]["accuracy_by_step"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    let late = &by_step[by_step.len() / 2..];
+    let settled = late.iter().sum::<f64>() / late.len() as f64;
+    assert!(
+        (settled - chosen["settled_accuracy"].as_f64().unwrap()).abs() < 1e-9,
+        "{settled} vs {chosen}"
+    );
     // And the frontier is reported for every spiking model.
     for m in ["asnn_int", "if_baseline", "if_baseline_tuned"] {
         assert_eq!(

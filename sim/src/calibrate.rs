@@ -34,6 +34,9 @@ pub struct Calibration {
     /// `target = "accuracy"`: the IF baseline's percentile tuned on the same labelled
     /// inputs by the same objective ([`crate::tune`]).
     pub if_tuned: Option<IfTuning>,
+    /// With labels: the ANN's accuracy on the calibration inputs (what the accuracy
+    /// rule's bound is measured from).
+    pub ann_accuracy: Option<f64>,
 }
 
 /// Nearest-rank percentile of the positive values (0 when there are none).
@@ -132,6 +135,7 @@ pub fn calibrate_observed(
             chosen_trial: None,
             theta0_fractions: vec![None; net.layers.len()],
             if_tuned: None,
+            ann_accuracy: None,
         });
     }
     let ann = AnnRun::new(net, inputs);
@@ -158,6 +162,15 @@ pub fn calibrate_observed(
         (true, None) => agreement_search(net, inputs, &ann.predictions, &pct, &max, on_trial)?,
         (true, Some(l)) => accuracy_search(net, inputs, l, &ann, &pct, &max, on_trial)?,
     };
+    if let Some(l) = labels {
+        let right = ann
+            .predictions
+            .iter()
+            .zip(l)
+            .filter(|(p, l)| p == l)
+            .count();
+        cal.ann_accuracy = Some(right as f64 / inputs.len() as f64);
+    }
     if let (true, Some(l)) = (accuracy_target, labels) {
         cal.if_tuned = tune_if_baseline(net, inputs, l, &ann).ok();
     }
@@ -308,6 +321,7 @@ pub(crate) fn with_fractions(
         chosen_trial: None,
         theta0_fractions,
         if_tuned: None,
+        ann_accuracy: None,
     };
     Ok((cal, outs))
 }

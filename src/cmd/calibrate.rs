@@ -86,6 +86,7 @@ fn calibrate(
                 "samples": cal.samples,
                 "offset": offset,
                 "target": cal.network.calibration.target.key(),
+                "ann_accuracy": cal.ann_accuracy,
                 "layers": cal.quant,
                 "theta0_fractions": cal.theta0_fractions,
                 "theta0_search": cal.theta0_search,
