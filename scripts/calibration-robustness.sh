@@ -7,14 +7,16 @@
 #   bash scripts/calibration-robustness.sh MNIST_DIR OUT_DIR [name...]
 #
 # Writes OUT_DIR/NAME-{0,1}.{toml,json,test.json} and prints a markdown table (also
-# saved as docs/results/robustness.md, with a row for every network measured in OUT_DIR,
+# saved as docs/results/robustness.md, or robustness-N.md for CALIB_SAMPLES=N, with a
+# row for every network measured in OUT_DIR,
 # not only those named): the chosen fractions, m_f and readout tau_phi,
 # how many candidate steps apart the two choices are, and the spikes to 99% of the ANN
 # of each, measured on its own subset (what the search saw) and on the test set (what a
 # user gets). TEST_SAMPLES (default 10000) limits the test images. Resumable: existing
 # NAME-J.json / NAME-J.test.json are reused. Networks not under examples/ are looked
 # for in OUT_DIR/../NAME (the reproduce-results.sh output of the 784-1200-1200-10).
-# ASNN=BINARY uses that asnn instead of building target/release/asnn.
+# ASNN=BINARY uses that asnn instead of building target/release/asnn; CALIB_SAMPLES=N
+# (default 1000) calibrates on two disjoint N-image subsets instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MNIST=${1:?MNIST_DIR}
@@ -36,20 +38,23 @@ for n in "${NAMES[@]}"; do
     for j in 0 1; do
         if [ ! -f "$OUT/$n-$j.json" ]; then
             echo "== $n, validation subset $j"
-            $ASNN calibrate "$net" --calib "$VAL" --calib-offset $j \
+            $ASNN calibrate "$net" --calib "$VAL" --calib-samples "${CALIB_SAMPLES:-1000}" --calib-offset $j \
                 -o "$OUT/$n-$j.toml" --json "$OUT/$n-$j.json.tmp" > "$OUT/$n-$j.log" 2>&1
             mv "$OUT/$n-$j.json.tmp" "$OUT/$n-$j.json"
         fi
         if [ ! -f "$OUT/$n-$j.test.json" ]; then
             echo "== $n, subset $j's choice on the test set"
-            $ASNN eval "$OUT/$n-$j.toml" --dataset "idx:$MNIST:t10k" --calib "$VAL" \
+            $ASNN eval "$OUT/$n-$j.toml" --dataset "idx:$MNIST:t10k" --calib "$VAL" --calib-samples "${CALIB_SAMPLES:-1000}" \
                 --samples "${TEST_SAMPLES:-10000}" --models asnn_int \
                 --json "$OUT/$n-$j.test.json.tmp" > "$OUT/$n-$j.test.log" 2>&1
             mv "$OUT/$n-$j.test.json.tmp" "$OUT/$n-$j.test.json"
         fi
     done
 done
-python3 - "$OUT" <<'PY' | tee docs/results/robustness.md
+N=${CALIB_SAMPLES:-1000}
+DOC=docs/results/robustness.md
+[ "$N" = 1000 ] || DOC=docs/results/robustness-$N.md
+python3 - "$OUT" "$N" <<'PY' | tee "$DOC"
 import glob, json, os, sys
 out = sys.argv[1]
 order = ["mnist-mlp128-up5k", "mnist-mlp256-graded", "mnist-mlp256-binary", "mnist-cnn-small-graded",
@@ -58,19 +63,21 @@ order = ["mnist-mlp128-up5k", "mnist-mlp256-graded", "mnist-mlp256-binary", "mni
 done = {os.path.basename(p)[:-len("-1.test.json")] for p in glob.glob(f"{out}/*-1.test.json")}
 names = [n for n in order if n in done] + sorted(done - set(order))
 cands = [1.0, 0.7, 0.5, 0.35, 0.25, 0.18, 0.125, 0.09, 0.06, 0.03]
-print("Calibration on two disjoint 1,000-image validation subsets "
-      "(`bash scripts/calibration-robustness.sh`). Spikes to 99% of the ANN: on the "
-      "subset the search saw, and on the test set (the same images for both choices; "
-      "integer ASNN).\n")
+n_img = int(sys.argv[2])
+print(f"Calibration on two disjoint {n_img:,}-image validation subsets "
+      f"(`{'' if n_img == 1000 else f'CALIB_SAMPLES={n_img} '}bash scripts/calibration-robustness.sh`). "
+      "Spikes to 99% of the ANN: on the subset the search saw, and on the test set (the "
+      "same images for both choices; integer ASNN).\n")
 print("| network | subset 0: fractions; m_f, readout tau_phi | subset 1 | candidate steps apart "
       "| spikes to 99%, own subset (0 / 1) | on the test set (0 / 1) | test: larger / smaller "
-      "| test accuracy (0 / 1) |")
+      "| test accuracy (0 / 1; ANN) |")
 print("|---|---|---|---|---|---|---|---|")
 for n in names:
     rows = []
     for j in (0, 1):
         d = json.load(open(f"{out}/{n}-{j}.json"))
-        e = json.load(open(f"{out}/{n}-{j}.test.json"))["models"]["asnn_int"]
+        models = json.load(open(f"{out}/{n}-{j}.test.json"))["models"]
+        e, ann = models["asnn_int"], models["ann"]["accuracy"]
         fr = [f for f in d["theta0_fractions"] if f is not None]
         t = d["theta0_search"][d["chosen_trial"]] if d.get("chosen_trial") is not None else None
         rows.append((fr, t, e))
@@ -84,5 +91,5 @@ for n in names:
     ratio = f"{max(test) / min(test):.2f}" if all(test) else "-"
     print(f"| {n} | {desc(f0, t0)} | {desc(f1, t1)} | {apart} | {f(own[0])} / {f(own[1])} "
           f"| {f(test[0])} / {f(test[1])} | {ratio} "
-          f"| {100 * e0['accuracy']:.2f}% / {100 * e1['accuracy']:.2f}% |")
+          f"| {100 * e0['accuracy']:.2f}% / {100 * e1['accuracy']:.2f}%; {100 * ann:.2f}% |")
 PY

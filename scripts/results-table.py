@@ -36,9 +36,13 @@ def main(paths):
         if ch is not None and search.get("theta0_search"):
             t = search["theta0_search"][ch]
             if t.get("m_f") is not None:
-                print(f"chosen on validation: theta0 fractions {t['fractions']}, m_f {t['m_f']}, readout tau_phi "
-                      f"{t['readout_tau_phi']} ({len(search['theta0_search'])} candidates; validation accuracy "
-                      f"{100 * t['accuracy']:.2f}%, spikes to 99% {fmt(t['spikes_to_99pct'])})\n")
+                # Trials with a settled accuracy were bounded on it (docs/numerics.md section 8);
+                # older runs bounded the last step's accuracy.
+                bound = (f"settled {100 * t['settled_accuracy']:.2f}% ± {100 * t['drop_se']:.2f}"
+                         if t.get("settled_accuracy") is not None else "bound on the last step's accuracy (previous rule)")
+                print(f"chosen on {search.get('samples')} validation images: theta0 fractions {t['fractions']}, m_f {t['m_f']}, "
+                      f"readout tau_phi {t['readout_tau_phi']} ({len(search['theta0_search'])} candidates; validation "
+                      f"accuracy {100 * t['accuracy']:.2f}%, {bound}, spikes to 99% {fmt(t['spikes_to_99pct'])})\n")
         tuned = cal.get("if_baseline_tuned")
         if tuned:
             print(f"if_baseline_tuned: normalisation percentile {tuned['percentile']} "
