@@ -250,6 +250,26 @@ fn print_accuracy_search(cal: &Calibration) {
             .map_or(String::new(), |a| format!(" ({:.2}%)", 100.0 * a)),
     );
     print!("{}", asnn_report::table(&rows));
+    let chosen = cal.chosen_trial.and_then(|i| cal.theta0_search.get(i));
+    let bound = cal.network.calibration.max_accuracy_drop;
+    if let Some(note) = chosen
+        .and_then(|t| t.drop_se)
+        .and_then(|se| resolution_note(se, bound, cal.samples))
+    {
+        println!("{note}");
+    }
+}
+
+/// A note when the accuracy bound is finer than the calibration inputs resolve: the
+/// chosen candidate's standard error `se` is at least half the bound.
+fn resolution_note(se: f64, bound: f64, samples: usize) -> Option<String> {
+    (se >= 0.5 * bound).then(|| {
+        format!(
+            "note: the chosen candidate's drop from the ANN has a standard error of {:.2} points on these {samples} inputs, against a bound of {:.2}: which candidates meet the bound depends on which inputs were used; more calibration inputs (--calib-samples) resolve it better",
+            100.0 * se,
+            100.0 * bound
+        )
+    })
 }
 
 /// Where calibration data comes from (training data, never the test set).
@@ -309,5 +329,20 @@ impl From<SimArg> for asnn_eda::simulator::Simulator {
             SimArg::Verilator => asnn_eda::simulator::Simulator::Verilator,
             SimArg::Iverilog => asnn_eda::simulator::Simulator::Iverilog,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resolution_note;
+
+    #[test]
+    fn the_resolution_note_appears_from_half_the_bound() {
+        // 1,000 MNIST images: s.e. ~0.2 points against a 0.2-point bound.
+        let n = resolution_note(0.0022, 0.002, 1000).expect("coarse");
+        assert!(n.contains("0.22 points on these 1000 inputs") && n.contains("bound of 0.20"));
+        assert!(resolution_note(0.001, 0.002, 1000).is_some());
+        assert!(resolution_note(0.0009, 0.002, 5000).is_none());
+        assert!(resolution_note(0.0, 0.002, 200).is_none());
     }
 }

@@ -367,3 +367,46 @@ fn the_accuracy_rule_writes_its_choices_into_the_calibrated_file() {
         "a reference of 0.5 must move the frontier"
     );
 }
+
+#[test]
+fn the_resolution_note_follows_the_chosen_candidates_standard_error() {
+    // The note appears exactly when the chosen candidate's standard error is at least
+    // half the bound (both cases: src/common.rs's unit test).
+    let dir = tempfile::tempdir().unwrap();
+    let root = env!("CARGO_MANIFEST_DIR");
+    for (k, bound) in [0.002, 0.01].into_iter().enumerate() {
+        let text = std::fs::read_to_string("examples/digits/network.toml")
+            .unwrap()
+            .replace(
+                "weights = \"weights.safetensors\"",
+                &format!("weights = \"{root}/examples/digits/weights.safetensors\""),
+            )
+            .replace(
+                "headroom_bits = 1\n",
+                &format!("headroom_bits = 1\ntarget = \"accuracy\"\nmax_accuracy_drop = {bound}\ndynamics = true\n"),
+            );
+        let src = dir.path().join(format!("n{k}.toml"));
+        std::fs::write(&src, text).unwrap();
+        let js = dir.path().join(format!("n{k}.json"));
+        let out = ok(&[
+            "calibrate",
+            src.to_str().unwrap(),
+            "--calib",
+            "idx:examples/digits:calib",
+            "-o",
+            dir.path().join(format!("c{k}.toml")).to_str().unwrap(),
+            "--json",
+            js.to_str().unwrap(),
+        ]);
+        let v = json(&js);
+        let chosen = &v["theta0_search"][v["chosen_trial"].as_u64().unwrap() as usize];
+        let se = chosen["drop_se"].as_f64().unwrap();
+        let coarse = se >= 0.5 * bound;
+        let note = format!("standard error of {:.2} points", 100.0 * se);
+        assert_eq!(
+            out.contains(&note),
+            coarse,
+            "bound {bound}, s.e. {se}: {out}"
+        );
+    }
+}
