@@ -112,7 +112,7 @@ if want stream; then
         js=docs/results/stream/$net.json
         if [ -f "$js" ]; then echo "== stream $net: done ($js), skipped"; continue; fi
         echo "== stream $net"
-        $ASNN stream examples/$net/calibrated.toml --dataset "$M" --calib "$MV" --frames 1000 \
+        $ASNN stream examples/$net/calibrated.toml --dataset "$M" --calib "$MV" --calib-samples "$CALIB_SAMPLES" --frames 1000 \
             --hold 10,50,100,200 --json "$js.tmp" | tee "$OUT/stream-$net.log"
         mv "$js.tmp" "$js"
     done
