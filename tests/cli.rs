@@ -210,12 +210,9 @@ fn if_baselines_refuse_to_run_unnormalised() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("pass --calib"));
 }
 
-/// The accuracy rule end to end on digits: the search is reported, the chosen dynamics
-/// are written into the calibrated file, and that file alone reproduces the
-/// calibration (the writer dropping m_f or the readout's tau_phi would break it).
-#[test]
-fn the_accuracy_rule_writes_its_choices_into_the_calibrated_file() {
-    let dir = tempfile::tempdir().unwrap();
+/// The digits network with `target = "accuracy"`, the given `max_accuracy_drop` and
+/// `dynamics = true`, written to `dir/name` with its weights' absolute path.
+fn digits_accuracy_net(dir: &std::path::Path, name: &str, bound: f64) -> std::path::PathBuf {
     let root = env!("CARGO_MANIFEST_DIR");
     let text = std::fs::read_to_string("examples/digits/network.toml")
         .unwrap()
@@ -225,10 +222,20 @@ fn the_accuracy_rule_writes_its_choices_into_the_calibrated_file() {
         )
         .replace(
             "headroom_bits = 1\n",
-            "headroom_bits = 1\ntarget = \"accuracy\"\nmax_accuracy_drop = 0.01\ndynamics = true\n",
+            &format!("headroom_bits = 1\ntarget = \"accuracy\"\nmax_accuracy_drop = {bound}\ndynamics = true\n"),
         );
-    let src = dir.path().join("network.toml");
+    let src = dir.join(name);
     std::fs::write(&src, text).unwrap();
+    src
+}
+
+/// The accuracy rule end to end on digits: the search is reported, the chosen dynamics
+/// are written into the calibrated file, and that file alone reproduces the
+/// calibration (the writer dropping m_f or the readout's tau_phi would break it).
+#[test]
+fn the_accuracy_rule_writes_its_choices_into_the_calibrated_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = digits_accuracy_net(dir.path(), "network.toml", 0.01);
     let cal = dir.path().join("calibrated.toml");
     let js = dir.path().join("cal.json");
     let out = ok(&[
@@ -373,20 +380,8 @@ fn the_resolution_note_follows_the_chosen_candidates_standard_error() {
     // The note appears exactly when the chosen candidate's standard error is at least
     // half the bound (both cases: src/common.rs's unit test).
     let dir = tempfile::tempdir().unwrap();
-    let root = env!("CARGO_MANIFEST_DIR");
     for (k, bound) in [0.002, 0.01].into_iter().enumerate() {
-        let text = std::fs::read_to_string("examples/digits/network.toml")
-            .unwrap()
-            .replace(
-                "weights = \"weights.safetensors\"",
-                &format!("weights = \"{root}/examples/digits/weights.safetensors\""),
-            )
-            .replace(
-                "headroom_bits = 1\n",
-                &format!("headroom_bits = 1\ntarget = \"accuracy\"\nmax_accuracy_drop = {bound}\ndynamics = true\n"),
-            );
-        let src = dir.path().join(format!("n{k}.toml"));
-        std::fs::write(&src, text).unwrap();
+        let src = digits_accuracy_net(dir.path(), &format!("n{k}.toml"), bound);
         let js = dir.path().join(format!("n{k}.json"));
         let out = ok(&[
             "calibrate",

@@ -4,7 +4,7 @@
 use crate::eval::Outcome;
 use crate::float_asnn::FloatAsnn;
 use crate::trace::SimOptions;
-use crate::tune::{accuracy_search, percentiles, tune_if_baseline, AnnRun, IfTuning};
+use crate::tune::{accuracy_search, percentiles, share_right, tune_if_baseline, AnnRun, IfTuning};
 use asnn_ir::{
     quantize, resolve_theta0_per_layer, CalibStats, CalibTarget, IrError, LayerQuantInfo, Network,
     Theta0, THETA0_FRACTIONS,
@@ -162,15 +162,7 @@ pub fn calibrate_observed(
         (true, None) => agreement_search(net, inputs, &ann.predictions, &pct, &max, on_trial)?,
         (true, Some(l)) => accuracy_search(net, inputs, l, &ann, &pct, &max, on_trial)?,
     };
-    if let Some(l) = labels {
-        let right = ann
-            .predictions
-            .iter()
-            .zip(l)
-            .filter(|(p, l)| p == l)
-            .count();
-        cal.ann_accuracy = Some(right as f64 / inputs.len() as f64);
-    }
+    cal.ann_accuracy = labels.map(|l| share_right(&ann.predictions, l));
     if let (true, Some(l)) = (accuracy_target, labels) {
         cal.if_tuned = tune_if_baseline(net, inputs, l, &ann).ok();
     }

@@ -119,7 +119,7 @@ impl Score {
 }
 
 /// Share of `pred` equal to `labels`.
-fn share_right(pred: &[u16], labels: &[u16]) -> f64 {
+pub(crate) fn share_right(pred: &[u16], labels: &[u16]) -> f64 {
     let right = pred.iter().zip(labels).filter(|(p, l)| p == l).count();
     right as f64 / pred.len().max(1) as f64
 }
