@@ -45,6 +45,9 @@ module [[ module ]] (
     localparam integer B_RO = [[ ro_bits ]];             // readout state width
     localparam [15:0] T_LAST = 16'd[[ steps_last ]];        // steps - 1
     localparam [15:0] EXIT_W = 16'd[[ early_exit ]];        // early exit after this many stable steps (0: off)
+    localparam integer MARGIN_ON = [[ margin_on ]];         // 1: the margin exit rule (numerics.md section 10)
+    localparam signed [B_RO:0] EXIT_M = [[ exit_margin ]];  // least margin, readout S units
+    localparam [15:0] EXIT_H = 16'd[[ exit_hold ]];         // steps the margin must hold
     localparam integer FRAME_INPUT = [[ frame_int ]];     // 1: input only at step 0
 
     // ---------------------------------------------------------------- layers
@@ -96,19 +99,28 @@ module [[ module ]] (
     // Sequential, one class per clock after the step's last sweep (C_ARGMAX, N_CLS
     // + 1 clocks): a comparator and a multiplexer instead of N_CLS - 1 chained ones.
     // Ties go to the lowest class (only a strictly greater score replaces the best).
+    // The runner-up's score (the best of the others) rides along for the margin rule.
     reg [[ cls_decl ]] best;
     reg signed [B_RO-1:0] best_v;
+    reg signed [B_RO-1:0] sec_v;
+    reg                   sec_ok_q;                    // sec_v holds a score of this step
     reg [[ cls_decl ]] am_q;                            // class being fetched
     wire signed [B_RO-1:0] am_v = scores_o[am_q*B_RO +: B_RO];
     reg signed [B_RO-1:0] am_v_q;                      // fetched score (a register between
     reg [[ cls_decl ]] am_i_q;                          // the multiplexer and the compare)
     reg                   am_go_q;
     wire                  am_better = (am_i_q == [[ cls_zero ]]) || (am_v_q > best_v);
+    // The compare's effect on the runner-up: a new best passes the old one down (class
+    // 0 has none); otherwise the score competes for second place (equal to the best
+    // included: a tie has margin 0).
+    wire                  am_first = (am_i_q == [[ cls_zero ]]);
+    wire signed [B_RO-1:0] sec_n = am_better ? best_v : ((!sec_ok_q || am_v_q > sec_v) ? am_v_q : sec_v);
+    wire                  sec_ok_n = !am_first;
     assign pred_o = best;
 
     // ---------------------------------------------------------------- step controller
     localparam [2:0] C_IDLE = 3'd0, C_WAIT = 3'd1, C_LAYER = 3'd2, C_STEP_END = 3'd3, C_DONE = 3'd4,
-                     C_ARGMAX = 3'd5, C_ARGMAX_LAST = 3'd6;
+                     C_ARGMAX = 3'd5, C_ARGMAX_LAST = 3'd6, C_MARGIN = 3'd7;
     localparam [1:0] CMD_CLEAR = 2'd0, CMD_SYN = 2'd1, CMD_SWEEP = 2'd2;
     reg [2:0]  st_q;
     reg [2:0]  after_q;                                // state after C_WAIT
@@ -116,10 +128,20 @@ module [[ module ]] (
     reg        sweep_next_q;                           // the synaptic phase is done: sweep next
     reg [[ cls_decl ]] prev_q;
     reg [15:0] run_q;
+    reg [15:0] mrun_q;                                 // steps the margin has held
     reg [15:0] t_q;                                    // the step being run
     wire [[ pos_decl ]] li = [[ li_expr ]];                // layer index at this position
     wire       layer0_syn = (FRAME_INPUT == 0) || (t_q == 16'd0);
     wire [15:0] run_d = (t_q == 16'd0 || best != prev_q) ? 16'd1 : run_q + 16'd1;
+    // Margin of the finished step: best and runner-up are final in C_MARGIN, which
+    // registers the compare (one clock a step, only with the rule: MARGIN_CYCLES in
+    // generator/src/plan.rs) so that the subtract and compare have a clock to themselves.
+    wire signed [B_RO:0] margin = $signed({best_v[B_RO-1], best_v}) - $signed({sec_v[B_RO-1], sec_v});
+    reg         m_ok_q;
+    wire        m_ok = (MARGIN_ON != 0) && m_ok_q;
+    wire [15:0] mrun_d = !m_ok ? 16'd0
+                       : (t_q != 16'd0 && best == prev_q && mrun_q != 16'd0) ? mrun_q + 16'd1 : 16'd1;
+    wire        exit_now = (EXIT_W != 16'd0 && run_d >= EXIT_W) || (MARGIN_ON != 0 && mrun_d >= EXIT_H);
     assign busy_o = (st_q != C_IDLE);
     always @(posedge clk_i) begin
         go_q <= {L{1'b0}};
@@ -136,10 +158,14 @@ module [[ module ]] (
             sweep_next_q <= 1'b0;
             after_q <= C_IDLE;
             run_q <= 16'd0;
+            mrun_q <= 16'd0;
+            m_ok_q <= 1'b0;
             prev_q <= [[ cls_zero ]];
             cmd_q <= CMD_CLEAR;
             best <= [[ cls_zero ]];
             best_v <= {B_RO{1'b0}};
+            sec_v <= {B_RO{1'b0}};
+            sec_ok_q <= 1'b0;
             am_q <= [[ cls_zero ]];
             am_v_q <= {B_RO{1'b0}};
             am_i_q <= [[ cls_zero ]];
@@ -185,6 +211,10 @@ module [[ module ]] (
                     am_v_q <= am_v;
                     am_i_q <= am_q;
                     am_go_q <= 1'b1;
+                    if (am_go_q) begin
+                        sec_v <= sec_n;
+                        sec_ok_q <= sec_ok_n;
+                    end
                     if (am_go_q && am_better) begin
                         best <= am_i_q;
                         best_v <= am_v_q;
@@ -193,12 +223,18 @@ module [[ module ]] (
                     else am_q <= am_q + 1'b1;
                 end
                 C_ARGMAX_LAST: begin                     // compare the last class fetched
+                    sec_v <= sec_n;
+                    sec_ok_q <= sec_ok_n;
                     if (am_better) begin
                         best <= am_i_q;
                         best_v <= am_v_q;
                     end
                     am_q <= [[ cls_zero ]];
                     am_go_q <= 1'b0;
+                    st_q <= (MARGIN_ON != 0) ? C_MARGIN : C_STEP_END;
+                end
+                C_MARGIN: begin                          // the margin rule's compare
+                    m_ok_q <= (margin >= EXIT_M);
                     st_q <= C_STEP_END;
                 end
                 C_STEP_END: begin
@@ -207,8 +243,9 @@ module [[ module ]] (
                     t_q <= t_q + 16'd1;
                     prev_q <= best;
                     run_q <= run_d;
-                    if ((EXIT_W != 16'd0 && run_d >= EXIT_W) || t_q == T_LAST) begin
-                        early_o <= (EXIT_W != 16'd0 && run_d >= EXIT_W);
+                    mrun_q <= mrun_d;
+                    if (exit_now || t_q == T_LAST) begin
+                        early_o <= exit_now;
                         exit_step_o <= t_q;
                         st_q <= C_DONE;
                     end else begin

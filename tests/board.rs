@@ -40,6 +40,8 @@ fn digits_bitstream_for_the_icebreaker_fits_meets_its_clock_and_maps_as_planned(
         "icebreaker",
         "--cosim-samples",
         "10",
+        "--cycle-samples",
+        "100",
         "-o",
         &o,
     ]);
@@ -59,10 +61,16 @@ fn digits_bitstream_for_the_icebreaker_fits_meets_its_clock_and_maps_as_planned(
     assert!(lcs["used"].as_u64().unwrap() <= 5280);
     assert!(r["utilization"]["dsp"]["used"].as_u64().unwrap() >= 6);
     assert!(r["utilization"]["bram"]["used"].as_u64().unwrap() >= 5);
-    // Cycles from co-simulation, matching the cycle model; latency from them.
-    assert_eq!(r["cycles_source"], "co-simulation (Verilator)");
+    // The latency protocol: the cycle model's mean over the 100 samples asked for, with
+    // the 10 co-simulated ones proving the model exact on them.
+    assert_eq!(r["cycles_source"], "cycle model");
+    assert_eq!(r["model_samples"], 100);
+    assert_eq!(r["cosim"]["samples"], 10);
+    assert_eq!(r["cosim"]["mismatches"], 0);
+    assert_eq!(r["cosim"]["model_cycle_error_pct"].as_f64().unwrap(), 0.0);
     let cyc = r["cycles_per_inference"].as_f64().unwrap();
-    assert!((cyc - r["model_cycles_per_inference"].as_f64().unwrap()).abs() < 0.5);
+    assert_eq!(cyc, r["model_cycles_per_inference"].as_f64().unwrap());
+    assert!(r["model_max_cycles"].as_f64().unwrap() >= cyc);
     assert!((r["latency_us"].as_f64().unwrap() - cyc / 24.0).abs() < 1e-6);
     assert!(r["tools"]["yosys"].as_str().unwrap().contains("Yosys"));
     assert!(r["critical_path"]["delay_ns"].as_f64().unwrap() > 0.0);

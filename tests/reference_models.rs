@@ -366,6 +366,7 @@ fn golden_model_matches_independent_integer_reference() {
                         record_spikes: true,
                         record_readout: true,
                         early_exit: None,
+                        exit_margin: None,
                         watch: None,
                     },
                 )

@@ -233,6 +233,44 @@ fn lanes_change_the_design_and_lower_the_cycle_model() {
 }
 
 #[test]
+fn a_bad_margin_exit_setting_is_refused_with_its_values() {
+    let net = digits();
+    let ro_bits = net.layers.last().unwrap().q.state_bits;
+    let cases: [(Option<i64>, u32, &str); 4] = [
+        (Some(-1), 1, "exit_margin = -1"),
+        (Some(1i64 << ro_bits), 1, "-bit scores"),
+        (Some(100), 0, "exit_hold = 0"),
+        (None, 3, "exit_hold = 3 without exit_margin"),
+    ];
+    for (m, h, want) in cases {
+        let hw = HwSpec {
+            exit_margin: m,
+            exit_hold: h,
+            ..HwSpec::default()
+        };
+        let e = generate(&net, &hw, true)
+            .err()
+            .unwrap_or_else(|| panic!("{m:?}/{h} accepted"))
+            .to_string();
+        assert!(e.contains(want), "{m:?}/{h}: {e}");
+    }
+    // In range: accepted, and the plan carries the rule.
+    let hw = HwSpec {
+        exit_margin: Some(300),
+        exit_hold: 2,
+        ..HwSpec::default()
+    };
+    let d = generate(&net, &hw, true).expect("accepted");
+    assert_eq!(
+        d.plan.exit_margin,
+        Some(asnn_numerics::ExitMargin {
+            margin: 300,
+            hold: 2
+        })
+    );
+}
+
+#[test]
 fn a_plan_above_the_device_is_refused_with_layer_resource_and_numbers() {
     // The MNIST CNN's neuron state alone needs more block RAM than the UP5K has.
     let o = common::asnn(&[
@@ -540,6 +578,49 @@ fn digits_cosim_is_bit_exact_in_icarus_with_lanes_and_early_exit() {
 }
 
 #[test]
+fn digits_cosim_is_bit_exact_in_verilator_with_the_margin_exit() {
+    if !have("verilator") {
+        return;
+    }
+    // (margin, hold): a realistic threshold (digits' margins pass 300 around step 5-15)
+    // and margin 0, where every step qualifies and only the prediction's run decides.
+    for (m, h, max_mean) in [(300, 2, 3000.0), (0, 3, 1500.0)] {
+        let dir = tmp(&format!("cosim-digits-margin-{m}"));
+        let hw = dir.join("hw.toml");
+        std::fs::write(
+            &hw,
+            format!("[hardware]\nlanes = 2\nexit_margin = {m}\nexit_hold = {h}\n"),
+        )
+        .unwrap();
+        let json = dir.join("r.json");
+        common::ok(&[
+            "cosim",
+            "examples/digits",
+            "--calib",
+            "idx:examples/digits:calib",
+            "--hw",
+            hw.to_str().unwrap(),
+            "--samples",
+            "60",
+            "--sim",
+            "verilator",
+            "--dir",
+            dir.join("w").to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ]);
+        let r = common::read_json(&json);
+        assert_eq!(r["mismatches"], 0, "margin {m}, hold {h}: {r}");
+        assert_eq!(r["model_cycle_error_pct"].as_f64().unwrap(), 0.0, "{r}");
+        // The full 300 steps take ~20k cycles: the rule must have stopped the samples.
+        assert!(
+            r["cycles_per_inference"]["mean"].as_f64().unwrap() < max_mean,
+            "margin {m}, hold {h}: {r}"
+        );
+    }
+}
+
+#[test]
 fn random_networks_cosim_bit_exact() {
     if !have("iverilog") {
         return;
@@ -569,6 +650,7 @@ fn random_networks_cosim_bit_exact() {
         r["graded"].as_u64().unwrap() >= 1 && r["binary"].as_u64().unwrap() >= 1,
         "{r}"
     );
+    assert!(r["margin_exit"].as_u64().unwrap() >= 2, "{r}");
 }
 
 /// One-character mutants of the RTL: each must build, and cosim must report the

@@ -321,6 +321,7 @@ pub fn run_on_board<S: std::io::Read + std::io::Write>(
         record_spikes: false,
         record_readout: false,
         early_exit: (prepared.hw.early_exit > 0).then_some(prepared.hw.early_exit),
+        exit_margin: prepared.hw.margin_rule(),
         watch: None,
     };
     progress.start(data.len() as u64, "board");

@@ -212,6 +212,9 @@ struct TopCtx<'a> {
     ro_bits: u32,
     steps_last: u32,
     early_exit: u32,
+    margin_on: u32,
+    exit_margin: String,
+    exit_hold: u32,
     frame_int: u32,
     binary: bool,
     binary_payloads: String,
@@ -895,6 +898,12 @@ fn top_ctx<'a>(net: &QNetwork, plan: &Plan, header: &str, layers: &'a LayerCtxs)
         ro_bits: readout.state_bits,
         steps_last: plan.steps - 1,
         early_exit: plan.early_exit,
+        margin_on: u32::from(plan.exit_margin.is_some()),
+        exit_margin: lit(
+            readout.state_bits + 1,
+            plan.exit_margin.map_or(0, |m| m.margin as u64),
+        ),
+        exit_hold: plan.exit_margin.map_or(1, |m| m.hold),
         frame_int: u32::from(plan.frame_input),
         binary: net.coding == Coding::Binary,
         binary_payloads: (1..n_layers)

@@ -34,6 +34,15 @@ pub struct HwSpec {
     /// steps (docs/numerics.md section 10); 0 = run every step.
     #[serde(default)]
     pub early_exit: u32,
+    /// Margin exit: stop a sample once the readout's margin (top score minus the
+    /// runner-up's, integer S units as `asnn sim --json` prints them) has been at least
+    /// this for `exit_hold` consecutive steps with the same prediction (docs/numerics.md
+    /// section 10). Beside `early_exit`: whichever rule fires first stops the sample.
+    #[serde(default)]
+    pub exit_margin: Option<i64>,
+    /// Steps the margin must hold (at least 1; only with `exit_margin`).
+    #[serde(default = "one")]
+    pub exit_hold: u32,
     /// Weight memory kind for every layer without its own: "auto", "bram" or "spram".
     #[serde(default)]
     pub weights: MemKindChoice,
@@ -50,6 +59,8 @@ impl Default for HwSpec {
             lanes: 1,
             cores: 1,
             early_exit: 0,
+            exit_margin: None,
+            exit_hold: 1,
             weights: MemKindChoice::Auto,
             layer: Vec::new(),
         }
@@ -80,6 +91,16 @@ pub enum MemKindChoice {
     Bram,
     /// iCE40 SPRAM: cannot be initialised by the bitstream, so it gets a load port.
     Spram,
+}
+
+impl HwSpec {
+    /// The golden model's margin rule for these choices (None: off).
+    pub fn margin_rule(&self) -> Option<asnn_numerics::ExitMargin> {
+        self.exit_margin.map(|margin| asnn_numerics::ExitMargin {
+            margin,
+            hold: self.exit_hold,
+        })
+    }
 }
 
 fn default_device() -> String {

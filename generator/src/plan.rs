@@ -6,7 +6,7 @@ use crate::device::{device, device_names, Device};
 use crate::hw::{HwSpec, LayerHw, MemKindChoice};
 use crate::GenError;
 use asnn_numerics::fixed::bits_for;
-use asnn_numerics::{Coding, Conn, PoolKind, QLayer, QNetwork};
+use asnn_numerics::{Coding, Conn, ExitMargin, PoolKind, QLayer, QNetwork};
 use serde::Serialize;
 
 /// Pipeline depth of the spiking neuron (`asnn_neuron.v`: 8 register stages, every
@@ -20,6 +20,9 @@ pub const PHASE_OVERHEAD: u64 = 3;
 /// Controller cycles at the end of every step (`top.v`, C_STEP_END), besides the
 /// sequential argmax (`top.v`, C_ARGMAX: one clock per class, see `argmax_cycles`).
 pub const STEP_OVERHEAD: u64 = 1;
+/// Controller cycle per step for the margin exit rule's compare (`top.v`, C_MARGIN),
+/// only when the rule is on.
+pub const MARGIN_CYCLES: u64 = 1;
 /// Controller cycle spent deciding to skip the first layer's synaptic phase (frame
 /// input, steps after 0: `top.v`, C_LAYER).
 pub const SKIP_OVERHEAD: u64 = 1;
@@ -129,6 +132,10 @@ pub struct Plan {
     pub steps: u32,
     pub frame_input: bool,
     pub early_exit: u32,
+    /// The margin exit rule (docs/numerics.md section 10): least margin in the
+    /// readout's integer S units, and the steps it must hold. None: off.
+    #[serde(default)]
+    pub exit_margin: Option<ExitMargin>,
     pub layers: Vec<LayerPlan>,
     pub total_memory_bits: u64,
     pub memory_bits_by_kind: Bits,
@@ -148,7 +155,8 @@ pub struct CycleModel {
     pub step_overhead: u64,
     pub syn_overhead: u64,
     pub clear_cycles: u64,
-    /// Clocks of the sequential readout argmax per step (one per class, plus one).
+    /// Clocks of the sequential readout argmax per step (one per class, plus one; one
+    /// more for the margin exit rule's compare).
     pub argmax_cycles: u64,
 }
 
@@ -255,7 +263,7 @@ pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan,
     place_memories(&dev, hw, &mut layers);
     let usage = MemoryUse::of(&layers);
     check_capacity(&dev, &layers, usage.bram_blocks, usage.spram_blocks)?;
-    let cycle_model = cycle_model(&layers);
+    let cycle_model = cycle_model(&layers, hw.exit_margin.is_some());
     let floor = step_floor(&layers, frame_input, cycle_model.argmax_cycles);
     let by_kind = usage.by_kind;
     Ok(Plan {
@@ -268,6 +276,7 @@ pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan,
         steps: net.steps,
         frame_input,
         early_exit: hw.early_exit,
+        exit_margin: hw.margin_rule(),
         total_memory_bits: by_kind.bram + by_kind.spram + by_kind.regs,
         memory_bits_by_kind: by_kind,
         bram_blocks: usage.bram_blocks,
@@ -320,6 +329,33 @@ fn check_supported(net: &QNetwork, hw: &HwSpec) -> Result<(), GenError> {
         return Err(GenError::Hw(format!(
             "early_exit = {} exceeds 65535",
             hw.early_exit
+        )));
+    }
+    if let Some(m) = hw.exit_margin {
+        let ro = net.layers.last().expect("validated: a readout");
+        let top = 1i64 << ro.q.state_bits;
+        if !(0..top).contains(&m) {
+            return Err(GenError::Hw(format!(
+                "exit_margin = {m}: the readout '{}' has {}-bit scores, so a margin lies in 0..{top}",
+                ro.name, ro.q.state_bits
+            )));
+        }
+        if hw.exit_hold == 0 || hw.exit_hold > u32::from(u16::MAX) {
+            return Err(GenError::Hw(format!(
+                "exit_hold = {}: must be 1..65535 steps",
+                hw.exit_hold
+            )));
+        }
+        if net.n_classes() < 2 {
+            return Err(GenError::Hw(format!(
+                "exit_margin needs a runner-up class: the readout '{}' has one class",
+                ro.name
+            )));
+        }
+    } else if hw.exit_hold != 1 {
+        return Err(GenError::Hw(format!(
+            "exit_hold = {} without exit_margin: set exit_margin too, or drop exit_hold",
+            hw.exit_hold
         )));
     }
     for layer_hw in &hw.layer {
@@ -722,13 +758,14 @@ impl MemoryUse {
 }
 
 /// The cycle model's constants for these layers: the longest clear and the argmax.
-fn cycle_model(layers: &[LayerPlan]) -> CycleModel {
+fn cycle_model(layers: &[LayerPlan], margin_exit: bool) -> CycleModel {
     let clear = layers.iter().map(|l| l.clear_cycles).max().unwrap_or(0);
-    // top.v C_ARGMAX (one clock per class) and C_ARGMAX_LAST.
-    let argmax = layers.last().map_or(0, |l| l.neurons as u64 + 1);
+    // top.v C_ARGMAX (one clock per class) and C_ARGMAX_LAST; C_MARGIN with the rule.
+    let argmax = layers.last().map_or(0, |l| l.neurons as u64 + 1)
+        + if margin_exit { MARGIN_CYCLES } else { 0 };
     CycleModel {
         formula: format!(
-            "sample = clear + 2 + sum over steps [ sum over layers ( 3 + syn(E) if the layer has a synaptic phase, else 1; 3 + sweep ) + 1 + classes + 1 ] + 1; syn(E) = E x walk + 3 (E > 0), 1 (E = 0; first layer, frame input: 2); sweep = depth + latency + 1, latency {NEURON_LATENCY} (spiking) or {READOUT_LATENCY} (readout) (max pool: depth + {} + pooled x K² + {})",
+            "sample = clear + 2 + sum over steps [ sum over layers ( 3 + syn(E) if the layer has a synaptic phase, else 1; 3 + sweep ) + 1 + classes + 1 ] + 1 (classes + 2 with the margin exit); syn(E) = E x walk + 3 (E > 0), 1 (E = 0; first layer, frame input: 2); sweep = depth + latency + 1, latency {NEURON_LATENCY} (spiking) or {READOUT_LATENCY} (readout) (max pool: depth + {} + pooled x K² + {})",
             READOUT_LATENCY + 1,
             NEURON_LATENCY + 2
         ),

@@ -51,8 +51,22 @@ pub struct RunOptions {
     /// Early exit (docs/numerics.md section 10): stop after the first step at which the
     /// prediction has been the same for `W` consecutive steps. `None` runs every step.
     pub early_exit: Option<u32>,
+    /// Margin exit (docs/numerics.md section 10): stop after the first step that ends
+    /// `hold` consecutive steps with the same prediction whose readout margin (top score
+    /// minus the runner-up's, integer S units) is at least `margin`. Beside `early_exit`:
+    /// the sample stops at whichever rule fires first.
+    pub exit_margin: Option<ExitMargin>,
     /// Record this (layer, neuron)'s state after every step (`GoldenTrace::watch`).
     pub watch: Option<(u16, u32)>,
+}
+
+/// The margin exit rule's two settings (docs/numerics.md section 10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExitMargin {
+    /// Least margin, in the readout's integer S units (what `asnn sim --json` prints).
+    pub margin: i64,
+    /// Consecutive steps (at least 1) the margin must hold with the same prediction.
+    pub hold: u32,
 }
 
 /// One neuron's state after one step (docs/numerics.md section 3; `s` is S of step 4,
@@ -264,6 +278,18 @@ fn clamp_count(x: i64, lo: i64, hi: i64, count: &mut u64) -> i64 {
     }
 }
 
+/// The readout margin of section 10: the top score minus the best of the others (the
+/// runner-up; equal scores give 0). A single class has no runner-up: `i64::MAX`.
+pub fn readout_margin(v: &[i64]) -> i64 {
+    let best = usize::from(argmax_i64(v));
+    v.iter()
+        .enumerate()
+        .filter(|&(k, _)| k != best)
+        .map(|(_, x)| v[best] - x)
+        .min()
+        .unwrap_or(i64::MAX)
+}
+
 /// Index of the largest value, ties to the lowest index.
 pub fn argmax_i64(v: &[i64]) -> u16 {
     let mut best = 0;
@@ -327,6 +353,7 @@ impl<'a> Golden<'a> {
             ..Default::default()
         };
         let mut run = 0u32; // consecutive steps with the current prediction
+        let mut mrun = 0u32; // of those, consecutive ones whose margin holds (section 10)
         for t in 0..steps {
             let mut step_spikes = 0u32;
             let synops_before_step = tr.synops;
@@ -453,18 +480,26 @@ impl<'a> Golden<'a> {
             std::mem::swap(&mut cur_spikes, &mut prev_spikes);
             let ro = &st[nl - 1].s;
             let pred = argmax_i64(ro);
-            run = if tr.predictions.last() == Some(&pred) {
-                run + 1
-            } else {
-                1
-            };
+            let same = tr.predictions.last() == Some(&pred);
+            run = if same { run + 1 } else { 1 };
+            if let Some(em) = opts.exit_margin {
+                mrun = if readout_margin(ro) < em.margin {
+                    0
+                } else if same && mrun > 0 {
+                    mrun + 1
+                } else {
+                    1
+                };
+            }
             tr.predictions.push(pred);
             tr.spikes_per_step.push(step_spikes);
             tr.synops_per_step.push(tr.synops - synops_before_step);
             if opts.record_readout {
                 tr.readout.push(ro.clone());
             }
-            if opts.early_exit.is_some_and(|w| run >= w) {
+            if opts.early_exit.is_some_and(|w| run >= w)
+                || opts.exit_margin.is_some_and(|em| mrun >= em.hold)
+            {
                 tr.exit_step = Some(t);
                 break;
             }

@@ -16,7 +16,8 @@ pub mod qnet;
 pub mod synapse;
 
 pub use golden::{
-    accumulate, argmax_i64, deliver, Golden, GoldenTrace, RunOptions, SatCounts, Spike, WatchRow,
+    accumulate, argmax_i64, deliver, readout_margin, ExitMargin, Golden, GoldenTrace, RunOptions,
+    SatCounts, Spike, WatchRow,
 };
 pub use input::{InputEvent, RawInput};
 pub use qnet::{Coding, Conn, ConvGeom, Pool, PoolKind, QError, QLayer, QNetwork, QParams};

@@ -39,6 +39,7 @@ fn a_frame_equals_its_events_at_step_zero() {
                 record_spikes: true,
                 record_readout: true,
                 early_exit: None,
+                exit_margin: None,
                 watch: None,
             };
             assert_eq!(
@@ -80,6 +81,7 @@ fn delay_one_holds_each_boundary_one_step() {
                     record_spikes: true,
                     record_readout: true,
                     early_exit: None,
+                    exit_margin: None,
                     watch: None,
                 },
             )
@@ -200,4 +202,102 @@ fn auto_theta0_fraction_takes_the_largest_candidate_that_agrees() {
         searched += 1;
     }
     assert!(searched > 5);
+}
+
+/// numerics.md section 10 written out again from the spec: the exit step of a readout
+/// trace under the stability rule `w` and the margin rule `(m, h)`.
+fn spec_exit_step(readout: &[Vec<i64>], w: Option<u32>, mh: Option<(i64, u32)>) -> Option<u32> {
+    let (mut run, mut mrun) = (0u32, 0u32);
+    let mut prev: Option<usize> = None;
+    for (t, s) in readout.iter().enumerate() {
+        // argmax, ties to the lowest class; the runner-up is the best of the others.
+        let best = (0..s.len()).fold(0, |b, k| if s[k] > s[b] { k } else { b });
+        let second = (0..s.len())
+            .filter(|&k| k != best)
+            .map(|k| s[k])
+            .max()
+            .unwrap();
+        let same = prev == Some(best);
+        run = if same { run + 1 } else { 1 };
+        if let Some((m, _)) = mh {
+            mrun = if s[best] - second < m {
+                0
+            } else if same && mrun > 0 {
+                mrun + 1
+            } else {
+                1
+            };
+        }
+        prev = Some(best);
+        if w.is_some_and(|w| run >= w) || mh.is_some_and(|(_, h)| mrun >= h) {
+            return Some(t as u32);
+        }
+    }
+    None
+}
+
+#[test]
+fn the_margin_exit_stops_where_the_spec_says() {
+    let cfg = RandomConfig {
+        allow_events: false,
+        ..Default::default()
+    };
+    let (mut exits, mut differ_from_stability) = (0, 0);
+    for seed in 200..212 {
+        let case = random_case(seed, &cfg).expect("builds");
+        let cal = calibrate(&case.network, &case.inputs[..4]).expect("calibrates");
+        let g = Golden::new(&cal.qnet).expect("valid");
+        for x in &case.inputs {
+            let full = g
+                .run(
+                    x,
+                    None,
+                    RunOptions {
+                        record_readout: true,
+                        ..Default::default()
+                    },
+                )
+                .unwrap();
+            // Margins this sample reaches, so the thresholds below exit at varied steps.
+            let mut margins: Vec<i64> = full
+                .readout
+                .iter()
+                .map(|s| asnn_numerics::readout_margin(s))
+                .collect();
+            margins.sort_unstable();
+            let pick = |q: usize| margins[(margins.len() - 1) * q / 4];
+            for (m, h, w) in [
+                (0, 1, None),
+                (0, 3, None), // every margin holds: the prediction must too
+                (pick(1), 1, None),
+                (pick(1), 2, None),
+                (pick(2), 2, None),
+                (pick(3), 3, Some(4)),
+                (pick(4) + 1, 1, None),
+            ] {
+                let opts = RunOptions {
+                    early_exit: w,
+                    exit_margin: Some(asnn_numerics::ExitMargin { margin: m, hold: h }),
+                    ..Default::default()
+                };
+                let got = g.run(x, None, opts).unwrap();
+                let want = spec_exit_step(&full.readout, w, Some((m, h)));
+                assert_eq!(
+                    got.exit_step, want,
+                    "seed {seed}, margin {m}, hold {h}, w {w:?}"
+                );
+                if let Some(t) = want {
+                    exits += 1;
+                    // The score is the exit step's readout.
+                    assert_eq!(got.final_readout, full.readout[t as usize], "seed {seed}");
+                    differ_from_stability +=
+                        usize::from(spec_exit_step(&full.readout, w, None) != want);
+                }
+            }
+        }
+    }
+    assert!(
+        exits > 50 && differ_from_stability > 20,
+        "{exits} exits, {differ_from_stability} by the margin"
+    );
 }

@@ -17,6 +17,11 @@ pub struct Args {
     /// measured cycles per inference; 0 uses the cycle model alone.
     #[arg(long, default_value_t = 20)]
     pub cosim_samples: usize,
+    /// Run the exact cycle model over this many samples of --dataset (e.g. a whole
+    /// test set): its mean and max give the latency, the co-simulated first samples
+    /// prove it exact on them. Default: the co-simulated samples.
+    #[arg(long, default_value_t = 0)]
+    pub cycle_samples: usize,
     /// Samples for the cycle measurement: idx:DIR[:PREFIX] or events:FILE.csv.
     #[arg(long)]
     pub dataset: Option<String>,
@@ -37,6 +42,7 @@ pub fn run(a: &Args) -> Result<()> {
         &FlowOpts {
             dataset: &spec,
             cosim_samples: a.cosim_samples,
+            cycle_samples: a.cycle_samples,
             seed: a.seed,
             progress: &Bar::new(),
         },

@@ -122,6 +122,7 @@ pub fn run(a: &Args) -> Result<()> {
                             record_readout: true,
                             record_spikes: spikes,
                             early_exit: None,
+                            exit_margin: None,
                             watch: None,
                         },
                     )

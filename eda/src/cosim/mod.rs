@@ -120,6 +120,7 @@ pub fn golden_options(hw: &HwSpec, record_readout: bool) -> RunOptions {
         record_spikes: true,
         record_readout,
         early_exit: (hw.early_exit > 0).then_some(hw.early_exit),
+        exit_margin: hw.margin_rule(),
         watch: None,
     }
 }

@@ -25,6 +25,8 @@ pub struct RandomOutcome {
     pub all_layers_spike: bool,
     pub saturated: bool,
     pub graded: bool,
+    /// The margin exit rule was on and stopped at least one sample early.
+    pub margin_exit: bool,
     pub model_err: f64,
     pub mismatch: Option<String>,
 }
@@ -38,6 +40,7 @@ impl RandomOutcome {
             all_layers_spike: false,
             saturated: false,
             graded: false,
+            margin_exit: false,
             model_err: 0.0,
             mismatch: None,
         }
@@ -57,6 +60,8 @@ pub struct RandomSummary {
     pub saturating: usize,
     pub graded: usize,
     pub binary: usize,
+    /// Networks whose margin exit rule stopped a sample early.
+    pub margin_exit: usize,
     pub worst_cycle_model_error_pct: f64,
     #[serde(skip)]
     pub outcomes: Vec<RandomOutcome>,
@@ -68,7 +73,7 @@ impl RandomSummary {
     /// The closing line.
     pub fn line(&self) -> String {
         format!(
-            "random cosim ({}), seeds {}..{}: {} networks ({} skipped), {} mismatching {:?}, {} errors; {} spike in every spiking layer, {} saturate, {} graded / {} binary; cycle model worst error {:.2}%; {:.0} s",
+            "random cosim ({}), seeds {}..{}: {} networks ({} skipped), {} mismatching {:?}, {} errors; {} spike in every spiking layer, {} saturate, {} graded / {} binary, {} stopped by the margin exit; cycle model worst error {:.2}%; {:.0} s",
             self.simulator,
             self.seeds[0],
             self.seeds[1],
@@ -81,6 +86,7 @@ impl RandomSummary {
             self.saturating,
             self.graded,
             self.binary,
+            self.margin_exit,
             self.worst_cycle_model_error_pct,
             self.seconds
         )
@@ -91,7 +97,7 @@ impl RandomSummary {
 pub fn random_hw(seed: u64) -> HwSpec {
     use rand::{RngExt, SeedableRng};
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x4857_4857);
-    HwSpec {
+    let mut hw = HwSpec {
         device: "ecp5-85f".into(),
         lanes: [1, 2, 3, 4, 8][rng.random_range(0..5)],
         cores: [1, 1, 2, 3][rng.random_range(0..4)],
@@ -101,7 +107,13 @@ pub fn random_hw(seed: u64) -> HwSpec {
             0
         },
         ..HwSpec::default()
+    };
+    // Drawn after the choices above, so that each seed keeps those.
+    if rng.random_bool(0.35) {
+        hw.exit_margin = Some([0, 1, 8, 64][rng.random_range(0..4)]);
+        hw.exit_hold = rng.random_range(1..=4);
     }
+    hw
 }
 
 /// 40% of the networks get 2-4 more fraction bits in one layer than calibration
@@ -128,6 +140,8 @@ struct Tally {
     saturations: u64,
     mismatch: Option<String>,
     model_err: f64,
+    /// Samples that stopped before the last step.
+    early_exits: u64,
 }
 
 fn tally(
@@ -144,6 +158,7 @@ fn tally(
         saturations: 0,
         mismatch: None,
         model_err: 0.0,
+        early_exits: 0,
     };
     if hws.len() != inputs.len() {
         t.mismatch = Some(format!(
@@ -160,6 +175,7 @@ fn tally(
             *a += b;
         }
         t.saturations += g.saturations.iter().map(|s| s.total()).sum::<u64>();
+        t.early_exits += u64::from(g.exit_step.is_some_and(|e| e + 1 < qnet.steps));
         if t.mismatch.is_none() {
             let graded = qnet.coding == Coding::Graded;
             if let Some(d) = diff(&g, h, graded, (qnet.layers.len() - 1) as u16) {
@@ -222,7 +238,7 @@ pub fn one_random(seed: u64, sim: Simulator, root: &Path) -> Result<RandomOutcom
         .collect();
     let graded = qnet.coding == Coding::Graded;
     let line = format!(
-        "seed {seed}: {} {:?}, {} coding, delay {}, {} input, lanes {}, cores {}, early exit {}, {} steps; spikes per layer {:?}, saturations {}, cycle model {:+.2}%: {}",
+        "seed {seed}: {} {:?}, {} coding, delay {}, {} input, lanes {}, cores {}, early exit {}, margin exit {}, {} steps; spikes per layer {:?}, saturations {}, cycle model {:+.2}%: {}",
         qnet.name,
         kinds,
         if graded { "graded" } else { "binary" },
@@ -231,6 +247,8 @@ pub fn one_random(seed: u64, sim: Simulator, root: &Path) -> Result<RandomOutcom
         hw.lanes,
         hw.cores,
         hw.early_exit,
+        hw.exit_margin
+            .map_or("off".into(), |m| format!("{m} held {}", hw.exit_hold)),
         qnet.steps,
         t.spikes,
         t.saturations,
@@ -244,6 +262,7 @@ pub fn one_random(seed: u64, sim: Simulator, root: &Path) -> Result<RandomOutcom
         all_layers_spike: t.spikes.iter().all(|&s| s > 0),
         saturated: t.saturations > 0,
         graded,
+        margin_exit: hw.exit_margin.is_some() && t.early_exits > 0,
         model_err: t.model_err,
         mismatch: t.mismatch,
     })
@@ -302,6 +321,7 @@ pub fn run_random(
         saturating: ok.iter().filter(|o| o.saturated).count(),
         graded,
         binary: ok.len() - graded,
+        margin_exit: ok.iter().filter(|o| o.margin_exit).count(),
         worst_cycle_model_error_pct: ok.iter().map(|o| o.model_err.abs()).fold(0.0f64, f64::max),
         seconds: t0.elapsed().as_secs_f64(),
         outcomes: kept,

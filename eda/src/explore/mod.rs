@@ -26,7 +26,7 @@ use anyhow::{bail, Context, Result};
 use asnn_generator::device;
 use asnn_generator::HwSpec;
 use asnn_import::{Dataset, LoadedNetwork};
-use asnn_numerics::{Golden, QNetwork, RunOptions};
+use asnn_numerics::{ExitMargin, Golden, QNetwork, RunOptions};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -178,6 +178,7 @@ fn accuracy(
     data: &Dataset,
     n: usize,
     early_exit: u32,
+    margin: Option<ExitMargin>,
     dir: &Path,
 ) -> Result<Option<f64>> {
     let Some(labels) = &data.labels else {
@@ -185,13 +186,18 @@ fn accuracy(
     };
     let n = n.min(data.len());
     let (inputs, labels) = (&data.inputs[..n], &labels[..n]);
-    let key = hash_hex(&[
-        CACHE_VERSION.as_bytes(),
-        &serde_json::to_vec(qnet)?,
-        &serde_json::to_vec(inputs)?,
-        &serde_json::to_vec(labels)?,
-        &early_exit.to_le_bytes(),
-    ]);
+    // The margin rule joins the key only when set: caches made before it stay valid.
+    let mut parts = vec![
+        CACHE_VERSION.as_bytes().to_vec(),
+        serde_json::to_vec(qnet)?,
+        serde_json::to_vec(inputs)?,
+        serde_json::to_vec(labels)?,
+        early_exit.to_le_bytes().to_vec(),
+    ];
+    if let Some(m) = &margin {
+        parts.push(serde_json::to_vec(m)?);
+    }
+    let key = hash_hex(&parts.iter().map(Vec::as_slice).collect::<Vec<_>>());
     let file = dir.join("accuracy").join(format!("{key}.json"));
     if let Some(v) = read_json::<AccuracyEntry>(&file) {
         return Ok(Some(v.accuracy));
@@ -201,6 +207,7 @@ fn accuracy(
         record_spikes: false,
         record_readout: false,
         early_exit: (early_exit > 0).then_some(early_exit),
+        exit_margin: margin,
         watch: None,
     };
     let correct = inputs
@@ -353,6 +360,7 @@ fn run_point(p: Point, v: &Variant, c: &Ctx) -> Row {
         &FlowOpts {
             dataset: &c.spec,
             cosim_samples: a.cosim_samples,
+            cycle_samples: 0,
             seed: a.seed,
             progress: &Quiet,
         },
@@ -496,7 +504,8 @@ pub fn run(a: &ExploreArgs, progress: &dyn Progress) -> Result<Outcome> {
     stimulus.push_str(&format!("cosim_samples {}\n", a.cosim_samples));
     let acc_samples = a.accuracy_samples.min(data.len());
     let early_exit = base_hw.early_exit;
-    let variants = variants(a, &loaded, &pts, &data, acc_samples, early_exit, progress)?;
+    let exit = (early_exit, base_hw.margin_rule());
+    let variants = variants(a, &loaded, &pts, &data, acc_samples, exit, progress)?;
     let ctx = Ctx {
         a,
         base_hw,
@@ -563,7 +572,7 @@ fn variants(
     pts: &[Point],
     data: &Dataset,
     acc_samples: usize,
-    early_exit: u32,
+    (early_exit, margin): (u32, Option<ExitMargin>),
     progress: &dyn Progress,
 ) -> Result<Vec<Variant>> {
     let mut wbs: Vec<Option<u32>> = pts.iter().map(|p| p.weight_bits).collect();
@@ -572,7 +581,7 @@ fn variants(
     for w in wbs {
         let mut v = variant(loaded, w, a.board.calib, a.board.calib_samples);
         if let (Ok(q), true) = (&v.qnet, a.accuracy_samples > 0) {
-            v.accuracy = accuracy(q, data, acc_samples, early_exit, a.out)?;
+            v.accuracy = accuracy(q, data, acc_samples, early_exit, margin, a.out)?;
         }
         progress.note(&format!(
             "weights {}: {}",

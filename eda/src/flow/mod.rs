@@ -23,6 +23,7 @@ use asnn_generator::family::{check_text, Facts};
 use asnn_import::Dataset;
 use asnn_numerics::{Golden, RunOptions};
 use nextpnr::PnrResult;
+use rayon::prelude::*;
 use report::*;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -36,6 +37,10 @@ pub struct FlowOpts<'a> {
     pub dataset: &'a str,
     /// Co-simulate this many (0: the cycle model alone).
     pub cosim_samples: usize,
+    /// Run the exact cycle model over this many (at least the co-simulated ones; a
+    /// larger set gives the latency: its mean, with the co-simulated first samples
+    /// proving the model exact on them).
+    pub cycle_samples: usize,
     /// nextpnr placement seed.
     pub seed: u32,
     /// Progress lines (`Quiet` for `asnn explore`).
@@ -215,8 +220,11 @@ fn over_device(pnr: &PnrResult) -> Vec<String> {
 /// The cycle counts: the model over the samples, and (when asked and the design
 /// placed) the co-simulation.
 struct Cycles {
+    /// The co-simulated samples (at least one: the host link's frame sizes).
     data: Dataset,
     model_mean: f64,
+    model_max: u64,
+    model_samples: usize,
     synops_mean: f64,
     cosim: Option<CosimVerdict>,
 }
@@ -228,26 +236,43 @@ fn cycles_per_inference(
     out: &Path,
 ) -> Result<Cycles> {
     let plan = &prepared.design.plan;
-    let data = dataset(opts.dataset, Some(opts.cosim_samples.max(1)))?;
-    check_inputs(&prepared.network, &data, prepared.qnet.steps)?;
+    let n_cosim = opts.cosim_samples.max(1);
+    let all = dataset(opts.dataset, Some(opts.cycle_samples.max(n_cosim)))?;
+    check_inputs(&prepared.network, &all, prepared.qnet.steps)?;
     let golden = Golden::new(&prepared.qnet).map_err(|e| anyhow::anyhow!("{e}"))?;
     let golden_opts = RunOptions {
         record_readout: false,
         ..cosim::golden_options(&prepared.hw, false)
     };
-    let (mut model_cycles, mut synops) = (0u64, 0u64);
-    for x in &data.inputs {
-        let g = golden
-            .run(x, None, golden_opts)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        let (ev, inp) = golden_events(plan, x, &g);
-        model_cycles += plan.predict_cycles(&ev, &inp);
-        synops += g.synops + g.input_synops;
+    if all.len() > n_cosim {
+        opts.progress
+            .note(&format!("cycle model over {} samples ...", all.len()));
     }
-    let n = data.len() as f64;
+    let per_sample = all
+        .inputs
+        .par_iter()
+        .map(|x| {
+            let g = golden
+                .run(x, None, golden_opts)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let (ev, inp) = golden_events(plan, x, &g);
+            Ok((plan.predict_cycles(&ev, &inp), g.synops + g.input_synops))
+        })
+        .collect::<Result<Vec<(u64, u64)>>>()?;
+    let n = per_sample.len() as f64;
+    let data = Dataset {
+        inputs: all.inputs[..n_cosim.min(all.len())].to_vec(),
+        labels: all
+            .labels
+            .as_ref()
+            .map(|l| l[..n_cosim.min(l.len())].to_vec()),
+        source: all.source.clone(),
+    };
     let mut c = Cycles {
-        model_mean: model_cycles as f64 / n,
-        synops_mean: synops as f64 / n,
+        model_mean: per_sample.iter().map(|p| p.0).sum::<u64>() as f64 / n,
+        model_max: per_sample.iter().map(|p| p.0).max().unwrap_or(0),
+        model_samples: per_sample.len(),
+        synops_mean: per_sample.iter().map(|p| p.1).sum::<u64>() as f64 / n,
         cosim: None,
         data,
     };
@@ -324,7 +349,13 @@ fn assemble(
         timing_ok,
         pnr.fmax_mhz,
     );
-    let measured = cycles.cosim.as_ref().map(|v| v.cycles_per_inference.mean);
+    // The co-simulated mean, unless the cycle model ran over more samples than were
+    // co-simulated (the latency protocol: the exact model's mean over a whole set).
+    let measured = cycles
+        .cosim
+        .as_ref()
+        .filter(|v| v.samples >= cycles.model_samples)
+        .map(|v| v.cycles_per_inference.mean);
     let cycles_per_inference = measured.unwrap_or(cycles.model_mean);
     let latency_us = cycles_per_inference / bd.clock_mhz;
     BuildReport {
@@ -372,6 +403,8 @@ fn assemble(
         },
         placed,
         model_cycles_per_inference: cycles.model_mean,
+        model_max_cycles: cycles.model_max,
+        model_samples: cycles.model_samples,
         samples: cycles.data.len(),
         latency_us,
         latency_us_at_fmax: pnr.fmax_mhz.map(|f| cycles_per_inference / f),

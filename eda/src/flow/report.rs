@@ -158,7 +158,12 @@ pub struct BuildReport {
     pub cycles_source: CyclesSource,
     /// Placement succeeded within the device (a design over it is not co-simulated).
     pub placed: bool,
+    /// The cycle model's mean over `model_samples` samples (with its max).
     pub model_cycles_per_inference: f64,
+    #[serde(default)]
+    pub model_max_cycles: u64,
+    #[serde(default)]
+    pub model_samples: usize,
     pub cosim: Option<CosimVerdict>,
     pub samples: usize,
     pub latency_us: f64,
@@ -254,11 +259,17 @@ impl BuildReport {
             cp.and_then(|c| c.end_cell.as_deref()).unwrap_or("?"),
         ));
         s.push_str(&format!(
-            "Core: {} cycles per inference ({}, {} samples; cycle model {}), latency {} us at {} MHz ({} us at Fmax), {} inferences/s, {:.2} M synaptic ops/s.\n\n",
+            "Core: {} cycles per inference ({}, {} samples; cycle model over {} samples: mean {}, max {}), latency {} us at {} MHz ({} us at Fmax), {} inferences/s, {:.2} M synaptic ops/s.\n\n",
             f(Some(self.cycles_per_inference)),
             self.cycles_source.text(),
-            self.samples,
+            if self.cycles_source == CyclesSource::Model {
+                self.model_samples
+            } else {
+                self.samples
+            },
+            self.model_samples,
             f(Some(self.model_cycles_per_inference)),
+            self.model_max_cycles,
             f(Some(self.latency_us)),
             f(Some(self.clock_mhz)),
             f(self.latency_us_at_fmax),
