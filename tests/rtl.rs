@@ -538,18 +538,12 @@ fn digits_cosim_is_bit_exact_in_verilator_with_an_exact_cycle_model() {
     );
 }
 
-#[test]
-fn digits_cosim_is_bit_exact_in_icarus_with_lanes_and_early_exit() {
-    if !have("iverilog") {
-        return;
-    }
-    let dir = tmp("cosim-digits-i");
-    let hw = dir.join("hw.toml");
-    std::fs::write(
-        &hw,
-        "[hardware]\ndevice = \"ecp5-25f\"\nlanes = 4\nearly_exit = 20\n",
-    )
-    .unwrap();
+/// Co-simulates the digits example under the hw.toml `hw` on its first `samples` test
+/// images in `sim`, in a fresh folder `name`; the verdict JSON.
+fn cosim_digits(name: &str, hw: &str, samples: usize, sim: &str) -> serde_json::Value {
+    let dir = tmp(name);
+    let hw_path = dir.join("hw.toml");
+    std::fs::write(&hw_path, hw).unwrap();
     let json = dir.join("r.json");
     common::ok(&[
         "cosim",
@@ -557,17 +551,30 @@ fn digits_cosim_is_bit_exact_in_icarus_with_lanes_and_early_exit() {
         "--calib",
         "idx:examples/digits:calib",
         "--hw",
-        hw.to_str().unwrap(),
+        hw_path.to_str().unwrap(),
         "--samples",
-        "40",
+        &samples.to_string(),
         "--sim",
-        "iverilog",
+        sim,
         "--dir",
         dir.join("w").to_str().unwrap(),
         "--json",
         json.to_str().unwrap(),
     ]);
-    let r = common::read_json(&json);
+    common::read_json(&json)
+}
+
+#[test]
+fn digits_cosim_is_bit_exact_in_icarus_with_lanes_and_early_exit() {
+    if !have("iverilog") {
+        return;
+    }
+    let r = cosim_digits(
+        "cosim-digits-i",
+        "[hardware]\ndevice = \"ecp5-25f\"\nlanes = 4\nearly_exit = 20\n",
+        40,
+        "iverilog",
+    );
     assert_eq!(r["samples"], 40);
     assert_eq!(r["mismatches"], 0);
     // Early exit after 20 stable steps: far fewer cycles than 300 steps.
@@ -585,31 +592,12 @@ fn digits_cosim_is_bit_exact_in_verilator_with_the_margin_exit() {
     // (margin, hold): a realistic threshold (digits' margins pass 300 around step 5-15)
     // and margin 0, where every step qualifies and only the prediction's run decides.
     for (m, h, max_mean) in [(300, 2, 3000.0), (0, 3, 1500.0)] {
-        let dir = tmp(&format!("cosim-digits-margin-{m}"));
-        let hw = dir.join("hw.toml");
-        std::fs::write(
-            &hw,
-            format!("[hardware]\nlanes = 2\nexit_margin = {m}\nexit_hold = {h}\n"),
-        )
-        .unwrap();
-        let json = dir.join("r.json");
-        common::ok(&[
-            "cosim",
-            "examples/digits",
-            "--calib",
-            "idx:examples/digits:calib",
-            "--hw",
-            hw.to_str().unwrap(),
-            "--samples",
-            "60",
-            "--sim",
+        let r = cosim_digits(
+            &format!("cosim-digits-margin-{m}"),
+            &format!("[hardware]\nlanes = 2\nexit_margin = {m}\nexit_hold = {h}\n"),
+            60,
             "verilator",
-            "--dir",
-            dir.join("w").to_str().unwrap(),
-            "--json",
-            json.to_str().unwrap(),
-        ]);
-        let r = common::read_json(&json);
+        );
         assert_eq!(r["mismatches"], 0, "margin {m}, hold {h}: {r}");
         assert_eq!(r["model_cycle_error_pct"].as_f64().unwrap(), 0.0, "{r}");
         // The full 300 steps take ~20k cycles: the rule must have stopped the samples.

@@ -260,14 +260,9 @@ fn cycles_per_inference(
         })
         .collect::<Result<Vec<(u64, u64)>>>()?;
     let n = per_sample.len() as f64;
-    let data = Dataset {
-        inputs: all.inputs[..n_cosim.min(all.len())].to_vec(),
-        labels: all
-            .labels
-            .as_ref()
-            .map(|l| l[..n_cosim.min(l.len())].to_vec()),
-        source: all.source.clone(),
-    };
+    // The co-simulation (and the host link's frame sizes) takes the first samples.
+    let mut data = all;
+    data.truncate(n_cosim);
     let mut c = Cycles {
         model_mean: per_sample.iter().map(|p| p.0).sum::<u64>() as f64 / n,
         model_max: per_sample.iter().map(|p| p.0).max().unwrap_or(0),
