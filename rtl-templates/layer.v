@@ -115,19 +115,20 @@ module [[ module ]] (
         .clk_i(clk_i), .we_i(s_we), .waddr_i(s_waddr), .wdata_i(s_wdata),
         .raddr_i(s_raddr), .rdata_o(s_rdata)
     );
-    // Weights ([[ w_kind ]]).
+    // Weights ([[ w_kind ]]), SL weights a word.
+    localparam integer SL = [[ syn_lanes ]];  // synapse lanes
     wire [W_AW-1:0]       w_raddr;
-    wire [LANES*W_W-1:0]  w_rdata;
+    wire [SL*W_W-1:0]     w_rdata;
 {%- if w_spram %}
-    asnn_spram #(.WIDTH(LANES*W_W), .DEPTH(W_DEPTH), .ADDR_W(W_AW), .INIT_FILE("")) u_weights (
+    asnn_spram #(.WIDTH(SL*W_W), .DEPTH(W_DEPTH), .ADDR_W(W_AW), .INIT_FILE("")) u_weights (
 {%- else %}
-    asnn_ram #(.WIDTH(LANES*W_W), .DEPTH(W_DEPTH), .ADDR_W(W_AW), .LOGIC([[ w_logic ]]), .INIT_FILE([[ w_init ]])) u_weights (
+    asnn_ram #(.WIDTH(SL*W_W), .DEPTH(W_DEPTH), .ADDR_W(W_AW), .LOGIC([[ w_logic ]]), .INIT_FILE([[ w_init ]])) u_weights (
 {%- endif %}
         .clk_i(clk_i),
 {%- if load_port %}
         .we_i(load_we_i), .waddr_i(load_addr_i), .wdata_i(load_data_i),
 {%- else %}
-        .we_i(1'b0), .waddr_i({W_AW{1'b0}}), .wdata_i({(LANES*W_W){1'b0}}),
+        .we_i(1'b0), .waddr_i({W_AW{1'b0}}), .wdata_i({(SL*W_W){1'b0}}),
 {%- endif %}
         .raddr_i(w_raddr), .rdata_o(w_rdata)
     );
@@ -138,6 +139,39 @@ module [[ module ]] (
         .clk_i(clk_i), .we_i(1'b0), .waddr_i({CG_AW{1'b0}}), .wdata_i({(LANES*B){1'b0}}),
         .raddr_i(b_raddr), .rdata_o(b_rdata)
     );
+{%- if os %}
+
+    // ---------------------------------------------------------------- synapse unit
+    // Output-stationary ([[ syn_lanes ]] synapse lanes, [[ syn_groups ]] groups, asnn_os_synapse.v): the
+    // frame's events are buffered as they arrive; the end-of-step beat starts the replay
+    // of every buffered event once per group, and the group sums are written into A.
+    reg                   eos_q;
+    wire                  os_busy;
+    wire                  os_a_we;
+    wire [D_AW-1:0]       os_a_waddr;
+    wire [LANES*A_W-1:0]  os_a_wdata;
+    assign in_ready_o = syn && !eos_q && !os_busy;
+    wire take = in_valid_i && in_ready_o && !in_eos_i;
+    wire os_run = in_valid_i && in_ready_o && in_eos_i;
+    always @(posedge clk_i) begin
+        if (rst_i || !syn) eos_q <= 1'b0;
+        else if (os_run) eos_q <= 1'b1;
+    end
+    asnn_os_synapse #(.S(SL), .LANES(LANES), .A_W(A_W), .W_W(W_W), .X_W([[ raw_bits ]]),
+        .N_IN([[ in_units ]]), .IN_AW(IN_AW), .NB([[ os_nb ]]), .G([[ syn_groups ]]), .G_AW([[ syn_groups_aw ]]),
+        .DEPTH(DEPTH), .D_AW(D_AW), .W_AW(W_AW), .DSP_LANES([[ os_dsp_lanes ]]), .BUF_LOGIC([[ os_buf_logic ]])) u_syn (
+        .clk_i(clk_i), .rst_i(rst_i), .clr_i(!syn), .ev_i(take), .ev_addr_i(in_addr_i),
+        .ev_val_i(in_payload_i), .run_i(os_run), .busy_o(os_busy),
+        .w_raddr_o(w_raddr), .w_rdata_i(w_rdata),
+        .a_we_o(os_a_we), .a_waddr_o(os_a_waddr), .a_wdata_o(os_a_wdata)
+    );
+    // A: the exact sums, written by the unit, cleared with the state.
+    wire [LANES*A_W-1:0]  a_wdata = clearing ? {(LANES*A_W){1'b0}} : os_a_wdata;
+    asnn_ram #(.WIDTH(LANES*A_W), .DEPTH(DEPTH), .ADDR_W(D_AW), .LOGIC([[ a_logic ]]), .INIT_FILE("")) u_a (
+        .clk_i(clk_i), .we_i(a_wr), .waddr_i(a_waddr), .wdata_i(a_wdata),
+        .raddr_i(a_raddr), .rdata_o(a_rdata)
+    );
+{%- else %}
 
     // ---------------------------------------------------------------- synapse unit
     // Walks one event's fan-out, LANES accumulations per clock: [[ walk_doc ]].
@@ -314,6 +348,7 @@ module [[ module ]] (
         .acc_i(syn && w_active_q), .acc_ok_i(walk_ok), .pay_i([[ acc_pay ]]), .w_i(w_rdata),
         .wr_i(a_wr), .wr_addr_i(a_waddr), .wr_data_i({(LANES*A_W){1'b0}}), .busy_o(acc_busy)
     );
+{%- endif %}
 
     // ---------------------------------------------------------------- neuron sweep
     genvar gl;
@@ -563,14 +598,23 @@ module [[ module ]] (
     assign b_raddr = scg_q;
 {%- endif %}
     always @(*) begin
+{%- if os %}
+        a_raddr = k_q;
+{%- else %}
         a_raddr = sweep ? k_q : walk_a_addr[D_AW-1:0];
+{%- endif %}
 {%- if maxpool %}
         s_raddr = p2_run_q ? win_addr[D_AW-1:0] : a_raddr;
 {%- else %}
         s_raddr = a_raddr;
 {%- endif %}
+{%- if os %}
+        a_wr = os_a_we;
+        a_waddr = os_a_waddr;
+{%- else %}
         a_wr = 1'b0;
         a_waddr = o_k;
+{%- endif %}
         s_we = 1'b0;
         s_waddr = o_k;
         s_wdata = o_state;
@@ -590,6 +634,9 @@ module [[ module ]] (
 {%- if first_events %}
     wire syn_done = syn && !w_active_q && !acc_busy && !h_pend_q && eos_q;
     assign phase_done = (clear_done && !clr_h_run_q) || syn_done || sweep_done;
+{%- else if os %}
+    wire syn_done = syn && eos_q && !os_busy;
+    assign phase_done = clear_done || syn_done || sweep_done;
 {%- else if first %}
     wire syn_done = syn && !w_active_q && !acc_busy && eos_q;
     assign phase_done = clear_done || syn_done || sweep_done;

@@ -126,6 +126,10 @@ fn generated_designs_lint_clean_in_verilator_yosys_and_iverilog() {
     }
     // Multi-core layers (core wrappers, output merge).
     jobs.push(("digits-lanes2-cores3".into(), nets[0].1.clone(), true, 2, 3));
+    // Output-stationary first layer (synapse lanes above the lanes): cores = 0 marks it,
+    // synapse lanes 4x the lanes; lanes 1 with 8 puts products in logic on the UP5K.
+    jobs.push(("digits-lanes1-syn8".into(), nets[0].1.clone(), true, 1, 0));
+    jobs.push(("digits-lanes2-syn8".into(), nets[0].1.clone(), true, 2, 0));
     let failures: Vec<String> = std::thread::scope(|s| {
         let chunks: Vec<_> = jobs.chunks(jobs.len().div_ceil(2)).collect();
         let handles: Vec<_> = chunks
@@ -135,9 +139,18 @@ fn generated_designs_lint_clean_in_verilator_yosys_and_iverilog() {
                     let mut bad = Vec::new();
                     for (name, net, frame, p, cores) in chunk {
                         let dir = tmp(&format!("lint-{name}"));
-                        let hw = HwSpec {
-                            cores: *cores,
-                            ..lanes(*p)
+                        let hw = if *cores == 0 {
+                            HwSpec {
+                                device: "up5k".into(),
+                                lanes: *p,
+                                synapse_lanes: Some(8),
+                                ..HwSpec::default()
+                            }
+                        } else {
+                            HwSpec {
+                                cores: *cores,
+                                ..lanes(*p)
+                            }
                         };
                         let top = write(&dir, net, &hw, *frame);
                         let files: Vec<String> = std::fs::read_to_string(dir.join("files.f"))
@@ -271,6 +284,100 @@ fn a_bad_margin_exit_setting_is_refused_with_its_values() {
 }
 
 #[test]
+fn synapse_lanes_are_refused_where_the_output_stationary_unit_is_not_built() {
+    let net = digits();
+    let parse = |t: &str| asnn_generator::hw::parse_hw_toml(t).unwrap();
+    let cases = [
+        (
+            "[hardware]\nlanes = 2\nsynapse_lanes = 5\n",
+            true,
+            "synapse_lanes = 5 must be a multiple of its 2 lane(s)",
+        ),
+        (
+            "[hardware]\nlanes = 4\nsynapse_lanes = 2\n",
+            true,
+            "synapse_lanes = 2 must be a multiple",
+        ),
+        (
+            "[hardware]\nsynapse_lanes = 8\n",
+            false,
+            "needs frame input",
+        ),
+        (
+            "[hardware]\ncores = 2\nsynapse_lanes = 8\n",
+            true,
+            "with cores = 2",
+        ),
+        (
+            "[hardware]\n[[hardware.layer]]\nname = \"readout\"\nsynapse_lanes = 4\n",
+            true,
+            "layer 'readout': synapse_lanes = 4 != its lanes (1)",
+        ),
+    ];
+    for (text, frame, want) in cases {
+        let e = generate(&net, &parse(text), frame)
+            .err()
+            .unwrap_or_else(|| panic!("{text} accepted"))
+            .to_string();
+        assert!(e.contains(want), "{text}: {e}");
+    }
+    // A conv first layer has no output-stationary unit.
+    let conv = small_nets()
+        .into_iter()
+        .find(|(_, n, f)| *f && matches!(n.layers[0].conn, asnn_numerics::Conn::Conv(_)))
+        .map(|(_, n, _)| n)
+        .expect("a small conv net");
+    let e = generate(&conv, &parse("[hardware]\nsynapse_lanes = 4\n"), true)
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(e.contains("needs a dense first layer"), "{e}");
+    // Accepted: the plan lays the weights out by synapse groups and says where the
+    // products go (the UP5K's DSPs are taken by the neurons but for one).
+    let d = generate(
+        &net,
+        &parse("[hardware]\ndevice = \"up5k\"\nlanes = 2\nsynapse_lanes = 8\n"),
+        true,
+    )
+    .expect("accepted");
+    let l0 = &d.plan.layers[0];
+    assert!(l0.output_stationary && l0.synapse_lanes == 8);
+    assert_eq!(l0.synapse_groups, l0.neurons.div_ceil(8));
+    assert_eq!(l0.memories[0].width, 8 * l0.weight_bits);
+    assert_eq!(l0.memories[0].depth, (l0.inputs * l0.synapse_groups) as u64);
+    assert!(l0.memories.iter().any(|m| m.name == "event_buffer"));
+    // The readout walk's 2 lanes multiply too.
+    let spare = 8u64.saturating_sub(d.plan.neuron_multipliers() + 2);
+    assert_eq!(u64::from(l0.lut_products), 8 - spare.min(8));
+    // Equal to the lanes: the walk, the same design as without the key (but for the
+    // headers, which name the hardware choices' hash).
+    let same = generate(
+        &net,
+        &parse("[hardware]\nlanes = 2\nsynapse_lanes = 2\n"),
+        true,
+    )
+    .expect("accepted");
+    let plain = generate(&net, &parse("[hardware]\nlanes = 2\n"), true).expect("accepted");
+    assert_eq!(same.plan, plain.plan);
+    let body = |d: &asnn_generator::Design| -> Vec<String> {
+        d.files
+            .iter()
+            .map(|f| {
+                f.contents
+                    .lines()
+                    .filter(|l| !l.contains("Generated by"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .collect()
+    };
+    assert!(
+        body(&same) == body(&plain),
+        "synapse_lanes = lanes changed the design"
+    );
+}
+
+#[test]
 fn a_plan_above_the_device_is_refused_with_layer_resource_and_numbers() {
     // The MNIST CNN's neuron state alone needs more block RAM than the UP5K has.
     let o = common::asnn(&[
@@ -362,6 +469,11 @@ fn fifo_bench_matches_a_behavioural_queue() {
 #[test]
 fn arbiter_bench_delivers_every_word_fairly() {
     bench("tb_asnn_rr_arbiter", &["asnn_rr_arbiter"], &[]);
+}
+
+#[test]
+fn output_stationary_synapse_bench_writes_exact_sums_in_the_planned_time() {
+    bench("tb_asnn_os_synapse", &["asnn_os_synapse", "asnn_ram"], &[]);
 }
 
 #[test]
@@ -609,6 +721,28 @@ fn digits_cosim_is_bit_exact_in_verilator_with_the_margin_exit() {
 }
 
 #[test]
+fn digits_cosim_is_bit_exact_with_an_output_stationary_first_layer() {
+    if !(have("verilator") && have("iverilog")) {
+        return;
+    }
+    // Lanes 2 with 8 synapse lanes (4 words a group) in Verilator; lanes 1 with 3 (a
+    // synapse-lane count that is no power of two, products in logic) in Icarus.
+    for (lanes, syn, sim, n) in [(2, 8, "verilator", 40), (1, 3, "iverilog", 3)] {
+        let r = cosim_digits(
+            &format!("cosim-digits-os{lanes}-{syn}"),
+            &format!("[hardware]\ndevice = \"up5k\"\nlanes = {lanes}\nsynapse_lanes = {syn}\nearly_exit = 20\n"),
+            n,
+            sim,
+        );
+        assert_eq!(
+            r["mismatches"], 0,
+            "lanes {lanes}, synapse lanes {syn}: {r}"
+        );
+        assert_eq!(r["model_cycle_error_pct"].as_f64().unwrap(), 0.0, "{r}");
+    }
+}
+
+#[test]
 fn random_networks_cosim_bit_exact() {
     if !have("iverilog") {
         return;
@@ -639,6 +773,7 @@ fn random_networks_cosim_bit_exact() {
         "{r}"
     );
     assert!(r["margin_exit"].as_u64().unwrap() >= 2, "{r}");
+    assert!(r["output_stationary"].as_u64().unwrap() >= 2, "{r}");
 }
 
 /// One-character mutants of the RTL: each must build, and cosim must report the

@@ -9,7 +9,7 @@ use asnn_numerics::fixed::bits_for;
 use asnn_numerics::{Coding, Conn, QLayer, QNetwork};
 
 /// The hand-written core library, shipped inside the binary.
-pub const LIBRARY: [(&str, &str); 7] = [
+pub const LIBRARY: [(&str, &str); 8] = [
     (
         "asnn_ram.v",
         include_str!("../../rtl-templates/lib/asnn_ram.v"),
@@ -25,6 +25,10 @@ pub const LIBRARY: [(&str, &str); 7] = [
     (
         "asnn_accum.v",
         include_str!("../../rtl-templates/lib/asnn_accum.v"),
+    ),
+    (
+        "asnn_os_synapse.v",
+        include_str!("../../rtl-templates/lib/asnn_os_synapse.v"),
     ),
     (
         "asnn_neuron.v",
@@ -172,6 +176,14 @@ struct LayerBody {
     a_logic: u32,
     s_logic: u32,
     h_logic: u32,
+    /// Output-stationary synapse unit (asnn_os_synapse.v) and its parameters.
+    os: bool,
+    syn_lanes: u32,
+    syn_groups: usize,
+    syn_groups_aw: u32,
+    os_nb: u32,
+    os_dsp_lanes: u32,
+    os_buf_logic: u32,
     dn: usize,
     dn_aw: u32,
     psp_bits: u32,
@@ -677,7 +689,7 @@ fn layer_ctx(
         dbg_pay_decl: decl(u64::from(lanes) * 32),
         w_aw_decl: decl(u64::from(w_aw)),
         w_aw_slice: format!("[{}:0]", w_aw - 1),
-        w_word_decl: decl(u64::from(lanes * lp.weight_bits)),
+        w_word_decl: decl(u64::from(lp.memories[0].width)),
         state_bits,
         acc_bits: lp.acc_bits,
         weight_bits: lp.weight_bits,
@@ -858,6 +870,13 @@ fn layer_body(unit: &CoreUnit, widths: &UnitWidths, payload: &InPayload) -> Laye
         a_logic: logic(lp, "accumulator"),
         s_logic: logic(lp, "state"),
         h_logic: logic(lp, "held_input"),
+        os: lp.output_stationary,
+        syn_lanes: lp.synapse_lanes,
+        syn_groups: lp.synapse_groups,
+        syn_groups_aw: addr_bits(lp.synapse_groups),
+        os_nb: bits_for(lp.inputs as u64).max(1),
+        os_dsp_lanes: lp.synapse_lanes - lp.lut_products,
+        os_buf_logic: logic(lp, "event_buffer"),
     }
 }
 
@@ -1203,8 +1222,11 @@ fn weights_memh(l: &asnn_numerics::QLayer, lp: &LayerPlan) -> String {
     let mut lane_vals = vec![0i64; p];
     match l.conn {
         Conn::Dense { n_in, n_out } => {
+            // One word per (source, synapse group): the synapse lanes' weights.
+            let p = lp.synapse_lanes as usize;
+            let mut lane_vals = vec![0i64; p];
             for src in 0..n_in {
-                for g in 0..lp.channel_groups {
+                for g in 0..lp.synapse_groups {
                     for (lane, v) in lane_vals.iter_mut().enumerate() {
                         let j = g * p + lane;
                         *v = if j < n_out {

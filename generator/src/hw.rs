@@ -30,6 +30,14 @@ pub struct HwSpec {
     /// at each layer's channel count.
     #[serde(default = "one")]
     pub cores: u32,
+    /// Synapse lanes of the first layer (dense, frame input): targets whose synaptic
+    /// sums it adds per clock, a multiple of its neuron lanes. Above the neuron lanes
+    /// the layer is output-stationary (docs/hardware-plan.md section 7): it buffers the
+    /// frame's events and replays them once per group of this many targets, one wide
+    /// weight word a clock. None: the neuron lanes (the event walk). Other layers' walks
+    /// use their neuron lanes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synapse_lanes: Option<u32>,
     /// Early exit: stop a sample once the prediction has been stable for this many
     /// steps (docs/numerics.md section 10); 0 = run every step.
     #[serde(default)]
@@ -58,6 +66,7 @@ impl Default for HwSpec {
             clock_mhz: None,
             lanes: 1,
             cores: 1,
+            synapse_lanes: None,
             early_exit: 0,
             exit_margin: None,
             exit_hold: 1,
@@ -76,6 +85,9 @@ pub struct LayerHw {
     pub lanes: Option<u32>,
     #[serde(default)]
     pub cores: Option<u32>,
+    /// The layer's synapse lanes (see [`HwSpec::synapse_lanes`]; first layer only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synapse_lanes: Option<u32>,
     #[serde(default)]
     pub weights: Option<MemKindChoice>,
 }

@@ -93,6 +93,18 @@ pub struct LayerPlan {
     pub core_channels: usize,
     /// Channel groups per core `ceil(core_channels / lanes)`.
     pub channel_groups: usize,
+    /// Targets whose synaptic sums the synapse unit adds per clock (the lanes, or more
+    /// in an output-stationary first layer).
+    pub synapse_lanes: u32,
+    /// Groups of `synapse_lanes` targets the weight words are laid out by
+    /// (`ceil(core_channels / synapse_lanes)`; the channel groups for the walk).
+    pub synapse_groups: usize,
+    /// Output-stationary synapse unit (`asnn_os_synapse.v`): the frame's events are
+    /// buffered and replayed once per synapse group.
+    pub output_stationary: bool,
+    /// Of the synapse unit's products, how many the plan builds as shift-add trees in
+    /// logic because the device's DSPs are taken (output-stationary only; 0 otherwise).
+    pub lut_products: u32,
     /// Memory words per lane-packed memory: channel groups x positions.
     pub depth: usize,
     pub conv: Option<ConvPlan>,
@@ -104,7 +116,8 @@ pub struct LayerPlan {
     /// Per-lane AER FIFO depth (a power of two >= the lane's neurons).
     pub fifo_depth: u64,
     pub memories: Vec<MemPlan>,
-    /// Cycles of one incoming event's fan-out walk.
+    /// Cycles of one incoming event's fan-out walk (output-stationary: per buffered
+    /// event, its replays; the phase adds `G x M + 7`, see [`os_syn_cycles`]).
     pub walk_cycles: u64,
     /// Cycles of the neuron sweep phase (constant per step).
     pub sweep_cycles: u64,
@@ -175,7 +188,12 @@ impl Plan {
     /// the neuron pipelines: `asnn_neuron` 5, 4 in a first layer, 3 pooled; readout 2,
     /// 1 first; twice that for a state wider than 16 bits).
     pub fn neuron_multipliers(&self) -> u64 {
-        self.layers
+        Self::neuron_multipliers_of(&self.layers)
+    }
+
+    /// [`Plan::neuron_multipliers`] of these layers.
+    pub fn neuron_multipliers_of(layers: &[LayerPlan]) -> u64 {
+        layers
             .iter()
             .map(|l| {
                 let per = match (l.readout, l.index == 0) {
@@ -226,7 +244,15 @@ impl Plan {
 
     /// Busy clocks of layer `l`'s synaptic phase for `e` events.
     pub fn syn_cycles(&self, l: &LayerPlan, e: u64, input: StepInput) -> u64 {
-        if l.index == 0 {
+        if l.output_stationary {
+            // Events one a clock, the end-of-step beat starts the replay, then the
+            // replay (asnn_os_synapse.v) and the clock that sees the phase done.
+            if e == 0 {
+                2
+            } else {
+                os_syn_cycles(l, e)
+            }
+        } else if l.index == 0 {
             if self.frame_input {
                 // Events back to back, the end-of-step beat taken on the last walk beat,
                 // then the last write-back and the clock that sees the phase done.
@@ -250,6 +276,16 @@ impl Plan {
     }
 }
 
+/// Output-stationary synaptic phase of `e > 0` events: `e` buffer clocks and the
+/// end-of-step beat, then `asnn_os_synapse.v`'s `G * (e + M) + 5` busy clocks, then the
+/// clock that sees the phase done: `e * (G + 1) + G * M + 7`, `G` synapse groups, `M =
+/// synapse_lanes / lanes` accumulator words per group.
+pub fn os_syn_cycles(l: &LayerPlan, e: u64) -> u64 {
+    let g = l.synapse_groups as u64;
+    let m = u64::from(l.synapse_lanes / l.lanes);
+    e * (g + 1) + g * m + 7
+}
+
 /// Checks the network and the user's choices and makes the plan.
 pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan, GenError> {
     net.validate().map_err(|e| GenError::Network(e.0))?;
@@ -261,6 +297,7 @@ pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan,
         layers.push(layer_plan(net, hw, &dev, i, frame_input)?);
     }
     place_memories(&dev, hw, &mut layers);
+    assign_products(&dev, &mut layers);
     let usage = MemoryUse::of(&layers);
     check_capacity(&dev, &layers, usage.bram_blocks, usage.spram_blocks)?;
     let cycle_model = cycle_model(&layers, hw.exit_margin.is_some());
@@ -410,6 +447,76 @@ fn parallelism(
     Ok(Parallelism { lanes, cores })
 }
 
+/// The layer's synapse lanes: its override, else (first layer) the global choice, else
+/// its neuron lanes; more than the neuron lanes only where the output-stationary unit
+/// is built (dense first layer, frame input, one core), a multiple of them.
+fn synapse_lanes(
+    hw: &HwSpec,
+    layer_hw: Option<&LayerHw>,
+    l: &QLayer,
+    i: usize,
+    lanes: u32,
+    cores: u32,
+    frame_input: bool,
+) -> Result<u32, GenError> {
+    let own = layer_hw.and_then(|o| o.synapse_lanes);
+    let Some(s) = own.or(if i == 0 { hw.synapse_lanes } else { None }) else {
+        return Ok(lanes);
+    };
+    let name = &l.name;
+    if s == lanes {
+        return Ok(lanes);
+    }
+    if i != 0 {
+        return Err(GenError::Hw(format!(
+            "layer '{name}': synapse_lanes = {s} != its lanes ({lanes}): synapse lanes apart from the neuron lanes are built for the first layer only (its walk replays a frame); a hidden layer's walk uses its neuron lanes"
+        )));
+    }
+    if !matches!(l.conn, Conn::Dense { .. }) {
+        return Err(GenError::Unsupported(format!(
+            "layer '{name}': synapse_lanes = {s} needs a dense first layer; this one is a convolution (its walk uses the neuron lanes)"
+        )));
+    }
+    if !frame_input {
+        return Err(GenError::Unsupported(format!(
+            "layer '{name}': synapse_lanes = {s} needs frame input ([input] kind = \"frame\"): the output-stationary unit sums a whole frame at step 0, not value changes"
+        )));
+    }
+    if cores != 1 {
+        return Err(GenError::Unsupported(format!(
+            "layer '{name}': synapse_lanes = {s} with cores = {cores}: the output-stationary unit is built for one core"
+        )));
+    }
+    if !(1..=64).contains(&s) || s % lanes != 0 || s < lanes {
+        return Err(GenError::Hw(format!(
+            "layer '{name}': synapse_lanes = {s} must be a multiple of its {lanes} lane(s), at most 64"
+        )));
+    }
+    Ok(s)
+}
+
+/// Products of the output-stationary units: as many in DSPs as the device has left
+/// after the neuron pipelines' constant multiplies and the walks' products (one per
+/// lane of a layer that multiplies a payload), the rest as shift-add trees in logic.
+/// A device without DSPs builds every `*` in logic anyway (nothing to decide).
+fn assign_products(dev: &Device, layers: &mut [LayerPlan]) {
+    if dev.dsps == 0 {
+        return;
+    }
+    let neuron = Plan::neuron_multipliers_of(layers);
+    let walks: u64 = layers
+        .iter()
+        .filter(|l| !l.output_stationary && l.payload_in_bits > 0)
+        .map(|l| u64::from(l.lanes * l.cores))
+        .sum();
+    let mut spare = u64::from(dev.dsps).saturating_sub(neuron + walks);
+    for l in layers.iter_mut().filter(|l| l.output_stationary) {
+        let in_dsp = spare.min(u64::from(l.synapse_lanes));
+        spare -= in_dsp;
+        l.lut_products = l.synapse_lanes - in_dsp as u32;
+    }
+}
+
 /// What the hardware walks in one layer: output channels and positions per channel.
 struct LayerShape {
     kind: &'static str,
@@ -476,10 +583,13 @@ fn layer_plan(
     let layer_hw = hw.layer.iter().find(|o| o.name == l.name);
     let Parallelism { lanes, cores } = parallelism(hw, layer_hw, l)?;
     let shape = layer_shape(l)?;
+    let synapse_lanes = synapse_lanes(hw, layer_hw, l, i, lanes, cores, frame_input)?;
+    let output_stationary = synapse_lanes != lanes;
     // Each core holds ceil(channels / cores) channels (the last may hold fewer);
     // memories below are per core.
     let core_channels = shape.channels.div_ceil(cores as usize);
     let groups = core_channels.div_ceil(lanes as usize);
+    let synapse_groups = core_channels.div_ceil(synapse_lanes as usize);
     // With a max pool the accumulator and {I, Sd} live per conv output (targets),
     // {Sh, Td} per pooled neuron.
     let max_pool = shape.conv.as_ref().and_then(|c| c.max_pool);
@@ -496,12 +606,17 @@ fn layer_plan(
         0
     };
     let walk_cycles = match &shape.conv {
+        // Output-stationary: each event is buffered once and replayed once per group.
+        None if output_stationary => synapse_groups as u64 + 1,
         None => groups as u64,
         Some(c) => (c.kernel * c.kernel * groups) as u64,
     };
     let lane_neurons = (groups * shape.positions) as u64;
     // The first layer of an event-input design holds every input's last value.
     let held_input_bits = (i == 0 && !frame_input).then(|| net.payload_bits_in(0));
+    // An output-stationary first layer buffers (address, value) of every input.
+    let event_buffer_bits =
+        output_stationary.then(|| addr_bits(l.conn.n_in()) + net.payload_bits_in(0));
     let mut clear_cycles = depth as u64;
     if held_input_bits.is_some() {
         clear_cycles = clear_cycles.max(l.conn.n_in() as u64 + 1);
@@ -523,6 +638,10 @@ fn layer_plan(
         cores,
         core_channels,
         channel_groups: groups,
+        synapse_lanes,
+        synapse_groups,
+        output_stationary,
+        lut_products: 0,
         depth,
         conv: shape.conv,
         state_bits: l.q.state_bits,
@@ -536,7 +655,7 @@ fn layer_plan(
         sweep_cycles: sweep_cycles(l.readout, depth, groups * shape.positions, max_pool),
         clear_cycles,
     };
-    lp.memories = layer_memories(dev, &lp, weights_kind, held_input_bits);
+    lp.memories = layer_memories(dev, &lp, weights_kind, held_input_bits, event_buffer_bits);
     if cores > 1 && lp.memories[0].kind == MemKind::Spram {
         return Err(GenError::Unsupported(format!(
             "layer '{}': SPRAM weights with cores > 1 (one load port per core) are not implemented",
@@ -578,13 +697,14 @@ fn layer_memories(
     lp: &LayerPlan,
     weights: MemKind,
     held_input_bits: Option<u32>,
+    event_buffer_bits: Option<u32>,
 ) -> Vec<MemPlan> {
     let lanes = lp.lanes;
     let groups = lp.channel_groups;
     let state_bits = lp.state_bits;
     let max_pool = lp.conv.as_ref().and_then(|c| c.max_pool);
     let w_depth = match &lp.conv {
-        None => lp.inputs * groups,
+        None => lp.inputs * lp.synapse_groups,
         Some(c) => groups * c.in_c * c.kernel * c.kernel,
     } as u64;
     let state_w = if lp.readout || max_pool.is_some() {
@@ -594,7 +714,13 @@ fn layer_memories(
     };
     let depth = lp.depth as u64;
     let mut memories = vec![
-        mem(dev, "weights", weights, lanes * lp.weight_bits, w_depth),
+        mem(
+            dev,
+            "weights",
+            weights,
+            lp.synapse_lanes * lp.weight_bits,
+            w_depth,
+        ),
         mem(
             dev,
             "bias",
@@ -639,6 +765,15 @@ fn layer_memories(
     }
     if let Some(x_w) = held_input_bits {
         memories.push(mem(dev, "held_input", MemKind::Bram, x_w, lp.inputs as u64));
+    }
+    if let Some(e_w) = event_buffer_bits {
+        memories.push(mem(
+            dev,
+            "event_buffer",
+            MemKind::Bram,
+            e_w,
+            lp.inputs as u64,
+        ));
     }
     for m in &mut memories {
         m.copies = lp.cores;
@@ -765,7 +900,7 @@ fn cycle_model(layers: &[LayerPlan], margin_exit: bool) -> CycleModel {
         + if margin_exit { MARGIN_CYCLES } else { 0 };
     CycleModel {
         formula: format!(
-            "sample = clear + 2 + sum over steps [ sum over layers ( 3 + syn(E) if the layer has a synaptic phase, else 1; 3 + sweep ) + 1 + classes + 1 ] + 1 (classes + 2 with the margin exit); syn(E) = E x walk + 3 (E > 0), 1 (E = 0; first layer, frame input: 2); sweep = depth + latency + 1, latency {NEURON_LATENCY} (spiking) or {READOUT_LATENCY} (readout) (max pool: depth + {} + pooled x K² + {})",
+            "sample = clear + 2 + sum over steps [ sum over layers ( 3 + syn(E) if the layer has a synaptic phase, else 1; 3 + sweep ) + 1 + classes + 1 ] + 1 (classes + 2 with the margin exit); syn(E) = E x walk + 3 (E > 0), 1 (E = 0; first layer, frame input: 2), output-stationary first layer E x (G + 1) + G x M + 7 (G synapse groups, M = synapse lanes / lanes); sweep = depth + latency + 1, latency {NEURON_LATENCY} (spiking) or {READOUT_LATENCY} (readout) (max pool: depth + {} + pooled x K² + {})",
             READOUT_LATENCY + 1,
             NEURON_LATENCY + 2
         ),

@@ -24,6 +24,11 @@ pub struct Args {
     /// Lanes per core to try (comma-separated).
     #[arg(long, value_delimiter = ',', default_value = "1,2,4,8,16")]
     pub lanes: Vec<u32>,
+    /// First-layer synapse lanes to try beside each lane count (comma-separated; dense
+    /// first layer, frame input): above the lanes the layer is output-stationary. Values
+    /// below a lane count or not a multiple of it are skipped for it. Default: the walk.
+    #[arg(long, value_delimiter = ',')]
+    pub synapse_lanes: Vec<u32>,
     /// Neuron cores per layer to try (comma-separated).
     #[arg(long, value_delimiter = ',', default_value = "1")]
     pub cores: Vec<u32>,
@@ -91,6 +96,7 @@ pub fn run(x: &Args) -> Result<()> {
             calib_samples: x.cal.calib_samples,
         },
         lanes: &x.lanes,
+        synapse_lanes: &x.synapse_lanes,
         cores: &x.cores,
         weight_bits: &x.weight_bits,
         dataset: x.dataset.as_deref(),
@@ -107,7 +113,7 @@ pub fn run(x: &Args) -> Result<()> {
     explore::check_axes(a)?;
     asnn_generator::board::board(a.board.board)?;
     if x.emit_jobs {
-        let pts = explore::points(a.lanes, a.cores, a.weight_bits);
+        let pts = explore::points(a.lanes, a.synapse_lanes, a.cores, a.weight_bits);
         println!("{}", explore::emit_jobs(a, &pts)?);
         return Ok(());
     }

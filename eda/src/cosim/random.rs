@@ -6,6 +6,7 @@ use crate::inputs::write_file;
 use crate::progress::Progress;
 use crate::simulator::{self, Simulator};
 use anyhow::{Context, Result};
+use asnn_generator::hw::LayerHw;
 use asnn_generator::{Design, HwSpec};
 use asnn_ir::InputKind;
 use asnn_numerics::{Coding, Golden, QNetwork, RawInput};
@@ -27,6 +28,8 @@ pub struct RandomOutcome {
     pub graded: bool,
     /// The margin exit rule was on and stopped at least one sample early.
     pub margin_exit: bool,
+    /// The first layer was output-stationary (synapse lanes above its lanes).
+    pub output_stationary: bool,
     pub model_err: f64,
     pub mismatch: Option<String>,
 }
@@ -41,6 +44,7 @@ impl RandomOutcome {
             saturated: false,
             graded: false,
             margin_exit: false,
+            output_stationary: false,
             model_err: 0.0,
             mismatch: None,
         }
@@ -62,6 +66,8 @@ pub struct RandomSummary {
     pub binary: usize,
     /// Networks whose margin exit rule stopped a sample early.
     pub margin_exit: usize,
+    /// Networks whose first layer was output-stationary.
+    pub output_stationary: usize,
     pub worst_cycle_model_error_pct: f64,
     #[serde(skip)]
     pub outcomes: Vec<RandomOutcome>,
@@ -73,7 +79,7 @@ impl RandomSummary {
     /// The closing line.
     pub fn line(&self) -> String {
         format!(
-            "random cosim ({}), seeds {}..{}: {} networks ({} skipped), {} mismatching {:?}, {} errors; {} spike in every spiking layer, {} saturate, {} graded / {} binary, {} stopped by the margin exit; cycle model worst error {:.2}%; {:.0} s",
+            "random cosim ({}), seeds {}..{}: {} networks ({} skipped), {} mismatching {:?}, {} errors; {} spike in every spiking layer, {} saturate, {} graded / {} binary, {} stopped by the margin exit, {} output-stationary; cycle model worst error {:.2}%; {:.0} s",
             self.simulator,
             self.seeds[0],
             self.seeds[1],
@@ -87,6 +93,7 @@ impl RandomSummary {
             self.graded,
             self.binary,
             self.margin_exit,
+            self.output_stationary,
             self.worst_cycle_model_error_pct,
             self.seconds
         )
@@ -114,6 +121,25 @@ pub fn random_hw(seed: u64) -> HwSpec {
         hw.exit_hold = rng.random_range(1..=4);
     }
     hw
+}
+
+/// Output-stationary first layer for 80% of the networks that can have one (dense first
+/// layer, frame input): a per-layer override with one core and synapse lanes 2-4 times
+/// the lanes. Seeded on its own, so that each seed keeps its other choices.
+fn maybe_synapse_lanes(seed: u64, hw: &mut HwSpec, qnet: &QNetwork, frame: bool) {
+    use rand::{RngExt, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x5e_1a7e5);
+    let first = &qnet.layers[0];
+    let dense = matches!(first.conn, asnn_numerics::Conn::Dense { .. });
+    if frame && dense && rng.random_bool(0.8) {
+        hw.layer.push(LayerHw {
+            name: first.name.clone(),
+            lanes: None,
+            cores: Some(1),
+            synapse_lanes: Some(hw.lanes * rng.random_range(2..=4)),
+            weights: None,
+        });
+    }
 }
 
 /// 40% of the networks get 2-4 more fraction bits in one layer than calibration
@@ -211,6 +237,7 @@ pub fn one_random(seed: u64, sim: Simulator, root: &Path) -> Result<RandomOutcom
         hw.cores = c.parse().context("ASNN_RANDOM_CORES")?;
     }
     let frame = case.network.input.kind == InputKind::Frame;
+    maybe_synapse_lanes(seed, &mut hw, qnet, frame);
     let design =
         asnn_generator::generate(qnet, &hw, frame).with_context(|| format!("seed {seed}"))?;
     let dir = crate::inputs::absolute(&root.join(format!("seed-{seed}")));
@@ -238,13 +265,14 @@ pub fn one_random(seed: u64, sim: Simulator, root: &Path) -> Result<RandomOutcom
         .collect();
     let graded = qnet.coding == Coding::Graded;
     let line = format!(
-        "seed {seed}: {} {:?}, {} coding, delay {}, {} input, lanes {}, cores {}, early exit {}, margin exit {}, {} steps; spikes per layer {:?}, saturations {}, cycle model {:+.2}%: {}",
+        "seed {seed}: {} {:?}, {} coding, delay {}, {} input, lanes {}, synapse lanes {}, cores {}, early exit {}, margin exit {}, {} steps; spikes per layer {:?}, saturations {}, cycle model {:+.2}%: {}",
         qnet.name,
         kinds,
         if graded { "graded" } else { "binary" },
         qnet.delay,
         if frame { "frame" } else { "events" },
         hw.lanes,
+        design.plan.layers[0].synapse_lanes,
         hw.cores,
         hw.early_exit,
         hw.exit_margin
@@ -263,6 +291,7 @@ pub fn one_random(seed: u64, sim: Simulator, root: &Path) -> Result<RandomOutcom
         saturated: t.saturations > 0,
         graded,
         margin_exit: hw.exit_margin.is_some() && t.early_exits > 0,
+        output_stationary: design.plan.layers[0].output_stationary,
         model_err: t.model_err,
         mismatch: t.mismatch,
     })
@@ -322,6 +351,7 @@ pub fn run_random(
         graded,
         binary: ok.len() - graded,
         margin_exit: ok.iter().filter(|o| o.margin_exit).count(),
+        output_stationary: ok.iter().filter(|o| o.output_stationary).count(),
         worst_cycle_model_error_pct: ok.iter().map(|o| o.model_err.abs()).fold(0.0f64, f64::max),
         seconds: t0.elapsed().as_secs_f64(),
         outcomes: kept,

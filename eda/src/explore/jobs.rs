@@ -52,6 +52,9 @@ fn point_command(a: &ExploreArgs, exe: &Path, p: &Point) -> String {
         "--cores".into(),
         p.cores.to_string(),
     ];
+    if let Some(s) = p.synapse_lanes {
+        v.extend(["--synapse-lanes".into(), s.to_string()]);
+    }
     if let Some(w) = p.weight_bits {
         v.extend(["--weight-bits".into(), w.to_string()]);
     }

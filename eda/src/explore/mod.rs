@@ -41,6 +41,9 @@ pub struct ExploreArgs<'a> {
     /// Board, base hardware choices (`hw`), clock, baud, calibration data.
     pub board: BoardArgs<'a>,
     pub lanes: &'a [u32],
+    /// First-layer synapse lanes to try beside each lane count (empty: the walk only;
+    /// values below a lane count or not a multiple of it are skipped for that count).
+    pub synapse_lanes: &'a [u32],
     pub cores: &'a [u32],
     /// Weight widths to try (every layer); empty: the network's own.
     pub weight_bits: &'a [u32],
@@ -61,13 +64,17 @@ pub struct Point {
     pub weight_bits: Option<u32>,
     pub cores: u32,
     pub lanes: u32,
+    /// The first layer's synapse lanes when above its lanes (None: the walk).
+    pub synapse_lanes: Option<u32>,
 }
 
 impl Point {
     pub fn label(&self) -> String {
         format!(
-            "l{}-c{}-w{}",
+            "l{}{}-c{}-w{}",
             self.lanes,
+            self.synapse_lanes
+                .map_or_else(String::new, |s| format!("-s{s}")),
             self.cores,
             self.weight_bits
                 .map_or_else(|| "net".to_string(), |w| w.to_string())
@@ -75,8 +82,10 @@ impl Point {
     }
 }
 
-/// The points, weight widths outermost and lanes innermost, without repeats.
-pub fn points(lanes: &[u32], cores: &[u32], weight_bits: &[u32]) -> Vec<Point> {
+/// The points, weight widths outermost, then cores, lanes and synapse lanes innermost,
+/// without repeats. Synapse lanes equal to the lanes are the walk (no `-s` point); those
+/// below the lanes or not a multiple of them are skipped.
+pub fn points(lanes: &[u32], synapse: &[u32], cores: &[u32], weight_bits: &[u32]) -> Vec<Point> {
     let wbs: Vec<Option<u32>> = if weight_bits.is_empty() {
         vec![None]
     } else {
@@ -86,13 +95,25 @@ pub fn points(lanes: &[u32], cores: &[u32], weight_bits: &[u32]) -> Vec<Point> {
     for &weight_bits in &wbs {
         for &c in cores {
             for &l in lanes {
-                let p = Point {
-                    weight_bits,
-                    cores: c,
-                    lanes: l,
+                let syn: Vec<Option<u32>> = if synapse.is_empty() {
+                    vec![None]
+                } else {
+                    synapse
+                        .iter()
+                        .filter(|&&s| s >= l && s % l == 0)
+                        .map(|&s| (s != l).then_some(s))
+                        .collect()
                 };
-                if !v.contains(&p) {
-                    v.push(p);
+                for synapse_lanes in syn {
+                    let p = Point {
+                        weight_bits,
+                        cores: c,
+                        lanes: l,
+                        synapse_lanes,
+                    };
+                    if !v.contains(&p) {
+                        v.push(p);
+                    }
                 }
             }
         }
@@ -112,6 +133,7 @@ pub fn check_axes(a: &ExploreArgs) -> Result<()> {
         Ok(())
     };
     check("lanes", a.lanes, 1, 64, false)?;
+    check("synapse-lanes", a.synapse_lanes, 1, 64, true)?;
     check("cores", a.cores, 1, 16, false)?;
     check("weight-bits", a.weight_bits, 2, 16, true)?;
     if a.jobs == 0 {
@@ -309,6 +331,7 @@ fn run_point(p: Point, v: &Variant, c: &Ctx) -> Row {
     let mut row = Row {
         label: p.label(),
         lanes: p.lanes,
+        synapse_lanes: p.synapse_lanes,
         cores: p.cores,
         weight_bits: p.weight_bits.map(|w| w.to_string()),
         accuracy: v.accuracy,
@@ -324,9 +347,11 @@ fn run_point(p: Point, v: &Variant, c: &Ctx) -> Row {
     let mut hw = c.base_hw.clone();
     hw.lanes = p.lanes;
     hw.cores = p.cores;
+    hw.synapse_lanes = p.synapse_lanes;
     for l in &mut hw.layer {
         l.lanes = None;
         l.cores = None;
+        l.synapse_lanes = None;
     }
     row.device = Some(hw.device.clone());
     let prepared = match prepare_from(&v.loaded, qnet, Some(hw), &a.board) {
@@ -476,7 +501,7 @@ pub struct Outcome {
 /// Runs the sweep.
 pub fn run(a: &ExploreArgs, progress: &dyn Progress) -> Result<Outcome> {
     check_axes(a)?;
-    let pts = points(a.lanes, a.cores, a.weight_bits);
+    let pts = points(a.lanes, a.synapse_lanes, a.cores, a.weight_bits);
     let board = asnn_generator::board::board(a.board.board)?;
     let t_all = Instant::now();
     let loaded = load(a.net)?;
@@ -640,10 +665,22 @@ mod tests {
 
     #[test]
     fn points_are_the_product_without_repeats() {
-        let p = points(&[1, 2, 2], &[1], &[8, 4]);
+        let p = points(&[1, 2, 2], &[], &[1], &[8, 4]);
         let labels: Vec<String> = p.iter().map(Point::label).collect();
         assert_eq!(labels, ["l1-c1-w8", "l2-c1-w8", "l1-c1-w4", "l2-c1-w4"]);
-        assert_eq!(points(&[4], &[2], &[])[0].label(), "l4-c2-wnet");
+        assert_eq!(points(&[4], &[], &[2], &[])[0].label(), "l4-c2-wnet");
+        // Synapse lanes: equal to the lanes is the walk; below or not a multiple, skipped.
+        let s = points(&[1, 2], &[1, 3, 8], &[1], &[]);
+        let labels: Vec<String> = s.iter().map(Point::label).collect();
+        assert_eq!(
+            labels,
+            [
+                "l1-c1-wnet",
+                "l1-s3-c1-wnet",
+                "l1-s8-c1-wnet",
+                "l2-s8-c1-wnet"
+            ]
+        );
     }
 
     #[test]

@@ -26,6 +26,8 @@ fn text_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::
 pub struct Row {
     pub label: String,
     pub lanes: u32,
+    /// The first layer's synapse lanes when above its lanes (None: the walk).
+    pub synapse_lanes: Option<u32>,
     pub cores: u32,
     #[serde(deserialize_with = "text_or_number")]
     pub weight_bits: Option<String>,
@@ -130,6 +132,7 @@ impl Row {
         let u = |x: Option<u64>| x.map(|v| v as f64);
         match k {
             "lanes" => Some(f64::from(self.lanes)),
+            "synapse_lanes" => Some(f64::from(self.synapse_lanes.unwrap_or(self.lanes))),
             "cores" => Some(f64::from(self.cores)),
             "luts" => u(self.luts),
             "ffs" => u(self.ffs),

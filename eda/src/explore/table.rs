@@ -34,7 +34,7 @@ pub(super) fn point_line(r: &Row) -> String {
 }
 
 /// CSV columns (the list first).
-const CSV_COLUMNS: [&str; 26] = [
+const CSV_COLUMNS: [&str; 27] = [
     "lanes",
     "cores",
     "luts",
@@ -56,6 +56,7 @@ const CSV_COLUMNS: [&str; 26] = [
     "mismatches",
     "inferences_per_second",
     "throughput_per_klc",
+    "synapse_lanes",
     "label",
     "status",
     "pareto",
@@ -91,8 +92,8 @@ fn markdown(meta: &Meta, rows: &[Row]) -> String {
         meta.device.as_deref().unwrap_or("?")
     );
     s.push_str("Cycles are co-simulated (Verilator) on a few samples, with the cycle model's prediction beside them; latency is at the requested clock; accuracy is the golden model's (bit-exact with the hardware); `*` marks the Pareto front (fewest LCs, lowest latency, highest accuracy, among points that built and met timing).\n\n");
-    s.push_str("| point | lanes | cores | W bits | LCs | LUT4 | FF | BRAM | SPRAM | DSP | Fmax MHz | cycles (cosim) | cycles (model) | model err | latency us | inf/s per kLC | accuracy | status |\n");
-    s.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    s.push_str("| point | lanes | synapse lanes | cores | W bits | LCs | LUT4 | FF | BRAM | SPRAM | DSP | Fmax MHz | cycles (cosim) | cycles (model) | model err | latency us | inf/s per kLC | accuracy | status |\n");
+    s.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for r in rows {
         let acc = r.accuracy.map_or("-".into(), |x| format!("{x:.2}%"));
         let err = r
@@ -104,10 +105,11 @@ fn markdown(meta: &Meta, rows: &[Row]) -> String {
             "-".into()
         };
         s.push_str(&format!(
-            "| {}{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {}{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             r.label,
             if r.pareto { " *" } else { "" },
             r.lanes,
+            r.synapse_lanes.unwrap_or(r.lanes),
             r.cores,
             r.weight_bits.as_deref().unwrap_or("null"),
             int(r.lcs),
@@ -160,7 +162,7 @@ pub(super) fn write_outputs(dir: &Path, meta: Meta, mut rows: Vec<Row>) -> Resul
             .next()
             .and_then(|x| x.parse().ok())
             .unwrap_or(0);
-        (first, w, r.cores, r.lanes)
+        (first, w, r.cores, r.lanes, r.synapse_lanes)
     });
     let ok: Vec<usize> = (0..rows.len())
         .filter(|&i| rows[i].status == Status::Ok)
@@ -240,8 +242,10 @@ pub struct Written {
 /// A short point name for plot labels: "L2 C1 W8".
 fn short(r: &Row) -> String {
     format!(
-        "L{} C{} W{}",
+        "L{}{} C{} W{}",
         r.lanes,
+        r.synapse_lanes
+            .map_or_else(String::new, |s| format!(" S{s}")),
         r.cores,
         r.weight_bits.as_deref().unwrap_or("?")
     )
@@ -295,6 +299,12 @@ fn write_plots(dir: &Path, title: &str, rows: &[Row]) -> Result<Vec<String>> {
         "throughput_per_lc.svg",
         throughput_per_lc(title, rows, &groups),
     ));
+    if rows.iter().any(|r| r.synapse_lanes.is_some()) {
+        plots.push((
+            "latency_vs_synapse_lanes.svg",
+            latency_vs_synapse_lanes(title, rows),
+        ));
+    }
     let mut written = Vec::new();
     for (name, svg) in plots {
         let p = dir.join(name);
@@ -388,7 +398,8 @@ fn lane_groups(rows: &[Row]) -> Vec<(u64, String)> {
     groups
 }
 
-/// Per (cores, weight bits) group a line of `key` over lanes.
+/// Per (cores, weight bits) group a line of `key` over lanes (the walk's points; the
+/// output-stationary ones are in `latency_vs_synapse_lanes.svg`).
 fn by_lanes(rows: &[Row], groups: &[(u64, String)], key: &str) -> Vec<Series> {
     groups
         .iter()
@@ -397,7 +408,9 @@ fn by_lanes(rows: &[Row], groups: &[(u64, String)], key: &str) -> Vec<Series> {
             let mut v: Vec<&Row> = rows
                 .iter()
                 .filter(|r| {
-                    u64::from(r.cores) == *c && r.weight_bits.as_deref() == Some(w.as_str())
+                    u64::from(r.cores) == *c
+                        && r.weight_bits.as_deref() == Some(w.as_str())
+                        && r.synapse_lanes.is_none()
                 })
                 .filter(|r| num(r, key).is_finite())
                 .collect();
@@ -503,6 +516,64 @@ fn accuracy_vs_lcs(title: &str, rows: &[Row]) -> Option<Result<String, String>> 
         },
         &s,
     ))
+}
+
+/// Latency over the first layer's synapse lanes: one line per (lanes, cores, weight
+/// bits), every point with a latency (a point without a bitstream labelled so).
+fn latency_vs_synapse_lanes(title: &str, rows: &[Row]) -> Result<String, String> {
+    let mut keys: Vec<(u32, u32, String)> = Vec::new();
+    for r in rows {
+        let k = (r.lanes, r.cores, r.weight_bits.clone().unwrap_or_default());
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    let series = keys
+        .iter()
+        .enumerate()
+        .map(|(gi, (l, c, w))| {
+            let mut v: Vec<&Row> = rows
+                .iter()
+                .filter(|r| r.lanes == *l && r.cores == *c)
+                .filter(|r| r.weight_bits.clone().unwrap_or_default() == *w)
+                .filter(|r| num(r, "latency_us").is_finite())
+                .collect();
+            v.sort_by_key(|r| r.synapse_lanes.unwrap_or(r.lanes));
+            Series {
+                name: format!("{l} lane(s), {c} core(s), {w}-bit weights"),
+                points: v
+                    .iter()
+                    .map(|r| (num(r, "synapse_lanes"), num(r, "latency_us")))
+                    .collect(),
+                markers: true,
+                line: true,
+                labels: v
+                    .iter()
+                    .map(|r| {
+                        let s = r.synapse_lanes.unwrap_or(r.lanes);
+                        if r.status == Status::Ok {
+                            format!("  S{s}")
+                        } else {
+                            format!("  S{s} ({})", r.status.text())
+                        }
+                    })
+                    .collect(),
+                color: gi,
+            }
+        })
+        .collect::<Vec<_>>();
+    line_plot(
+        &format!("{title}: latency vs first-layer synapse lanes"),
+        &Axis {
+            label: "first-layer synapse lanes (log)".into(),
+            log: true,
+        },
+        &Axis {
+            label: "latency per inference at the requested clock (us, log)".into(),
+            log: true,
+        },
+        &series,
+    )
 }
 
 /// Throughput per logic cell over lanes.
