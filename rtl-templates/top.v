@@ -119,11 +119,11 @@ module [[ module ]] (
     assign pred_o = best;
 
     // ---------------------------------------------------------------- step controller
-    localparam [2:0] C_IDLE = 3'd0, C_WAIT = 3'd1, C_LAYER = 3'd2, C_STEP_END = 3'd3, C_DONE = 3'd4,
-                     C_ARGMAX = 3'd5, C_ARGMAX_LAST = 3'd6, C_MARGIN = 3'd7;
+    localparam [3:0] C_IDLE = 4'd0, C_WAIT = 4'd1, C_LAYER = 4'd2, C_STEP_END = 4'd3, C_DONE = 4'd4,
+                     C_ARGMAX = 4'd5, C_ARGMAX_LAST = 4'd6, C_MARGIN = 4'd7, C_DECIDE = 4'd8;
     localparam [1:0] CMD_CLEAR = 2'd0, CMD_SYN = 2'd1, CMD_SWEEP = 2'd2;
-    reg [2:0]  st_q;
-    reg [2:0]  after_q;                                // state after C_WAIT
+    reg [3:0]  st_q;
+    reg [3:0]  after_q;                                // state after C_WAIT
     reg [[ pos_decl ]] pos_q;                            // position in this step's layer order
     reg        sweep_next_q;                           // the synaptic phase is done: sweep next
     reg [[ cls_decl ]] prev_q;
@@ -141,7 +141,17 @@ module [[ module ]] (
     wire        m_ok = (MARGIN_ON != 0) && m_ok_q;
     wire [15:0] mrun_d = !m_ok ? 16'd0
                        : (t_q != 16'd0 && best == prev_q && mrun_q != 16'd0) ? mrun_q + 16'd1 : 16'd1;
-    wire        exit_now = (EXIT_W != 16'd0 && run_d >= EXIT_W) || (MARGIN_ON != 0 && mrun_d >= EXIT_H);
+    // exit_now = (run_d >= EXIT_W) or (mrun_d >= EXIT_H), written as compares of the
+    // registered counters with constants (x + 1 >= N is x >= N - 1): no adder in the path.
+    wire        same = (t_q != 16'd0 && best == prev_q);
+    wire        stable_exit = (EXIT_W != 16'd0) && (same ? (run_q >= EXIT_W - 16'd1) : (EXIT_W <= 16'd1));
+    wire        margin_exit = m_ok && ((same && mrun_q != 16'd0) ? (mrun_q >= EXIT_H - 16'd1) : (EXIT_H <= 16'd1));
+    wire        exit_now = stable_exit || ((MARGIN_ON != 0) && margin_exit);
+    // The exit decision is registered in C_DECIDE and acted on in C_STEP_END, so that the
+    // compares and counters above never share a clock with the state change (STEP_OVERHEAD
+    // in generator/src/plan.rs counts both clocks).
+    reg [15:0]  run_n_q, mrun_n_q;
+    reg         exit_n_q, last_n_q;
     assign busy_o = (st_q != C_IDLE);
     always @(posedge clk_i) begin
         go_q <= {L{1'b0}};
@@ -159,6 +169,10 @@ module [[ module ]] (
             after_q <= C_IDLE;
             run_q <= 16'd0;
             mrun_q <= 16'd0;
+            run_n_q <= 16'd0;
+            mrun_n_q <= 16'd0;
+            exit_n_q <= 1'b0;
+            last_n_q <= 1'b0;
             m_ok_q <= 1'b0;
             prev_q <= [[ cls_zero ]];
             cmd_q <= CMD_CLEAR;
@@ -231,10 +245,17 @@ module [[ module ]] (
                     end
                     am_q <= [[ cls_zero ]];
                     am_go_q <= 1'b0;
-                    st_q <= (MARGIN_ON != 0) ? C_MARGIN : C_STEP_END;
+                    st_q <= (MARGIN_ON != 0) ? C_MARGIN : C_DECIDE;
                 end
                 C_MARGIN: begin                          // the margin rule's compare
                     m_ok_q <= (margin >= EXIT_M);
+                    st_q <= C_DECIDE;
+                end
+                C_DECIDE: begin                          // register the exit decision
+                    run_n_q <= run_d;
+                    mrun_n_q <= mrun_d;
+                    exit_n_q <= exit_now;
+                    last_n_q <= exit_now || t_q == T_LAST;
                     st_q <= C_STEP_END;
                 end
                 C_STEP_END: begin
@@ -242,10 +263,10 @@ module [[ module ]] (
                     step_o <= t_q;
                     t_q <= t_q + 16'd1;
                     prev_q <= best;
-                    run_q <= run_d;
-                    mrun_q <= mrun_d;
-                    if (exit_now || t_q == T_LAST) begin
-                        early_o <= exit_now;
+                    run_q <= run_n_q;
+                    mrun_q <= mrun_n_q;
+                    if (last_n_q) begin
+                        early_o <= exit_n_q;
                         exit_step_o <= t_q;
                         st_q <= C_DONE;
                     end else begin

@@ -472,6 +472,11 @@ fn arbiter_bench_delivers_every_word_fairly() {
 }
 
 #[test]
+fn rescale_bench_matches_round_half_up_and_clamp() {
+    bench("tb_asnn_rescale", &["asnn_rescale"], &[]);
+}
+
+#[test]
 fn output_stationary_synapse_bench_writes_exact_sums_in_the_planned_time() {
     bench("tb_asnn_os_synapse", &["asnn_os_synapse", "asnn_ram"], &[]);
 }
@@ -587,6 +592,7 @@ fn neuron_pipeline_matches_the_golden_single_neuron_step() {
                 p("THETA0", q.theta0.to_string()),
                 format!("{ROOT}/rtl-templates/bench/tb_asnn_neuron.sv"),
                 format!("{ROOT}/rtl-templates/lib/asnn_neuron.v"),
+                format!("{ROOT}/rtl-templates/lib/asnn_rescale.v"),
             ],
             "n.vvp",
         ));

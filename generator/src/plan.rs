@@ -17,9 +17,9 @@ pub const READOUT_LATENCY: u64 = 5;
 /// Controller cycles around every layer phase: issue, the clock the layer takes the
 /// command, and the clock the controller sees it idle again (`top.v`, C_LAYER/C_WAIT).
 pub const PHASE_OVERHEAD: u64 = 3;
-/// Controller cycles at the end of every step (`top.v`, C_STEP_END), besides the
-/// sequential argmax (`top.v`, C_ARGMAX: one clock per class, see `argmax_cycles`).
-pub const STEP_OVERHEAD: u64 = 1;
+/// Controller cycles at the end of every step (`top.v`, C_DECIDE registers the exit
+/// decision, C_STEP_END acts on it), besides the sequential argmax (`top.v`, C_ARGMAX: one clock per class, see `argmax_cycles`).
+pub const STEP_OVERHEAD: u64 = 2;
 /// Controller cycle per step for the margin exit rule's compare (`top.v`, C_MARGIN),
 /// only when the rule is on.
 pub const MARGIN_CYCLES: u64 = 1;
@@ -900,7 +900,7 @@ fn cycle_model(layers: &[LayerPlan], margin_exit: bool) -> CycleModel {
         + if margin_exit { MARGIN_CYCLES } else { 0 };
     CycleModel {
         formula: format!(
-            "sample = clear + 2 + sum over steps [ sum over layers ( 3 + syn(E) if the layer has a synaptic phase, else 1; 3 + sweep ) + 1 + classes + 1 ] + 1 (classes + 2 with the margin exit); syn(E) = E x walk + 3 (E > 0), 1 (E = 0; first layer, frame input: 2), output-stationary first layer E x (G + 1) + G x M + 7 (G synapse groups, M = synapse lanes / lanes); sweep = depth + latency + 1, latency {NEURON_LATENCY} (spiking) or {READOUT_LATENCY} (readout) (max pool: depth + {} + pooled x K² + {})",
+            "sample = clear + 2 + sum over steps [ sum over layers ( 3 + syn(E) if the layer has a synaptic phase, else 1; 3 + sweep ) + 2 + classes + 1 ] + 1 (classes + 2 with the margin exit); syn(E) = E x walk + 3 (E > 0), 1 (E = 0; first layer, frame input: 2), output-stationary first layer E x (G + 1) + G x M + 7 (G synapse groups, M = synapse lanes / lanes); sweep = depth + latency + 1, latency {NEURON_LATENCY} (spiking) or {READOUT_LATENCY} (readout) (max pool: depth + {} + pooled x K² + {})",
             READOUT_LATENCY + 1,
             NEURON_LATENCY + 2
         ),

@@ -76,26 +76,9 @@ module asnn_neuron #(
         end
     endfunction
 
-    // cur = sat_B(rescale(A, R)) (numerics.md section 4).
-    // Wide enough for the shifted sum and for a B-bit state (then no clamp can fire).
-    localparam integer X_N = (R < 0) ? A_W - R : A_W + 1;
-    localparam integer X_W = (X_N > B + 1) ? X_N : B + 1;
-    localparam signed [X_W-1:0] XMAX = {{(X_W-B+1){1'b0}}, {(B-1){1'b1}}};
-    localparam signed [X_W-1:0] XMIN = ~XMAX;
-    wire signed [X_W-1:0] a_ext = {{(X_W-A_W){a_i[A_W-1]}}, a_i};
-    wire signed [X_W-1:0] a_scaled;
-    generate
-        if (R > 0) begin : g_rshr
-            localparam signed [X_W-1:0] RHALF = {{(X_W-1){1'b0}}, 1'b1} <<< (R - 1);
-            assign a_scaled = (a_ext + RHALF) >>> R;
-        end else if (R == 0) begin : g_same
-            assign a_scaled = a_ext;
-        end else begin : g_lshl
-            assign a_scaled = a_ext <<< (-R);
-        end
-    endgenerate
-    wire signed [B-1:0] cur = (a_scaled > XMAX) ? XMAX[B-1:0]
-                            : (a_scaled < XMIN) ? XMIN[B-1:0] : a_scaled[B-1:0];
+    // cur = sat_B(rescale(A, R)) (numerics.md section 4; asnn_rescale.v).
+    wire signed [B-1:0] cur;
+    asnn_rescale #(.A_W(A_W), .B(B), .R(R)) u_rescale (.a_i(a_i), .cur_o(cur));
 
     // Products x * (D - 2^15) are registered straight after the multiply so that yosys
     // packs the register into the DSP (SB_MAC16 output register): a multiply never
@@ -281,6 +264,6 @@ module asnn_neuron #(
     end
 
     // High bits of values proved in range by numerics.md section 5 (steps 2, 5, 8).
-    wire unused_high = ^{THETA0_W[P_W-1:B], i_dec[P_W-1:B], sh_dec[P_W-1:B], sd_wide[P_W-1:B], td_dec[P_W-1:B], a_scaled[0], maddd_q[P_W-1:B+3]};
+    wire unused_high = ^{THETA0_W[P_W-1:B], i_dec[P_W-1:B], sh_dec[P_W-1:B], sd_wide[P_W-1:B], td_dec[P_W-1:B], maddd_q[P_W-1:B+3]};
 endmodule
 
