@@ -117,7 +117,7 @@ pub struct LayerPlan {
     pub fifo_depth: u64,
     pub memories: Vec<MemPlan>,
     /// Cycles of one incoming event's fan-out walk (output-stationary: per buffered
-    /// event, its replays; the phase adds `G x M + 7`, see [`os_syn_cycles`]).
+    /// event, its replays; the phase adds `G x M + 8`, see [`os_syn_cycles`]).
     pub walk_cycles: u64,
     /// Cycles of the neuron sweep phase (constant per step).
     pub sweep_cycles: u64,
@@ -277,13 +277,13 @@ impl Plan {
 }
 
 /// Output-stationary synaptic phase of `e > 0` events: `e` buffer clocks and the
-/// end-of-step beat, then `asnn_os_synapse.v`'s `G * (e + M) + 5` busy clocks, then the
-/// clock that sees the phase done: `e * (G + 1) + G * M + 7`, `G` synapse groups, `M =
+/// end-of-step beat, then `asnn_os_synapse.v`'s `G * (e + M) + 6` busy clocks, then the
+/// clock that sees the phase done: `e * (G + 1) + G * M + 8`, `G` synapse groups, `M =
 /// synapse_lanes / lanes` accumulator words per group.
 pub fn os_syn_cycles(l: &LayerPlan, e: u64) -> u64 {
     let g = l.synapse_groups as u64;
     let m = u64::from(l.synapse_lanes / l.lanes);
-    e * (g + 1) + g * m + 7
+    e * (g + 1) + g * m + 8
 }
 
 /// Checks the network and the user's choices and makes the plan.
@@ -900,7 +900,7 @@ fn cycle_model(layers: &[LayerPlan], margin_exit: bool) -> CycleModel {
         + if margin_exit { MARGIN_CYCLES } else { 0 };
     CycleModel {
         formula: format!(
-            "sample = clear + 2 + sum over steps [ sum over layers ( 3 + syn(E) if the layer has a synaptic phase, else 1; 3 + sweep ) + 2 + classes + 1 ] + 1 (classes + 2 with the margin exit); syn(E) = E x walk + 3 (E > 0), 1 (E = 0; first layer, frame input: 2), output-stationary first layer E x (G + 1) + G x M + 7 (G synapse groups, M = synapse lanes / lanes); sweep = depth + latency + 1, latency {NEURON_LATENCY} (spiking) or {READOUT_LATENCY} (readout) (max pool: depth + {} + pooled x K² + {})",
+            "sample = clear + 2 + sum over steps [ sum over layers ( 3 + syn(E) if the layer has a synaptic phase, else 1; 3 + sweep ) + 2 + classes + 1 ] + 1 (classes + 2 with the margin exit); syn(E) = E x walk + 3 (E > 0), 1 (E = 0; first layer, frame input: 2), output-stationary first layer E x (G + 1) + G x M + 8 (G synapse groups, M = synapse lanes / lanes); sweep = depth + latency + 1, latency {NEURON_LATENCY} (spiking) or {READOUT_LATENCY} (readout) (max pool: depth + {} + pooled x K² + {})",
             READOUT_LATENCY + 1,
             NEURON_LATENCY + 2
         ),

@@ -3,7 +3,7 @@
 // buffer holds: the excess is dropped) with random values and weights; each round's A
 // writes are checked word by word against the exact sums, every target is written
 // exactly once (no write past the last A word), and the busy time after run_i must be
-// the plan's formula, G * (n + M) + 5 clocks. Three of the six lanes use `*`, three the
+// the plan's formula, G * (n + M) + 6 clocks. Three of the six lanes use `*`, three the
 // shift-add tree; M = 3 words per group and a last group cut short by DEPTH. Prints
 // PASS or FAIL.
 `timescale 1ns/1ps
@@ -88,9 +88,9 @@ module tb_asnn_os_synapse;
                 if (busy_clocks != 0) errors = errors + 1;
                 for (a = 0; a < DEPTH; a = a + 1) if (writes[a] != 0) errors = errors + 1;
             end else begin
-                if (busy_clocks != G * (held + M) + 5) begin
+                if (busy_clocks != G * (held + M) + 6) begin
                     errors = errors + 1;
-                    $display("round %0d: %0d events busy %0d clocks, formula %0d", round, held, busy_clocks, G * (held + M) + 5);
+                    $display("round %0d: %0d events busy %0d clocks, formula %0d", round, held, busy_clocks, G * (held + M) + 6);
                 end
                 for (a = 0; a < DEPTH; a = a + 1) if (writes[a] != 1) errors = errors + 1;
                 for (j = 0; j < TARGETS; j = j + 1) begin

@@ -9,8 +9,8 @@
 // Products of lanes below DSP_LANES are written as `*` (DSPs where the device has
 // them); the others as a balanced shift-add tree that stays in logic.
 //
-// Timing (plan.rs `os_syn_cycles`): events one a clock; from the clock after run_i,
-// G groups of n issue clocks with M idle clocks between groups (the write-out of a
+// Timing (plan.rs `os_syn_cycles`): events one a clock; run_i is registered; from the
+// clock after that, G groups of n issue clocks with M idle clocks between groups (the write-out of a
 // group must read its sums before the next group's first product lands); the last
 // group's sums are written 6 to M + 5 clocks after its last issue.
 `default_nettype none
@@ -61,6 +61,7 @@ module asnn_os_synapse #(
 
     // ---------------------------------------------------------------- event buffer
     reg  [NB-1:0]  n_q;
+    reg  [NB-1:0]  last_q;                             // n_q - 1 once an event is held
     reg  [NB-1:0]  e_q;
     wire [E_W-1:0] p_rdata;
     wire           buf_we = ev_i && (n_q != N_FULL);
@@ -71,6 +72,7 @@ module asnn_os_synapse #(
     always @(posedge clk_i) begin
         if (rst_i || clr_i) n_q <= {NB{1'b0}};
         else if (buf_we) n_q <= n_q + 1'b1;
+        if (buf_we) last_q <= n_q;
     end
 
     // ---------------------------------------------------------------- issue
@@ -79,7 +81,12 @@ module asnn_os_synapse #(
     reg  [G_AW-1:0] g_q;
     reg  [M_AW:0]   gap_q;
     wire            issuing = (st_q == S_ISSUE);
-    wire            e_last = (e_q == n_q - 1'b1);
+    wire            e_last = (e_q == last_q);
+    // run_i is registered before it starts the replay, so the end-of-step handshake and
+    // the replay's counters never share a clock.
+    reg             run_q;
+    wire            held = (n_q != {NB{1'b0}});
+    always @(posedge clk_i) run_q <= run_i && !rst_i;
     always @(posedge clk_i) begin
         if (rst_i) begin
             st_q <= S_IDLE;
@@ -88,7 +95,7 @@ module asnn_os_synapse #(
             gap_q <= {(M_AW+1){1'b0}};
         end else begin
             case (st_q)
-                S_IDLE: if (run_i && n_q != {NB{1'b0}}) begin
+                S_IDLE: if (run_q && held) begin
                     st_q <= S_ISSUE;
                     e_q <= {NB{1'b0}};
                     g_q <= {G_AW{1'b0}};
@@ -221,6 +228,6 @@ module asnn_os_synapse #(
     assign a_we_o = wo_run_q && (wo_addr < DEPTH_L);
     assign a_waddr_o = wo_addr[D_AW-1:0];
     assign a_wdata_o = acc_q[wo_j_q * (LANES*A_W) +: LANES*A_W];
-    assign busy_o = (st_q != S_IDLE) || v1_q || v2_q || v3_q || v4_q || wo_start_q || wo_run_q;
+    assign busy_o = (run_q && held) || (st_q != S_IDLE) || v1_q || v2_q || v3_q || v4_q || wo_start_q || wo_run_q;
     wire unused = ^wo_addr[WD-1:D_AW];
 endmodule
