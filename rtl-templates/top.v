@@ -134,11 +134,11 @@ module [[ module ]] (
     wire       layer0_syn = (FRAME_INPUT == 0) || (t_q == 16'd0);
     wire [15:0] run_d = (t_q == 16'd0 || best != prev_q) ? 16'd1 : run_q + 16'd1;
     // Margin of the finished step: best and runner-up are final in C_MARGIN, which
-    // registers the compare (one clock a step, only with the rule: MARGIN_CYCLES in
-    // generator/src/plan.rs) so that the subtract and compare have a clock to themselves.
+    // registers the subtract (one clock a step, only with the rule: MARGIN_CYCLES in
+    // generator/src/plan.rs); C_DECIDE compares it with the constant.
     wire signed [B_RO:0] margin = $signed({best_v[B_RO-1], best_v}) - $signed({sec_v[B_RO-1], sec_v});
-    reg         m_ok_q;
-    wire        m_ok = (MARGIN_ON != 0) && m_ok_q;
+    reg signed [B_RO:0] margin_q;                      // registered in C_MARGIN
+    wire        m_ok = (MARGIN_ON != 0) && (margin_q >= EXIT_M);   // a compare with a constant
     wire [15:0] mrun_d = !m_ok ? 16'd0
                        : (t_q != 16'd0 && best == prev_q && mrun_q != 16'd0) ? mrun_q + 16'd1 : 16'd1;
     // exit_now = (run_d >= EXIT_W) or (mrun_d >= EXIT_H), written as compares of the
@@ -173,7 +173,7 @@ module [[ module ]] (
             mrun_n_q <= 16'd0;
             exit_n_q <= 1'b0;
             last_n_q <= 1'b0;
-            m_ok_q <= 1'b0;
+            margin_q <= {(B_RO+1){1'b0}};
             prev_q <= [[ cls_zero ]];
             cmd_q <= CMD_CLEAR;
             best <= [[ cls_zero ]];
@@ -247,8 +247,8 @@ module [[ module ]] (
                     am_go_q <= 1'b0;
                     st_q <= (MARGIN_ON != 0) ? C_MARGIN : C_DECIDE;
                 end
-                C_MARGIN: begin                          // the margin rule's compare
-                    m_ok_q <= (margin >= EXIT_M);
+                C_MARGIN: begin                          // the margin rule's subtract
+                    margin_q <= margin;
                     st_q <= C_DECIDE;
                 end
                 C_DECIDE: begin                          // register the exit decision
