@@ -56,11 +56,13 @@ module [[ module ]] (
     localparam integer ST_W    = [[ st_w ]];  // one lane's state word: [[ st_doc ]]
     localparam integer WA      = [[ wa ]];  // address arithmetic width
     localparam integer IN_AW   = [[ in_aw ]];
-{%- if has_in_payload %}
+{%- if has_in_payload && !os %}
     localparam integer PIN_W   = [[ pin_bits ]];  // payload as multiplied: [[ pin_doc ]]
 {%- endif %}
     localparam [D_AW-1:0]  D_LAST  = [[ depth_last ]];
+{%- if !os %}
     localparam [CG_AW-1:0] CG_LAST = [[ cg_last ]];
+{%- endif %}
     localparam [CG_AW-1:0] CG_ZERO = [[ cg_zero ]];
 {%- if !readout %}
     localparam integer F_DEPTH = [[ fifo_depth ]];  // lane FIFO: each lane neuron spikes at most once per step

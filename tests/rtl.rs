@@ -472,13 +472,22 @@ fn arbiter_bench_delivers_every_word_fairly() {
 }
 
 #[test]
+fn shift_add_multiplier_bench_is_exact_on_every_operand_pair() {
+    bench("tb_asnn_shift_add_mul", &["asnn_shift_add_mul"], &[]);
+}
+
+#[test]
 fn rescale_bench_matches_round_half_up_and_clamp() {
     bench("tb_asnn_rescale", &["asnn_rescale"], &[]);
 }
 
 #[test]
 fn output_stationary_synapse_bench_writes_exact_sums_in_the_planned_time() {
-    bench("tb_asnn_os_synapse", &["asnn_os_synapse", "asnn_ram"], &[]);
+    bench(
+        "tb_asnn_os_synapse",
+        &["asnn_os_synapse", "asnn_shift_add_mul", "asnn_ram"],
+        &[],
+    );
 }
 
 #[test]

@@ -9,7 +9,7 @@ use asnn_numerics::fixed::bits_for;
 use asnn_numerics::{Coding, Conn, QLayer, QNetwork};
 
 /// The hand-written core library, shipped inside the binary.
-pub const LIBRARY: [(&str, &str); 9] = [
+pub const LIBRARY: [(&str, &str); 10] = [
     (
         "asnn_ram.v",
         include_str!("../../rtl-templates/lib/asnn_ram.v"),
@@ -29,6 +29,10 @@ pub const LIBRARY: [(&str, &str); 9] = [
     (
         "asnn_os_synapse.v",
         include_str!("../../rtl-templates/lib/asnn_os_synapse.v"),
+    ),
+    (
+        "asnn_shift_add_mul.v",
+        include_str!("../../rtl-templates/lib/asnn_shift_add_mul.v"),
     ),
     (
         "asnn_rescale.v",

@@ -157,11 +157,11 @@ module asnn_os_synapse #(
     // Products (W_W + X_W + 1 bits, exact), then sums: the first event of a group starts
     // its sums afresh.
     localparam integer P_W = W_W + X_W + 1;
-    localparam integer NP = (X_W <= 1) ? 1 : (1 << $clog2(X_W));
     reg  [S*P_W-1:0] prod_q;
     reg  [S*A_W-1:0] acc_q;
     wire signed [X_W:0] x_s = {1'b0, x3_q};
-    genvar gk, gb, gt;
+    wire unused_x_s = ^x_s;                           // no DSP lane: x_s is not multiplied
+    genvar gk;
     generate
         for (gk = 0; gk < S; gk = gk + 1) begin : g_lane
             wire signed [W_W-1:0] w = w_rdata_i[gk*W_W +: W_W];
@@ -169,26 +169,9 @@ module asnn_os_synapse #(
             if (gk < DSP_LANES) begin : g_dsp
                 assign p = w * x_s;                  // signed W_W x (X_W + 1): exact in P_W
             end else begin : g_lut
-                // t[1] = sum over the value's bits b of (bit b ? w << b : 0).
-                wire signed [P_W-1:0] w_ext = {{(P_W-W_W){w[W_W-1]}}, w};
-                wire [2*NP*P_W-1:0] t;
-                for (gb = 0; gb < NP; gb = gb + 1) begin : g_pp
-                    if (gb < X_W) begin : g_bit
-                        assign t[(NP+gb)*P_W +: P_W] = x3_q[gb] ? (w_ext <<< gb) : {P_W{1'b0}};
-                    end else begin : g_pad
-                        assign t[(NP+gb)*P_W +: P_W] = {P_W{1'b0}};
-                    end
-                end
-                for (gt = 1; gt < NP; gt = gt + 1) begin : g_sum
-                    assign t[gt*P_W +: P_W] = t[2*gt*P_W +: P_W] + t[(2*gt+1)*P_W +: P_W];
-                end
-                assign t[P_W-1:0] = {P_W{1'b0}};
-                if (NP > 1) begin : g_tree
-                    assign p = t[P_W +: P_W];
-                end else begin : g_one
-                    assign p = t[NP*P_W +: P_W];
-                end
-                wire unused_t = ^t[P_W-1:0];
+                asnn_shift_add_mul #(.W_W(W_W), .X_W(X_W), .P_W(P_W), .LO(0), .N(X_W)) u_mul (
+                    .w_i(w), .x_i(x3_q), .p_o(p)
+                );
             end
             wire signed [P_W-1:0] pq = prod_q[gk*P_W +: P_W];
             wire signed [A_W-1:0] pq_ext;
