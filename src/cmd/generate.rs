@@ -85,5 +85,17 @@ pub fn run(a: &Args) -> Result<()> {
         plan.device.spram_blocks,
         plan.estimated_cycles_per_step
     );
+    for l in plan.layers.iter().filter(|l| l.output_stationary) {
+        println!(
+            "{}: output-stationary, {} synapse lanes in {} groups ({} products in DSPs, {} in logic): {} cycles per input event, + {} per frame",
+            l.name,
+            l.synapse_lanes,
+            l.synapse_groups,
+            l.synapse_lanes - l.lut_products,
+            l.lut_products,
+            l.walk_cycles,
+            asnn_generator::plan::os_syn_cycles(l, 0)
+        );
+    }
     Ok(())
 }
