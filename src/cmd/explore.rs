@@ -25,8 +25,9 @@ pub struct Args {
     #[arg(long, value_delimiter = ',', default_value = "1,2,4,8,16")]
     pub lanes: Vec<u32>,
     /// First-layer synapse lanes to try beside each lane count (comma-separated; dense
-    /// first layer, frame input): above the lanes the layer is output-stationary. Values
-    /// below a lane count or not a multiple of it are skipped for it. Default: the walk.
+    /// first layer, frame input): above the lanes the layer is output-stationary. Each
+    /// lane count keeps its walk point; values not above it or not a multiple of it are
+    /// skipped for it. Default: the walk only.
     #[arg(long, value_delimiter = ',')]
     pub synapse_lanes: Vec<u32>,
     /// Neuron cores per layer to try (comma-separated).

@@ -41,8 +41,8 @@ pub struct ExploreArgs<'a> {
     /// Board, base hardware choices (`hw`), clock, baud, calibration data.
     pub board: BoardArgs<'a>,
     pub lanes: &'a [u32],
-    /// First-layer synapse lanes to try beside each lane count (empty: the walk only;
-    /// values below a lane count or not a multiple of it are skipped for that count).
+    /// First-layer synapse lanes to try beside each lane count's walk (empty: the walk
+    /// only; values not above a lane count or not a multiple of it are skipped for it).
     pub synapse_lanes: &'a [u32],
     pub cores: &'a [u32],
     /// Weight widths to try (every layer); empty: the network's own.
@@ -83,8 +83,8 @@ impl Point {
 }
 
 /// The points, weight widths outermost, then cores, lanes and synapse lanes innermost,
-/// without repeats. Synapse lanes equal to the lanes are the walk (no `-s` point); those
-/// below the lanes or not a multiple of them are skipped.
+/// without repeats. Every lane count gets its walk point (no `-s` in the label), then one
+/// per synapse-lane count above it and a multiple of it; the others are skipped for it.
 pub fn points(lanes: &[u32], synapse: &[u32], cores: &[u32], weight_bits: &[u32]) -> Vec<Point> {
     let wbs: Vec<Option<u32>> = if weight_bits.is_empty() {
         vec![None]
@@ -95,15 +95,16 @@ pub fn points(lanes: &[u32], synapse: &[u32], cores: &[u32], weight_bits: &[u32]
     for &weight_bits in &wbs {
         for &c in cores {
             for &l in lanes {
-                let syn: Vec<Option<u32>> = if synapse.is_empty() {
-                    vec![None]
-                } else {
-                    synapse
-                        .iter()
-                        .filter(|&&s| s >= l && s % l == 0)
-                        .map(|&s| (s != l).then_some(s))
-                        .collect()
-                };
+                // The walk always, as the baseline; then each synapse-lane count above
+                // the lanes and a multiple of them.
+                let syn: Vec<Option<u32>> = std::iter::once(None)
+                    .chain(
+                        synapse
+                            .iter()
+                            .filter(|&&s| s > l && s % l == 0)
+                            .map(|&s| Some(s)),
+                    )
+                    .collect();
                 for synapse_lanes in syn {
                     let p = Point {
                         weight_bits,
@@ -669,8 +670,9 @@ mod tests {
         let labels: Vec<String> = p.iter().map(Point::label).collect();
         assert_eq!(labels, ["l1-c1-w8", "l2-c1-w8", "l1-c1-w4", "l2-c1-w4"]);
         assert_eq!(points(&[4], &[], &[2], &[])[0].label(), "l4-c2-wnet");
-        // Synapse lanes: equal to the lanes is the walk; below or not a multiple, skipped.
-        let s = points(&[1, 2], &[1, 3, 8], &[1], &[]);
+        // Synapse lanes: each lane count's walk, then the multiples above it (3 is not
+        // one of 2; 1 is not above 2; nothing is above 16).
+        let s = points(&[1, 2, 16], &[1, 3, 8], &[1], &[]);
         let labels: Vec<String> = s.iter().map(Point::label).collect();
         assert_eq!(
             labels,
@@ -678,7 +680,9 @@ mod tests {
                 "l1-c1-wnet",
                 "l1-s3-c1-wnet",
                 "l1-s8-c1-wnet",
-                "l2-s8-c1-wnet"
+                "l2-c1-wnet",
+                "l2-s8-c1-wnet",
+                "l16-c1-wnet"
             ]
         );
     }
