@@ -132,18 +132,17 @@ module [[ module ]] (
     reg [15:0] t_q;                                    // the step being run
     wire [[ pos_decl ]] li = [[ li_expr ]];                // layer index at this position
     wire       layer0_syn = (FRAME_INPUT == 0) || (t_q == 16'd0);
-    wire [15:0] run_d = (t_q == 16'd0 || best != prev_q) ? 16'd1 : run_q + 16'd1;
+    wire        same = (t_q != 16'd0 && best == prev_q);   // the prediction held this step
+    wire [15:0] run_d = same ? run_q + 16'd1 : 16'd1;
     // Margin of the finished step: best and runner-up are final in C_MARGIN, which
     // registers the subtract (one clock a step, only with the rule: MARGIN_CYCLES in
     // generator/src/plan.rs); C_DECIDE compares it with the constant.
     wire signed [B_RO:0] margin = $signed({best_v[B_RO-1], best_v}) - $signed({sec_v[B_RO-1], sec_v});
     reg signed [B_RO:0] margin_q;                      // registered in C_MARGIN
     wire        m_ok = (MARGIN_ON != 0) && (margin_q >= EXIT_M);   // a compare with a constant
-    wire [15:0] mrun_d = !m_ok ? 16'd0
-                       : (t_q != 16'd0 && best == prev_q && mrun_q != 16'd0) ? mrun_q + 16'd1 : 16'd1;
+    wire [15:0] mrun_d = !m_ok ? 16'd0 : (same && mrun_q != 16'd0) ? mrun_q + 16'd1 : 16'd1;
     // exit_now = (run_d >= EXIT_W) or (mrun_d >= EXIT_H), written as compares of the
     // registered counters with constants (x + 1 >= N is x >= N - 1): no adder in the path.
-    wire        same = (t_q != 16'd0 && best == prev_q);
     wire        stable_exit = (EXIT_W != 16'd0) && (same ? (run_q >= EXIT_W - 16'd1) : (EXIT_W <= 16'd1));
     wire        margin_exit = m_ok && ((same && mrun_q != 16'd0) ? (mrun_q >= EXIT_H - 16'd1) : (EXIT_H <= 16'd1));
     wire        exit_now = stable_exit || ((MARGIN_ON != 0) && margin_exit);

@@ -1225,14 +1225,13 @@ fn pack_hex(vals: &[i64], bits: u32) -> String {
 }
 
 fn weights_memh(l: &asnn_numerics::QLayer, lp: &LayerPlan) -> String {
-    let p = lp.lanes as usize;
+    // One word per (source, synapse group) holds the synapse lanes' weights; the synapse
+    // lanes are the lanes except in an output-stationary (dense) first layer.
+    let p = lp.synapse_lanes as usize;
     let mut out = String::new();
     let mut lane_vals = vec![0i64; p];
     match l.conn {
         Conn::Dense { n_in, n_out } => {
-            // One word per (source, synapse group): the synapse lanes' weights.
-            let p = lp.synapse_lanes as usize;
-            let mut lane_vals = vec![0i64; p];
             for src in 0..n_in {
                 for g in 0..lp.synapse_groups {
                     for (lane, v) in lane_vals.iter_mut().enumerate() {

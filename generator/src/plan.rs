@@ -18,9 +18,10 @@ pub const READOUT_LATENCY: u64 = 5;
 /// command, and the clock the controller sees it idle again (`top.v`, C_LAYER/C_WAIT).
 pub const PHASE_OVERHEAD: u64 = 3;
 /// Controller cycles at the end of every step (`top.v`, C_DECIDE registers the exit
-/// decision, C_STEP_END acts on it), besides the sequential argmax (`top.v`, C_ARGMAX: one clock per class, see `argmax_cycles`).
+/// decision, C_STEP_END acts on it), besides the sequential argmax (`top.v`, C_ARGMAX:
+/// one clock per class, see `argmax_cycles`).
 pub const STEP_OVERHEAD: u64 = 2;
-/// Controller cycle per step for the margin exit rule's compare (`top.v`, C_MARGIN),
+/// Controller cycle per step for the margin exit rule's subtract (`top.v`, C_MARGIN),
 /// only when the rule is on.
 pub const MARGIN_CYCLES: u64 = 1;
 /// Controller cycle spent deciding to skip the first layer's synaptic phase (frame
@@ -169,7 +170,7 @@ pub struct CycleModel {
     pub syn_overhead: u64,
     pub clear_cycles: u64,
     /// Clocks of the sequential readout argmax per step (one per class, plus one; one
-    /// more for the margin exit rule's compare).
+    /// more for the margin exit rule's subtract).
     pub argmax_cycles: u64,
 }
 
@@ -487,7 +488,7 @@ fn synapse_lanes(
             "layer '{name}': synapse_lanes = {s} with cores = {cores}: the output-stationary unit is built for one core"
         )));
     }
-    if !(1..=64).contains(&s) || s % lanes != 0 || s < lanes {
+    if !(1..=64).contains(&s) || s % lanes != 0 {
         return Err(GenError::Hw(format!(
             "layer '{name}': synapse_lanes = {s} must be a multiple of its {lanes} lane(s), at most 64"
         )));

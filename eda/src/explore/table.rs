@@ -415,25 +415,38 @@ fn by_lanes(rows: &[Row], groups: &[(u64, String)], key: &str) -> Vec<Series> {
                 .filter(|r| num(r, key).is_finite())
                 .collect();
             v.sort_by_key(|r| r.lanes);
-            Series {
-                name: format!("{c} core(s), {w}-bit weights"),
-                points: v.iter().map(|r| (num(r, "lanes"), num(r, key))).collect(),
-                markers: true,
-                line: true,
-                labels: v
-                    .iter()
-                    .map(|r| {
-                        if r.status == Status::Ok {
-                            format!("  L{}", r.lanes)
-                        } else {
-                            format!("  L{} ({})", r.lanes, r.status.text())
-                        }
-                    })
-                    .collect(),
-                color: gi,
-            }
+            line_through(
+                format!("{c} core(s), {w}-bit weights"),
+                &v,
+                ("lanes", key),
+                "L",
+                gi,
+            )
         })
         .collect()
+}
+
+/// A line of `xy.1` over `xy.0` through `v` (in the caller's order), each point labelled
+/// `tag` and its x value, and its status when it gave no bitstream.
+fn line_through(name: String, v: &[&Row], xy: (&str, &str), tag: &str, color: usize) -> Series {
+    Series {
+        name,
+        points: v.iter().map(|r| (num(r, xy.0), num(r, xy.1))).collect(),
+        markers: true,
+        line: true,
+        labels: v
+            .iter()
+            .map(|r| {
+                let x = num(r, xy.0);
+                if r.status == Status::Ok {
+                    format!("  {tag}{x}")
+                } else {
+                    format!("  {tag}{x} ({})", r.status.text())
+                }
+            })
+            .collect(),
+        color,
+    }
 }
 
 /// Fmax over lanes, with the requested clock.
@@ -521,9 +534,9 @@ fn accuracy_vs_lcs(title: &str, rows: &[Row]) -> Option<Result<String, String>> 
 /// Latency over the first layer's synapse lanes: one line per (lanes, cores, weight
 /// bits), every point with a latency (a point without a bitstream labelled so).
 fn latency_vs_synapse_lanes(title: &str, rows: &[Row]) -> Result<String, String> {
-    let mut keys: Vec<(u32, u32, String)> = Vec::new();
+    let mut keys: Vec<(u32, u32, &str)> = Vec::new();
     for r in rows {
-        let k = (r.lanes, r.cores, r.weight_bits.clone().unwrap_or_default());
+        let k = (r.lanes, r.cores, r.weight_bits.as_deref().unwrap_or(""));
         if !keys.contains(&k) {
             keys.push(k);
         }
@@ -535,31 +548,17 @@ fn latency_vs_synapse_lanes(title: &str, rows: &[Row]) -> Result<String, String>
             let mut v: Vec<&Row> = rows
                 .iter()
                 .filter(|r| r.lanes == *l && r.cores == *c)
-                .filter(|r| r.weight_bits.clone().unwrap_or_default() == *w)
+                .filter(|r| r.weight_bits.as_deref().unwrap_or("") == *w)
                 .filter(|r| num(r, "latency_us").is_finite())
                 .collect();
             v.sort_by_key(|r| r.synapse_lanes.unwrap_or(r.lanes));
-            Series {
-                name: format!("{l} lane(s), {c} core(s), {w}-bit weights"),
-                points: v
-                    .iter()
-                    .map(|r| (num(r, "synapse_lanes"), num(r, "latency_us")))
-                    .collect(),
-                markers: true,
-                line: true,
-                labels: v
-                    .iter()
-                    .map(|r| {
-                        let s = r.synapse_lanes.unwrap_or(r.lanes);
-                        if r.status == Status::Ok {
-                            format!("  S{s}")
-                        } else {
-                            format!("  S{s} ({})", r.status.text())
-                        }
-                    })
-                    .collect(),
-                color: gi,
-            }
+            line_through(
+                format!("{l} lane(s), {c} core(s), {w}-bit weights"),
+                &v,
+                ("synapse_lanes", "latency_us"),
+                "S",
+                gi,
+            )
         })
         .collect::<Vec<_>>();
     line_plot(
