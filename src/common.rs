@@ -150,7 +150,7 @@ pub fn trial_printer() -> impl Fn(&asnn_sim::FractionTrial) + Sync {
             t.layer.as_deref().unwrap_or("all"),
             t.fractions,
             match (t.m_f, t.readout_tau_phi) {
-                (Some(m), Some(r)) => format!(" m_f {m} readout tau_phi {r}"),
+                (Some(m), Some(r)) => format!(" m_f {} readout tau_phi {}", short(m), short(r)),
                 _ => String::new(),
             },
             100.0 * t.agreement,
@@ -227,8 +227,8 @@ fn print_accuracy_search(cal: &Calibration) {
                 .map(|f| f.to_string())
                 .collect::<Vec<_>>()
                 .join(", "),
-            t.m_f.map_or("-".into(), |v| v.to_string()),
-            t.readout_tau_phi.map_or("-".into(), |v| v.to_string()),
+            t.m_f.map_or("-".into(), short),
+            t.readout_tau_phi.map_or("-".into(), short),
             t.accuracy
                 .map_or("-".into(), |a| format!("{:.2}%", 100.0 * a)),
             match (t.settled_accuracy, t.drop_se) {
@@ -330,6 +330,14 @@ impl From<SimArg> for asnn_eda::simulator::Simulator {
             SimArg::Iverilog => asnn_eda::simulator::Simulator::Iverilog,
         }
     }
+}
+
+/// A parameter value for a table or a progress line: at most 4 decimals, trailing zeros
+/// dropped (a τ realised by shift arithmetic is 50.698356…; it prints 50.6984).
+pub fn short(v: f64) -> String {
+    let s = format!("{v:.4}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.to_string()
 }
 
 #[cfg(test)]

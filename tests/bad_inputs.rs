@@ -54,3 +54,36 @@ fn every_bad_input_is_refused_with_its_message() {
         cases.len() - bad
     );
 }
+
+/// docs/numerics.md section 11 on a network mixing both arithmetics: the shift layer's
+/// constants are realised (m_f 0.3 -> 0.25, every decay at most three signed digits),
+/// the multiply layer's are the plain rounding; and the golden model's validation
+/// refuses a shift layer whose constant cannot be built from shifts, naming it.
+#[test]
+fn shift_arithmetic_constants_are_realised_per_layer_and_validated() {
+    use asnn_numerics::fixed::{signed_digits, SHIFT_DIGITS};
+    use asnn_numerics::Arithmetic;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad_inputs/ok_shift_arithmetic");
+    let loaded = asnn_import::load_network(&root.join("network.toml")).unwrap();
+    let (q, _) = asnn_ir::quantize(&loaded.network, None).unwrap();
+    let (fc, out) = (&q.layers[0].q, &q.layers[1].q);
+    assert_eq!(fc.arithmetic, Arithmetic::Shift);
+    assert_eq!(fc.m, 1 << 14, "m_f 0.3 realised as 0.25");
+    for d in [fc.d_beta, fc.d_phi, fc.d_eta, fc.d_gamma] {
+        assert!(signed_digits(u64::from(d)) <= SHIFT_DIGITS, "D {d}");
+    }
+    assert_eq!(out.arithmetic, Arithmetic::Multiply);
+    assert_eq!(out.d_phi, asnn_ir::quantize::decay_const(7.0));
+    q.validate().unwrap();
+    let mut bad = q.clone();
+    bad.layers[0].q.d_eta = 0b1010_1010_1010_1011;
+    let e = bad.validate().unwrap_err().to_string();
+    assert!(
+        e.contains("layer 'fc'") && e.contains("d_eta = 43691") && e.contains("signed digits"),
+        "{e}"
+    );
+    let mut bad = q.clone();
+    bad.layers[0].q.m = 6554;
+    let e = bad.validate().unwrap_err().to_string();
+    assert!(e.contains("m = 6554 must be a power of two"), "{e}");
+}

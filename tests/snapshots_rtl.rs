@@ -18,6 +18,7 @@ fn q(b: u32, shift: i32, theta0: i64) -> QParams {
         d_gamma: 60_000,
         m: 6_554,
         theta0,
+        arithmetic: asnn_numerics::Arithmetic::Multiply,
     }
 }
 

@@ -80,6 +80,9 @@ pub struct AsnSection {
     pub m_f: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub theta0: Option<Theta0File>,
+    /// "multiply" (default) or "shift" (docs/numerics.md section 11).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arithmetic: Option<String>,
     /// Global section only: τ_φ of the readout (default 50).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub readout_tau_phi: Option<f64>,

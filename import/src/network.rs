@@ -7,7 +7,7 @@ use asnn_ir::{
     AsnOverride, AsnParams, CalibConfig, CalibTarget, InputKind, InputSpec, Network, NetworkSpec,
     QuantOverride, QuantParams, RawKind, RawLayer, Tensor, Theta0,
 };
-use asnn_numerics::Coding;
+use asnn_numerics::{Arithmetic, Coding};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
@@ -29,6 +29,16 @@ fn theta0(t: &Theta0File, ctx: &str) -> Result<Theta0, String> {
     }
 }
 
+fn arithmetic(word: &str, ctx: &str) -> Result<Arithmetic, String> {
+    match word {
+        "multiply" => Ok(Arithmetic::Multiply),
+        "shift" => Ok(Arithmetic::Shift),
+        o => Err(format!(
+            "{ctx}: arithmetic must be \"multiply\" or \"shift\", found \"{o}\""
+        )),
+    }
+}
+
 fn asn_override(a: &Option<AsnSection>, ctx: &str) -> Result<AsnOverride, String> {
     let Some(a) = a else {
         return Ok(AsnOverride::default());
@@ -45,6 +55,11 @@ fn asn_override(a: &Option<AsnSection>, ctx: &str) -> Result<AsnOverride, String
         tau_beta: a.tau_beta,
         m_f: a.m_f,
         theta0: a.theta0.as_ref().map(|t| theta0(t, ctx)).transpose()?,
+        arithmetic: a
+            .arithmetic
+            .as_deref()
+            .map(|w| arithmetic(w, ctx))
+            .transpose()?,
     })
 }
 
@@ -103,6 +118,10 @@ fn global_asn(a: &Option<AsnSection>) -> Result<GlobalAsn, String> {
         theta0: match &g.theta0 {
             Some(t) => theta0(t, "[asn]")?,
             None => defaults.theta0,
+        },
+        arithmetic: match &g.arithmetic {
+            Some(w) => arithmetic(w, "[asn]")?,
+            None => defaults.arithmetic,
         },
     };
     Ok(GlobalAsn {

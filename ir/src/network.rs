@@ -444,7 +444,10 @@ impl LayerCtx<'_> {
         let quant = self.spec.quant.apply(&self.raw.quant);
         check_asn(&asn, self.spec.coding, &self.raw.name, self.idx, readout)?;
         check_quant(&quant, &self.raw.name, self.idx)?;
-        Ok(Neurons { asn, quant })
+        Ok(Neurons {
+            asn: asn.realised(),
+            quant,
+        })
     }
 
     /// The IR layer from its checked parts.

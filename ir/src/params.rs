@@ -1,5 +1,7 @@
 //! ASN neuron parameters, quantization settings and the ASN transfer function.
 
+use asnn_numerics::fixed::{signed_digits, DECAY_ONE, SHIFT_DIGITS};
+use asnn_numerics::Arithmetic;
 use serde::{Deserialize, Serialize};
 
 /// θ0 as written in the network file: a value, or chosen by the calibration rule.
@@ -18,6 +20,10 @@ pub struct AsnParams {
     pub tau_beta: f64,
     pub m_f: f64,
     pub theta0: Theta0,
+    /// How the neuron constants are built (docs/numerics.md section 11). With `Shift`
+    /// the τ and m_f above are the realised values ([`AsnParams::realised`]).
+    #[serde(default)]
+    pub arithmetic: Arithmetic,
 }
 
 impl Default for AsnParams {
@@ -30,6 +36,7 @@ impl Default for AsnParams {
             tau_beta: 50.0,
             m_f: 0.1,
             theta0: Theta0::Value(0.1),
+            arithmetic: Arithmetic::Multiply,
         }
     }
 }
@@ -43,6 +50,7 @@ pub struct AsnOverride {
     pub tau_beta: Option<f64>,
     pub m_f: Option<f64>,
     pub theta0: Option<Theta0>,
+    pub arithmetic: Option<Arithmetic>,
 }
 
 impl AsnParams {
@@ -54,6 +62,26 @@ impl AsnParams {
             tau_beta: o.tau_beta.unwrap_or(self.tau_beta),
             m_f: o.m_f.unwrap_or(self.m_f),
             theta0: o.theta0.unwrap_or(self.theta0),
+            arithmetic: o.arithmetic.unwrap_or(self.arithmetic),
+        }
+    }
+
+    /// The parameters the layer's arithmetic realises: unchanged for `Multiply`; for
+    /// `Shift` every τ becomes the one its shift-form decay constant realises
+    /// ([`shift_decay`]) and m_f the nearest power of two ([`shift_m_f`]). The float
+    /// reference and the quantizer both read these, so float and integer follow the
+    /// same dynamics. Idempotent.
+    pub fn realised(&self) -> AsnParams {
+        match self.arithmetic {
+            Arithmetic::Multiply => *self,
+            Arithmetic::Shift => AsnParams {
+                tau_phi: tau_of_decay(shift_decay(self.tau_phi)),
+                tau_gamma: tau_of_decay(shift_decay(self.tau_gamma)),
+                tau_eta: tau_of_decay(shift_decay(self.tau_eta)),
+                tau_beta: tau_of_decay(shift_decay(self.tau_beta)),
+                m_f: shift_m_f(self.m_f),
+                ..*self
+            },
         }
     }
 
@@ -90,6 +118,54 @@ impl AsnParams {
         let r = x.max(0.0);
         Some((g(r) - g(theta0 / 2.0) + h / 2.0).max(0.0))
     }
+}
+
+/// `exp(-1/τ)` in the decay format, unrounded.
+fn decay_exact(tau: f64) -> f64 {
+    (-1.0 / tau).exp() * f64::from(DECAY_ONE)
+}
+
+/// The decay constant `arithmetic = "shift"` builds for τ (docs/numerics.md section
+/// 11): of the constants in `1..2^16` with at most [`SHIFT_DIGITS`] nonzero signed
+/// digits, the one whose realised τ ([`tau_of_decay`]) is nearest to τ in ratio (ties:
+/// fewer digits, then the smaller constant).
+pub fn shift_decay(tau: f64) -> u32 {
+    let target = tau.ln();
+    let want = decay_exact(tau);
+    let mut best: Option<(f64, u32, u32)> = None;
+    for d in 1..DECAY_ONE {
+        let digits = signed_digits(u64::from(d));
+        if digits > SHIFT_DIGITS {
+            continue;
+        }
+        // Only constants near exp(-1/τ) can win; skip the logarithms of the rest.
+        if (f64::from(d) - want).abs() > want * 0.5 + 2.0 {
+            continue;
+        }
+        let err = (tau_of_decay(d).ln() - target).abs();
+        let better = match best {
+            None => true,
+            Some((e, n, _)) => err < e || (err == e && digits < n),
+        };
+        if better {
+            best = Some((err, digits, d));
+        }
+    }
+    best.map_or(1, |(_, _, d)| d)
+}
+
+/// The τ a decay constant realises: `D / 2^16 = exp(-1/τ)`.
+pub fn tau_of_decay(d: u32) -> f64 {
+    -1.0 / (f64::from(d) / f64::from(DECAY_ONE)).ln()
+}
+
+/// m_f under `arithmetic = "shift"`: the nearest power of two in ratio (ties: the
+/// larger), so that `θ·M` is a shift. Within the range m_f may take, (0, 4].
+pub fn shift_m_f(m_f: f64) -> f64 {
+    let e = m_f.log2();
+    let lo = e.floor();
+    let k = if e - lo < 0.5 { lo } else { lo + 1.0 };
+    2f64.powi(k.clamp(-16.0, 2.0) as i32)
 }
 
 /// Quantization settings of one layer.

@@ -71,6 +71,16 @@ pub fn resolve_theta0_per_layer(
     Ok(out)
 }
 
+/// A layer's decay constant for τ: [`decay_const`], or under `arithmetic = "shift"` the
+/// shift-form constant (its τ is already the realised one, so both agree; taking the
+/// shift form directly keeps the constant buildable whatever float rounding did).
+fn layer_decay(l: &Layer, tau: f64) -> u32 {
+    match l.asn.arithmetic {
+        asnn_numerics::Arithmetic::Multiply => decay_const(tau),
+        asnn_numerics::Arithmetic::Shift => crate::params::shift_decay(tau),
+    }
+}
+
 /// `round(exp(-1/tau) · 2^16)`.
 pub fn decay_const(tau: f64) -> u32 {
     ((-1.0 / tau).exp() * f64::from(DECAY_ONE))
@@ -253,12 +263,13 @@ fn quantize_layer(
         state_bits: l.quant.state_bits,
         state_frac: f,
         shift: w.frac + f_in - f,
-        d_beta: decay_const(l.asn.tau_beta),
-        d_phi: decay_const(l.asn.tau_phi),
-        d_eta: decay_const(l.asn.tau_eta),
-        d_gamma: decay_const(l.asn.tau_gamma),
+        d_beta: layer_decay(l, l.asn.tau_beta),
+        d_phi: layer_decay(l, l.asn.tau_phi),
+        d_eta: layer_decay(l, l.asn.tau_eta),
+        d_gamma: layer_decay(l, l.asn.tau_gamma),
         m: (l.asn.m_f * f64::from(DECAY_ONE)).round().max(1.0) as u32,
         theta0: state.theta0_lsb.unwrap_or(0),
+        arithmetic: l.asn.arithmetic,
     };
     let info = LayerQuantInfo {
         name: l.name.clone(),

@@ -106,6 +106,40 @@ pub fn filter(i: i64, s: i64, d: u32) -> i64 {
     (c * i + i64::from(d) * s + (1 << (DECAY_FRAC - 1))) >> DECAY_FRAC
 }
 
+/// Most nonzero signed digits a decay constant may have under `arithmetic = "shift"`
+/// (docs/numerics.md section 11): `x·D` is then at most three shifted copies of `x`
+/// added or subtracted, e.g. `D = 2^16 - 2^10 - 2^8` (τ ≈ 50.7).
+pub const SHIFT_DIGITS: u32 = 3;
+
+/// The canonical signed-digit (non-adjacent) form of `k`: bit masks of its `+1` and
+/// `-1` digits, `k = pos - neg`. It has the fewest nonzero digits of any signed-binary
+/// form, so it is what a shift-and-add constant multiplier builds.
+pub fn csd(k: u64) -> (u128, u128) {
+    let (mut pos, mut neg) = (0u128, 0u128);
+    let mut x = u128::from(k);
+    let mut i = 0;
+    while x != 0 {
+        if x & 1 == 1 {
+            if x & 3 == 1 {
+                pos |= 1 << i;
+                x -= 1;
+            } else {
+                neg |= 1 << i;
+                x += 1;
+            }
+        }
+        x >>= 1;
+        i += 1;
+    }
+    (pos, neg)
+}
+
+/// Nonzero digits of [`csd`]`(k)`.
+pub fn signed_digits(k: u64) -> u32 {
+    let (p, n) = csd(k);
+    p.count_ones() + n.count_ones()
+}
+
 /// Number of bits needed for an unsigned value (0 needs 0 bits).
 pub fn bits_for(v: u64) -> u32 {
     64 - v.leading_zeros()

@@ -20,4 +20,6 @@ pub use golden::{
     SatCounts, Spike, WatchRow,
 };
 pub use input::{InputEvent, RawInput};
-pub use qnet::{Coding, Conn, ConvGeom, Pool, PoolKind, QError, QLayer, QNetwork, QParams};
+pub use qnet::{
+    Arithmetic, Coding, Conn, ConvGeom, Pool, PoolKind, QError, QLayer, QNetwork, QParams,
+};

@@ -12,6 +12,35 @@ pub enum Coding {
     Binary,
 }
 
+/// How a layer's neuron constants may be built (docs/numerics.md section 11). The
+/// integers and the dynamics are those of section 5 either way; `Shift` only restricts
+/// the constants so that hardware builds every constant multiply from shifts and adds.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Arithmetic {
+    /// Any constant; hardware multiplies (in DSPs where the device has them).
+    #[default]
+    Multiply,
+    /// Every decay constant has at most [`crate::fixed::SHIFT_DIGITS`] nonzero signed
+    /// digits and `M` is a power of two.
+    Shift,
+}
+
+impl Arithmetic {
+    pub fn is_multiply(&self) -> bool {
+        *self == Arithmetic::Multiply
+    }
+
+    pub fn key(&self) -> &'static str {
+        match self {
+            Arithmetic::Multiply => "multiply",
+            Arithmetic::Shift => "shift",
+        }
+    }
+}
+
 /// A pool fused into the conv layer before it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PoolKind {
@@ -158,6 +187,11 @@ pub struct QParams {
     pub d_gamma: u32,
     pub m: u32,
     pub theta0: i64,
+    /// How the constants above may be built (section 11); absent in files written
+    /// before the option existed, which are `multiply`. Not written when `multiply`, so
+    /// a multiply network serialises (and hashes: the design id) as it always did.
+    #[serde(default, skip_serializing_if = "Arithmetic::is_multiply")]
+    pub arithmetic: Arithmetic,
 }
 
 /// One integer layer.
@@ -195,6 +229,35 @@ impl std::fmt::Display for QError {
     }
 }
 impl std::error::Error for QError {}
+
+/// The constraints of `arithmetic = "shift"` (docs/numerics.md section 11).
+fn check_shift(l: &QLayer) -> Result<(), String> {
+    let q = &l.q;
+    if q.arithmetic != Arithmetic::Shift {
+        return Ok(());
+    }
+    for (name, d) in [
+        ("d_beta", q.d_beta),
+        ("d_phi", q.d_phi),
+        ("d_eta", q.d_eta),
+        ("d_gamma", q.d_gamma),
+    ] {
+        let n = crate::fixed::signed_digits(u64::from(d));
+        if n > crate::fixed::SHIFT_DIGITS {
+            return Err(format!(
+                "arithmetic = \"shift\": {name} = {d} has {n} nonzero signed digits, at most {} allowed",
+                crate::fixed::SHIFT_DIGITS
+            ));
+        }
+    }
+    if !l.readout && !q.m.is_power_of_two() {
+        return Err(format!(
+            "arithmetic = \"shift\": m = {} must be a power of two",
+            q.m
+        ));
+    }
+    Ok(())
+}
 
 impl QNetwork {
     /// Checks every invariant the golden model relies on, so that running never panics.
@@ -280,6 +343,9 @@ impl QNetwork {
             }
             if q.m == 0 || q.m > 1 << 18 {
                 return err(l, format!("m = {} must be in 1..=2^18", q.m));
+            }
+            if let Err(m) = check_shift(l) {
+                return err(l, m);
             }
             if q.shift.abs() > 80 {
                 return err(l, format!("rescale shift {} is absurd", q.shift));

@@ -2,7 +2,7 @@
 //! differently written reference: exact rationals as (numerator, denominator) in i128
 //! with Euclidean (flooring) division, instead of shifts.
 
-use asnn_numerics::fixed::{filter, mul_q16, range, rescale_sat, rshr, sat};
+use asnn_numerics::fixed::{csd, filter, mul_q16, range, rescale_sat, rshr, sat, signed_digits};
 use asnn_numerics::synapse::FanOut;
 use asnn_numerics::{deliver, Coding, Conn};
 use proptest::prelude::*;
@@ -22,6 +22,19 @@ const STATE: std::ops::RangeInclusive<i64> = -(1i64 << 31)..=(1i64 << 31) - 1;
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(4000))]
+
+    /// The canonical signed-digit form the shift arithmetic (section 11) and the RTL's
+    /// `asnn_const_mul` build products from: exact, non-adjacent, never more digits
+    /// than plain binary.
+    #[test]
+    fn csd_is_exact_non_adjacent_and_minimal(k in 0u64..(1u64 << 40)) {
+        let (p, n) = csd(k);
+        prop_assert_eq!(p & n, 0);
+        prop_assert_eq!(i128::try_from(p).unwrap() - i128::try_from(n).unwrap(), i128::from(k));
+        let d = p | n;
+        prop_assert_eq!(d & (d >> 1), 0, "adjacent nonzero digits in {:b}", d);
+        prop_assert!(signed_digits(k) <= k.count_ones());
+    }
 
     #[test]
     fn rshr_is_round_half_up(x in -(1i128 << 100)..(1i128 << 100), k in 0u32..40) {

@@ -6,7 +6,7 @@ use asnn_ir::{
     AsnOverride, AsnParams, CalibConfig, InputKind, InputSpec, IrError, Network, NetworkSpec,
     QuantOverride, QuantParams, RawKind, RawLayer, Tensor, Theta0,
 };
-use asnn_numerics::{Coding, InputEvent, RawInput};
+use asnn_numerics::{Arithmetic, Coding, InputEvent, RawInput};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -251,6 +251,29 @@ fn random_asn(rng: &mut ChaCha8Rng, coding: Coding) -> AsnParams {
             Coding::Graded => Theta0::Auto,
             Coding::Binary => Theta0::Value(rng.random_range(0.05..0.5)),
         },
+        arithmetic: Arithmetic::Multiply,
+    }
+}
+
+/// Shift arithmetic (docs/numerics.md section 11) for 40% of the networks, and for one
+/// layer only in 15% more (a network mixing both). Seeded on its own, so that each
+/// seed keeps its other choices.
+fn maybe_shift(seed: u64, asn: &mut AsnParams, layers: &mut [RawLayer]) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5_41f7);
+    let r: f64 = rng.random();
+    if r < 0.4 {
+        asn.arithmetic = Arithmetic::Shift;
+    } else if r < 0.55 {
+        let computing: Vec<usize> = (0..layers.len())
+            .filter(|&i| {
+                !matches!(
+                    layers[i].kind,
+                    RawKind::MaxPool { .. } | RawKind::AvgPool { .. } | RawKind::Flatten
+                )
+            })
+            .collect();
+        let i = computing[rng.random_range(0..computing.len())];
+        layers[i].asn.arithmetic = Some(Arithmetic::Shift);
     }
 }
 
@@ -292,8 +315,9 @@ fn random_frame(rng: &mut ChaCha8Rng, n_in: usize, raw_max: u32) -> RawInput {
 pub fn random_case(seed: u64, cfg: &RandomConfig) -> Result<RandomCase, IrError> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let format = random_format(&mut rng, cfg);
-    let layers = random_layers(&mut rng, cfg, &format.shape);
-    let asn = random_asn(&mut rng, format.coding);
+    let mut layers = random_layers(&mut rng, cfg, &format.shape);
+    let mut asn = random_asn(&mut rng, format.coding);
+    maybe_shift(seed, &mut asn, &mut layers);
     let steps = rng.random_range(10..=cfg.max_steps.max(10));
     let events = cfg.allow_events && rng.random_bool(0.3);
     let spec = NetworkSpec {

@@ -183,6 +183,8 @@ fn with_dynamics(net: &Network, p: &Point) -> Network {
         } else if n.coding == asnn_numerics::Coding::Graded {
             l.asn.m_f = p.m_f;
         }
+        // Under shift arithmetic a candidate becomes the value the shifts realise.
+        l.asn = l.asn.realised();
     }
     n
 }
@@ -227,8 +229,9 @@ impl Search<'_> {
                 .map_or(self.net.calibration.theta0_fraction, |&i| cands[i]),
             layer: Some(varied.to_string()),
             fractions: p.frac.iter().map(|&i| cands[i]).collect(),
-            m_f: Some(p.m_f),
-            readout_tau_phi: Some(p.readout_tau),
+            // The values the network ran with (shift arithmetic realises a candidate).
+            m_f: Some(net.hidden().first().map_or(p.m_f, |l| l.asn.m_f)),
+            readout_tau_phi: Some(net.layers.last().map_or(p.readout_tau, |l| l.asn.tau_phi)),
             agreement: agreement(&outs, self.want),
             spikes: mean_spikes(&outs),
             accuracy: Some(s.accuracy),
