@@ -416,7 +416,8 @@ module [[ module ]] (
 {%- if readout_like %}
             asnn_readout_neuron #(
                 .B(B), .A_W(A_W), .R([[ shift ]]), .FIRST([[ first_int ]]),
-                .D_BETA([[ d_beta ]]), .C_PHI([[ c_phi ]]), .D_PHI([[ d_phi ]]), .TAG_W(TAG_W)
+                .D_BETA([[ d_beta ]]), .C_PHI([[ c_phi ]]), .D_PHI([[ d_phi ]]), .SHIFT([[ logic_mul ]]),
+                .TAG_W(TAG_W)
             ) u_neuron (
                 .clk_i(clk_i), .valid_i(n_v_q), .tag_i(n_tag_q),
                 .a_i(a_rdata[gl*A_W +: A_W]),
@@ -431,7 +432,7 @@ module [[ module ]] (
                 .B(B), .A_W(A_W), .R([[ shift ]]), .FIRST([[ first_int ]]),
                 .D_BETA([[ d_beta ]]), .C_PHI([[ c_phi ]]), .D_PHI([[ d_phi ]]),
                 .D_ETA([[ d_eta ]]), .D_GAMMA([[ d_gamma ]]), .M([[ m ]]),
-                .THETA0([[ theta0 ]]), .TAG_W(TAG_W)
+                .THETA0([[ theta0 ]]), .SHIFT([[ logic_mul ]]), .TAG_W(TAG_W)
             ) u_neuron (
                 .clk_i(clk_i), .valid_i(n_v_q), .tag_i(n_tag_q),
                 .a_i(a_rdata[gl*A_W +: A_W]),
@@ -553,7 +554,7 @@ module [[ module ]] (
                 .B(B), .A_W(A_W), .R([[ shift ]]), .FIRST([[ first_int ]]),
                 .D_BETA([[ d_beta ]]), .C_PHI([[ c_phi ]]), .D_PHI([[ d_phi ]]),
                 .D_ETA([[ d_eta ]]), .D_GAMMA([[ d_gamma ]]), .M([[ m ]]),
-                .THETA0([[ theta0 ]]), .POOLED(1), .TAG_W(TAG2_W)
+                .THETA0([[ theta0 ]]), .POOLED(1), .SHIFT([[ logic_mul ]]), .TAG_W(TAG2_W)
             ) u_pooled (
                 .clk_i(clk_i), .valid_i(r_v_q && r_last_q), .tag_i(r_tag_q),
                 .a_i({A_W{1'b0}}),

@@ -477,6 +477,11 @@ fn shift_add_multiplier_bench_is_exact_on_every_operand_pair() {
 }
 
 #[test]
+fn constant_multiplier_bench_is_exact_for_every_operand() {
+    bench("tb_asnn_const_mul", &["asnn_const_mul"], &[]);
+}
+
+#[test]
 fn rescale_bench_matches_round_half_up_and_clamp() {
     bench("tb_asnn_rescale", &["asnn_rescale"], &[]);
 }
@@ -512,29 +517,51 @@ fn neuron_pipeline_matches_the_golden_single_neuron_step() {
         return;
     }
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
-    for (case, (b, shift, first)) in [
-        (24u32, 0i32, false),
-        (16, 5, true),
-        (8, -3, false),
-        (32, 9, false),
-        (12, -1, true),
+    // Cases 5-7 build the multiplies in logic (SHIFT = 1, numerics.md section 11): 5 and
+    // 6 with the shift arithmetic's constants, 7 with arbitrary ones (asnn_const_mul is
+    // exact for any constant, only larger).
+    for (case, (b, shift, first, logic)) in [
+        (24u32, 0i32, false, false),
+        (16, 5, true, false),
+        (8, -3, false, false),
+        (32, 9, false, false),
+        (12, -1, true, false),
+        (16, 3, false, true),
+        (24, -2, true, true),
+        (20, 0, false, true),
     ]
     .into_iter()
     .enumerate()
     {
         let a_w = 44u32;
+        let d = |rng: &mut rand_chacha::ChaCha8Rng, lo: u32, tau: std::ops::Range<f64>| {
+            if logic && case != 7 {
+                asnn_ir::shift_decay(rng.random_range(tau))
+            } else {
+                rng.random_range(lo..65535)
+            }
+        };
         let q = QParams {
             weight_bits: 8,
             weight_frac: 0,
             state_bits: b,
             state_frac: 0,
             shift,
-            d_beta: rng.random_range(40000..65535),
-            d_phi: rng.random_range(10000..65535),
-            d_eta: rng.random_range(40000..65535),
-            d_gamma: rng.random_range(40000..65535),
-            m: rng.random_range(1..=(1 << 18)),
+            d_beta: d(&mut rng, 40000, 2.5..200.0),
+            d_phi: d(&mut rng, 10000, 0.5..200.0),
+            d_eta: d(&mut rng, 40000, 2.5..200.0),
+            d_gamma: d(&mut rng, 40000, 2.5..200.0),
+            m: if logic && case != 7 {
+                1 << rng.random_range(0..=18)
+            } else {
+                rng.random_range(1..=(1 << 18))
+            },
             theta0: rng.random_range(1..(1i64 << (b - 2))),
+            arithmetic: if logic && case != 7 {
+                asnn_numerics::Arithmetic::Shift
+            } else {
+                asnn_numerics::Arithmetic::Multiply
+            },
         };
         let (lo, hi) = asnn_numerics::fixed::range(b);
         let alim = 1i64 << (a_w - 2);
@@ -599,9 +626,11 @@ fn neuron_pipeline_matches_the_golden_single_neuron_step() {
                 p("D_GAMMA", q.d_gamma.to_string()),
                 p("M", q.m.to_string()),
                 p("THETA0", q.theta0.to_string()),
+                p("SHIFT", u32::from(logic).to_string()),
                 format!("{ROOT}/rtl-templates/bench/tb_asnn_neuron.sv"),
                 format!("{ROOT}/rtl-templates/lib/asnn_neuron.v"),
                 format!("{ROOT}/rtl-templates/lib/asnn_rescale.v"),
+                format!("{ROOT}/rtl-templates/lib/asnn_const_mul.v"),
             ],
             "n.vvp",
         ));
@@ -626,7 +655,7 @@ fn neuron_pipeline_matches_the_golden_single_neuron_step() {
             assert_eq!(
                 (hw, hw_spike),
                 (*s, *spike),
-                "case {case} (B={b}, R={shift}, first={first}) vector {k}"
+                "case {case} (B={b}, R={shift}, first={first}, logic={logic}) vector {k}"
             );
             spikes += usize::from(spike.is_some());
         }
@@ -789,6 +818,7 @@ fn random_networks_cosim_bit_exact() {
     );
     assert!(r["margin_exit"].as_u64().unwrap() >= 2, "{r}");
     assert!(r["output_stationary"].as_u64().unwrap() >= 2, "{r}");
+    assert!(r["shift_arithmetic"].as_u64().unwrap() >= 5, "{r}");
 }
 
 /// One-character mutants of the RTL: each must build, and cosim must report the

@@ -9,10 +9,14 @@ use asnn_numerics::fixed::bits_for;
 use asnn_numerics::{Coding, Conn, QLayer, QNetwork};
 
 /// The hand-written core library, shipped inside the binary.
-pub const LIBRARY: [(&str, &str); 10] = [
+pub const LIBRARY: [(&str, &str); 11] = [
     (
         "asnn_ram.v",
         include_str!("../../rtl-templates/lib/asnn_ram.v"),
+    ),
+    (
+        "asnn_const_mul.v",
+        include_str!("../../rtl-templates/lib/asnn_const_mul.v"),
     ),
     (
         "asnn_fifo.v",
@@ -169,6 +173,9 @@ struct LayerBody {
     d_gamma: String,
     m: String,
     theta0: String,
+    /// 1: the neuron pipelines build their constant multiplies in logic
+    /// (`arithmetic = "shift"`, asnn_const_mul); 0: multiplies (DSPs).
+    logic_mul: u32,
     sweep_lat: u64,
     neuron_lat: u64,
     lanes_lit: String,
@@ -842,6 +849,7 @@ fn layer_body(unit: &CoreUnit, widths: &UnitWidths, payload: &InPayload) -> Laye
         d_gamma: u32lit(u64::from(q.d_gamma)),
         m: u32lit(u64::from(q.m)),
         theta0: u32lit(q.theta0.max(1) as u64),
+        logic_mul: u32::from(q.arithmetic == asnn_numerics::Arithmetic::Shift),
         neuron_lat: NEURON_LATENCY,
         sweep_lat: if lp.readout || c.max_pool.is_some() {
             READOUT_LATENCY

@@ -109,6 +109,9 @@ pub struct LayerPlan {
     /// Memory words per lane-packed memory: channel groups x positions.
     pub depth: usize,
     pub conv: Option<ConvPlan>,
+    /// How the neuron pipelines build their constant multiplies: `multiply` (DSPs),
+    /// `shift` (logic, asnn_const_mul; docs/numerics.md section 11).
+    pub arithmetic: asnn_numerics::Arithmetic,
     pub state_bits: u32,
     pub weight_bits: u32,
     pub acc_bits: u32,
@@ -187,7 +190,8 @@ pub struct StepInput {
 impl Plan {
     /// Decay and adaptation multipliers the plan puts in DSPs (constant multiplies of
     /// the neuron pipelines: `asnn_neuron` 5, 4 in a first layer, 3 pooled; readout 2,
-    /// 1 first; twice that for a state wider than 16 bits).
+    /// 1 first; twice that for a state wider than 16 bits; none under shift arithmetic,
+    /// which builds them in logic).
     pub fn neuron_multipliers(&self) -> u64 {
         Self::neuron_multipliers_of(&self.layers)
     }
@@ -196,6 +200,7 @@ impl Plan {
     pub fn neuron_multipliers_of(layers: &[LayerPlan]) -> u64 {
         layers
             .iter()
+            .filter(|l| l.arithmetic == asnn_numerics::Arithmetic::Multiply)
             .map(|l| {
                 let per = match (l.readout, l.index == 0) {
                     (true, true) => 1,
@@ -645,6 +650,7 @@ fn layer_plan(
         lut_products: 0,
         depth,
         conv: shape.conv,
+        arithmetic: l.q.arithmetic,
         state_bits: l.q.state_bits,
         weight_bits: l.q.weight_bits,
         acc_bits: net.acc_bits(i),

@@ -18,6 +18,7 @@ module asnn_neuron #(
     parameter [31:0] M       = 32'd1,       // round(m_f * 2^16)
     parameter [31:0] THETA0  = 32'd1,       // round(theta0 * 2^F)
     parameter integer POOLED  = 0,       // 1: sd_i is the max-pooled Sd (step 3); skip steps 1-2
+    parameter integer SHIFT   = 0,       // 1: constant multiplies in logic (asnn_const_mul; section 11)
     parameter integer TAG_W   = 1        // side data carried alongside (address, lane valid)
 ) (
     input  wire                  clk_i,
@@ -57,6 +58,12 @@ module asnn_neuron #(
     // C_PHI = 2^16 - D_PHI by construction (numerics.md section 2), so
     // I * C_PHI + Sd * D_PHI = I * 2^16 + (Sd - I) * D_PHI: one multiply, not two.
     wire unused_c_phi = ^C_PHI;
+
+    // SHIFT = 1 (arithmetic = "shift", numerics.md section 11): each constant multiply is
+    // a shift-add network of the constant's signed digits (asnn_const_mul, instanced at
+    // the end) giving the whole product x * D, so no 2^15 share is split off. Exact for
+    // any constant; the shift arithmetic's make it two adders each and use no DSP.
+    wire signed [P_W-1:0] pb_s, pe_s, pm_s, pphi_s, pg_s;
 
     // Sign-extend a B-bit value to P_W bits.
     function automatic signed [P_W-1:0] ext(input signed [B-1:0] x);
@@ -100,6 +107,13 @@ module asnn_neuron #(
         end
     endfunction
 
+    // The x * 2^15 share added back to a DSP product x * (D - 2^15); none in logic.
+    function automatic signed [P_W-1:0] back15(input signed [B-1:0] x);
+        begin
+            back15 = (SHIFT != 0) ? {P_W{1'b0}} : (ext(x) <<< 15);
+        end
+    endfunction
+
     // Stage A: cur (step 1's input), the I and Sh decay products, theta (step 9).
     reg                 va_q;
     reg [TAG_W-1:0]     taga_q;
@@ -115,13 +129,13 @@ module asnn_neuron #(
         tda_q   <= td_i;
         tha_q   <= sat_add(THETA0_W[B-1:0], td_i);     // theta0 < 2^(B-1) (numerics.md section 2)
         biasa_q <= bias_i;
-        pba_q   <= ext(i_i) * D_BETA_W;
-        pea_q   <= ext(sh_i) * D_ETA_W;
+        pba_q   <= (SHIFT != 0) ? pb_s : ext(i_i) * D_BETA_W;
+        pea_q   <= (SHIFT != 0) ? pe_s : ext(sh_i) * D_ETA_W;
     end
 
     // Stage B: I (step 1), Sh decay (step 5), the adaptation product theta * M.
-    wire signed [P_W-1:0] i_dec  = rnd16(pba_q + (ext(ia_q) <<< 15));
-    wire signed [P_W-1:0] sh_dec = rnd16(pea_q + (ext(sha_q) <<< 15));
+    wire signed [P_W-1:0] i_dec  = rnd16(pba_q + back15(ia_q));
+    wire signed [P_W-1:0] sh_dec = rnd16(pea_q + back15(sha_q));
     reg signed [B-1:0]  ib_d;
     always @(*) begin
         ib_d = cura_q;
@@ -141,7 +155,7 @@ module asnn_neuron #(
         tdb_q   <= tda_q;
         thb_q   <= tha_q;
         biasb_q <= biasa_q;
-        pmb_q   <= ext(tha_q) * M_W;
+        pmb_q   <= (SHIFT != 0) ? pm_s : ext(tha_q) * M_W;
     end
 
     // Stage C: the Sd product (Sd - I) * D_PHI; theta * m_f rounded.
@@ -162,14 +176,17 @@ module asnn_neuron #(
         biasc_q <= biasb_q;
         // (Sd - I) has B+1 bits: multiply its upper B bits (one DSP) and add the
         // lowest bit's share in logic, 2 (h D) + l D = (Sd - I) D.
-        pphic_q <= ext(dsi_b[B:1]) * D_PHI_W;
+        // In logic (SHIFT) the whole (Sd - I) D is one product.
+        pphic_q <= (SHIFT != 0) ? pphi_s : ext(dsi_b[B:1]) * D_PHI_W;
         dsic_q  <= dsi_b;
-        maddc_q <= rnd16(pmb_q + (ext(thb_q) <<< 15));
+        maddc_q <= rnd16(pmb_q + back15(thb_q));
     end
 
     // Stage D: Sd (step 2).
-    wire signed [P_W-1:0] sd_wide = rnd16((ext(ic_q) <<< 16) + (pphic_q <<< 1) + (dsic_q[0] ? D_PHI_W : {P_W{1'b0}})
-                                    + ({{(P_W-B-1){dsic_q[B]}}, dsic_q} <<< 15));
+    wire signed [P_W-1:0] phi_p = (SHIFT != 0) ? pphic_q
+                                : (pphic_q <<< 1) + (dsic_q[0] ? D_PHI_W : {P_W{1'b0}})
+                                  + ({{(P_W-B-1){dsic_q[B]}}, dsic_q} <<< 15);
+    wire signed [P_W-1:0] sd_wide = rnd16((ext(ic_q) <<< 16) + phi_p);
     reg                 vd_q;
     reg [TAG_W-1:0]     tagd_q;
     reg signed [B-1:0]  id_q, sdd_q, shd_q, tdd_q, thd_q, biasd_q;
@@ -247,11 +264,11 @@ module asnn_neuron #(
         tdf_q  <= tdx_q;
         thf_q  <= thx_q;
         spkf_q <= spkx_q;
-        pgf_q  <= ext(tdx_q) * D_GAM_W;
+        pgf_q  <= (SHIFT != 0) ? pg_s : ext(tdx_q) * D_GAM_W;
     end
 
     // Stage G: Td decay (step 8); the next theta is derived from Td when next read.
-    wire signed [P_W-1:0] td_dec = rnd16(pgf_q + (ext(tdf_q) <<< 15));
+    wire signed [P_W-1:0] td_dec = rnd16(pgf_q + back15(tdf_q));
     always @(posedge clk_i) begin
         valid_o   <= vf_q;
         tag_o     <= tagf_q;
@@ -262,6 +279,22 @@ module asnn_neuron #(
         spike_o   <= spkf_q;
         payload_o <= thf_q;
     end
+
+    generate
+        if (SHIFT != 0) begin : g_shift
+            asnn_const_mul #(.X_W(B), .P_W(P_W), .K(D_BETA)) u_beta (.x_i(i_i), .p_o(pb_s));
+            asnn_const_mul #(.X_W(B), .P_W(P_W), .K(D_ETA)) u_eta (.x_i(sh_i), .p_o(pe_s));
+            asnn_const_mul #(.X_W(B), .P_W(P_W), .K(M)) u_m (.x_i(tha_q), .p_o(pm_s));
+            asnn_const_mul #(.X_W(B + 1), .P_W(P_W), .K(D_PHI)) u_phi (.x_i(dsi_b), .p_o(pphi_s));
+            asnn_const_mul #(.X_W(B), .P_W(P_W), .K(D_GAMMA)) u_gamma (.x_i(tdx_q), .p_o(pg_s));
+        end else begin : g_dsp
+            assign pb_s   = {P_W{1'b0}};
+            assign pe_s   = {P_W{1'b0}};
+            assign pm_s   = {P_W{1'b0}};
+            assign pphi_s = {P_W{1'b0}};
+            assign pg_s   = {P_W{1'b0}};
+        end
+    endgenerate
 
     // High bits of values proved in range by numerics.md section 5 (steps 2, 5, 8).
     wire unused_high = ^{THETA0_W[P_W-1:B], i_dec[P_W-1:B], sh_dec[P_W-1:B], sd_wide[P_W-1:B], td_dec[P_W-1:B], maddd_q[P_W-1:B+3]};

@@ -12,6 +12,7 @@ module asnn_readout_neuron #(
     parameter [31:0]  D_BETA = 32'd0,
     parameter [31:0]  C_PHI  = 32'd0,
     parameter [31:0]  D_PHI  = 32'd0,
+    parameter integer SHIFT  = 0,      // 1: constant multiplies in logic, as in asnn_neuron
     parameter integer TAG_W  = 1
 ) (
     input  wire                  clk_i,
@@ -37,6 +38,8 @@ module asnn_readout_neuron #(
     localparam signed [P_W-1:0] D_BETA_W = {{(P_W-32){1'b0}}, D_BETA} - OFF;
     localparam signed [P_W-1:0] D_PHI_W  = {{(P_W-32){1'b0}}, D_PHI} - OFF;
     wire unused_c_phi = ^C_PHI;
+    // SHIFT = 1: whole products x * D from asnn_const_mul (instanced at the end).
+    wire signed [P_W-1:0] pb_s, pphi_s;
 
 
     function automatic signed [P_W-1:0] ext(input signed [B-1:0] x);
@@ -85,11 +88,11 @@ module asnn_readout_neuron #(
         ia_q    <= i_i;
         sda_q   <= sd_i;
         biasa_q <= bias_i;
-        pba_q   <= ext(i_i) * D_BETA_W;
+        pba_q   <= (SHIFT != 0) ? pb_s : ext(i_i) * D_BETA_W;
     end
 
     // Stage B: I (step 1).
-    wire signed [P_W-1:0] i_dec = rnd16(pba_q + (ext(ia_q) <<< 15));
+    wire signed [P_W-1:0] i_dec = rnd16(pba_q + ((SHIFT != 0) ? {P_W{1'b0}} : (ext(ia_q) <<< 15)));
     reg                 vb_q;
     reg [TAG_W-1:0]     tagb_q;
     reg signed [B-1:0]  ib_q, sdb_q, biasb_q;
@@ -115,13 +118,15 @@ module asnn_readout_neuron #(
         biasc_q <= biasb_q;
         // (Sd - I) has B+1 bits: multiply its upper B bits (one DSP) and add the
         // lowest bit's share in logic, 2 (h D) + l D = (Sd - I) D.
-        pphic_q <= ext(dsi_b[B:1]) * D_PHI_W;
+        pphic_q <= (SHIFT != 0) ? pphi_s : ext(dsi_b[B:1]) * D_PHI_W;
         dsic_q  <= dsi_b;
     end
 
     // Stage D: Sd (step 2).
-    wire signed [P_W-1:0] sd_wide = rnd16((ext(ic_q) <<< 16) + (pphic_q <<< 1) + (dsic_q[0] ? D_PHI_W : {P_W{1'b0}})
-                                    + ({{(P_W-B-1){dsic_q[B]}}, dsic_q} <<< 15));
+    wire signed [P_W-1:0] phi_p = (SHIFT != 0) ? pphic_q
+                                : (pphic_q <<< 1) + (dsic_q[0] ? D_PHI_W : {P_W{1'b0}})
+                                  + ({{(P_W-B-1){dsic_q[B]}}, dsic_q} <<< 15);
+    wire signed [P_W-1:0] sd_wide = rnd16((ext(ic_q) <<< 16) + phi_p);
     reg                 vd_q;
     reg [TAG_W-1:0]     tagd_q;
     reg signed [B-1:0]  id_q, sdd_q, biasd_q;
@@ -141,6 +146,16 @@ module asnn_readout_neuron #(
         sd_o    <= sdd_q;
         s_o     <= sat_add(biasd_q, sdd_q);
     end
+
+    generate
+        if (SHIFT != 0) begin : g_shift
+            asnn_const_mul #(.X_W(B), .P_W(P_W), .K(D_BETA)) u_beta (.x_i(i_i), .p_o(pb_s));
+            asnn_const_mul #(.X_W(B + 1), .P_W(P_W), .K(D_PHI)) u_phi (.x_i(dsi_b), .p_o(pphi_s));
+        end else begin : g_dsp
+            assign pb_s   = {P_W{1'b0}};
+            assign pphi_s = {P_W{1'b0}};
+        end
+    endgenerate
 
     wire unused_high = ^{i_dec[P_W-1:B], sd_wide[P_W-1:B]};
 endmodule

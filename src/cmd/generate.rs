@@ -97,5 +97,23 @@ pub fn run(a: &Args) -> Result<()> {
             asnn_generator::plan::os_syn_cycles(l, 0)
         );
     }
+    let shift: Vec<&str> = plan
+        .layers
+        .iter()
+        .filter(|l| l.arithmetic == asnn_numerics::Arithmetic::Shift)
+        .map(|l| l.name.as_str())
+        .collect();
+    println!(
+        "neuron constant multiplies: {} in DSPs{}",
+        plan.neuron_multipliers(),
+        if shift.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; shift arithmetic, in logic: {} (docs/numerics.md section 11)",
+                shift.join(", ")
+            )
+        }
+    );
     Ok(())
 }

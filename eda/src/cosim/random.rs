@@ -30,6 +30,8 @@ pub struct RandomOutcome {
     pub margin_exit: bool,
     /// The first layer was output-stationary (synapse lanes above its lanes).
     pub output_stationary: bool,
+    /// At least one layer had shift arithmetic (docs/numerics.md section 11).
+    pub shift_arithmetic: bool,
     pub model_err: f64,
     pub mismatch: Option<String>,
 }
@@ -45,6 +47,7 @@ impl RandomOutcome {
             graded: false,
             margin_exit: false,
             output_stationary: false,
+            shift_arithmetic: false,
             model_err: 0.0,
             mismatch: None,
         }
@@ -68,6 +71,8 @@ pub struct RandomSummary {
     pub margin_exit: usize,
     /// Networks whose first layer was output-stationary.
     pub output_stationary: usize,
+    /// Networks with shift arithmetic in at least one layer.
+    pub shift_arithmetic: usize,
     pub worst_cycle_model_error_pct: f64,
     #[serde(skip)]
     pub outcomes: Vec<RandomOutcome>,
@@ -79,7 +84,7 @@ impl RandomSummary {
     /// The closing line.
     pub fn line(&self) -> String {
         format!(
-            "random cosim ({}), seeds {}..{}: {} networks ({} skipped), {} mismatching {:?}, {} errors; {} spike in every spiking layer, {} saturate, {} graded / {} binary, {} stopped by the margin exit, {} output-stationary; cycle model worst error {:.2}%; {:.0} s",
+            "random cosim ({}), seeds {}..{}: {} networks ({} skipped), {} mismatching {:?}, {} errors; {} spike in every spiking layer, {} saturate, {} graded / {} binary, {} stopped by the margin exit, {} output-stationary, {} with shift arithmetic; cycle model worst error {:.2}%; {:.0} s",
             self.simulator,
             self.seeds[0],
             self.seeds[1],
@@ -94,6 +99,7 @@ impl RandomSummary {
             self.binary,
             self.margin_exit,
             self.output_stationary,
+            self.shift_arithmetic,
             self.worst_cycle_model_error_pct,
             self.seconds
         )
@@ -253,7 +259,7 @@ pub fn one_random(seed: u64, sim: Simulator, root: &Path) -> Result<RandomOutcom
         .with_context(|| format!("seed {seed}"))?;
     let hws = asnn_wire::tb::parse_log(&log).with_context(|| format!("seed {seed}"))?;
     let t = tally(qnet, &hw, &design, &case.inputs, &hws)?;
-    let kinds: Vec<&str> = design
+    let kinds: Vec<String> = design
         .plan
         .layers
         .iter()
@@ -261,6 +267,11 @@ pub fn one_random(seed: u64, sim: Simulator, root: &Path) -> Result<RandomOutcom
             Some(c) if c.max_pool.is_some() => "conv2d+maxpool",
             Some(c) if c.pool > 1 => "conv2d+avgpool",
             _ => l.kind,
+        })
+        .zip(&design.plan.layers)
+        .map(|(k, l)| match l.arithmetic {
+            asnn_numerics::Arithmetic::Shift => format!("{k}/shift"),
+            asnn_numerics::Arithmetic::Multiply => k.to_string(),
         })
         .collect();
     let graded = qnet.coding == Coding::Graded;
@@ -292,6 +303,11 @@ pub fn one_random(seed: u64, sim: Simulator, root: &Path) -> Result<RandomOutcom
         graded,
         margin_exit: hw.exit_margin.is_some() && t.early_exits > 0,
         output_stationary: design.plan.layers[0].output_stationary,
+        shift_arithmetic: design
+            .plan
+            .layers
+            .iter()
+            .any(|l| l.arithmetic == asnn_numerics::Arithmetic::Shift),
         model_err: t.model_err,
         mismatch: t.mismatch,
     })
@@ -352,6 +368,7 @@ pub fn run_random(
         binary: ok.len() - graded,
         margin_exit: ok.iter().filter(|o| o.margin_exit).count(),
         output_stationary: ok.iter().filter(|o| o.output_stationary).count(),
+        shift_arithmetic: ok.iter().filter(|o| o.shift_arithmetic).count(),
         worst_cycle_model_error_pct: ok.iter().map(|o| o.model_err.abs()).fold(0.0f64, f64::max),
         seconds: t0.elapsed().as_secs_f64(),
         outcomes: kept,
