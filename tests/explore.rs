@@ -158,8 +158,11 @@ fn sweep_tables_plots_cache_and_jobs_for_digits_on_the_icebreaker() {
     let reason = r["points"][1]["reason"].as_str().unwrap_or("");
     assert!(reason.contains("ICESTORM_DSP 16 of 8"), "{reason}");
     let md = std::fs::read_to_string(out.join("explore.md")).unwrap();
-    // point, lanes, synapse lanes (the walk: the lanes), cores, weight bits
-    assert!(md.contains("| l1-c1-wnet * | 1 | 1 | 1 | 8 |"), "{md}");
+    // point, lanes, synapse lanes (the walk: the lanes), cores, weight bits, arithmetic
+    assert!(
+        md.contains("| l1-c1-wnet * | 1 | 1 | 1 | 8 | multiply |"),
+        "{md}"
+    );
     assert!(md.contains("l2-c1-wnet: place and route failed: over the device"));
     for (svg, must) in [
         ("lcs_vs_latency.svg", "logic cells used"),

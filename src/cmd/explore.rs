@@ -36,6 +36,11 @@ pub struct Args {
     /// Weight widths to try, every layer (comma-separated; default: the network's own).
     #[arg(long, value_delimiter = ',')]
     pub weight_bits: Vec<u32>,
+    /// Neuron arithmetic to try, every layer (comma-separated: multiply, shift; default:
+    /// the network's own). Shift realises each τ and m_f (docs/numerics.md section 11)
+    /// and builds the neurons without DSPs; θ0 and formats stay as the network fixes them.
+    #[arg(long, value_delimiter = ',', value_parser = parse_arithmetic)]
+    pub arithmetic: Vec<asnn_numerics::Arithmetic>,
     /// Base hardware choices (hw.toml: device, early exit, weight memories); lanes and
     /// cores come from the sweep.
     #[arg(long)]
@@ -100,6 +105,7 @@ pub fn run(x: &Args) -> Result<()> {
         synapse_lanes: &x.synapse_lanes,
         cores: &x.cores,
         weight_bits: &x.weight_bits,
+        arithmetic: &x.arithmetic,
         dataset: x.dataset.as_deref(),
         cosim_samples: x.cosim_samples,
         accuracy_samples: x.accuracy_samples,
@@ -114,7 +120,13 @@ pub fn run(x: &Args) -> Result<()> {
     explore::check_axes(a)?;
     asnn_generator::board::board(a.board.board)?;
     if x.emit_jobs {
-        let pts = explore::points(a.lanes, a.synapse_lanes, a.cores, a.weight_bits);
+        let pts = explore::points(
+            a.lanes,
+            a.synapse_lanes,
+            a.cores,
+            a.weight_bits,
+            a.arithmetic,
+        );
         println!("{}", explore::emit_jobs(a, &pts)?);
         return Ok(());
     }
@@ -123,6 +135,14 @@ pub fn run(x: &Args) -> Result<()> {
         show(w);
     }
     Ok(())
+}
+
+fn parse_arithmetic(s: &str) -> Result<asnn_numerics::Arithmetic, String> {
+    match s {
+        "multiply" => Ok(asnn_numerics::Arithmetic::Multiply),
+        "shift" => Ok(asnn_numerics::Arithmetic::Shift),
+        o => Err(format!("must be multiply or shift, found '{o}'")),
+    }
 }
 
 /// `asnn explore --collect DIR`.

@@ -58,6 +58,9 @@ fn point_command(a: &ExploreArgs, exe: &Path, p: &Point) -> String {
     if let Some(w) = p.weight_bits {
         v.extend(["--weight-bits".into(), w.to_string()]);
     }
+    if let Some(ar) = p.arithmetic {
+        v.extend(["--arithmetic".into(), ar.key().to_string()]);
+    }
     if let Some(h) = a.board.hw {
         v.extend(["--hw".into(), absolute(h).display().to_string()]);
     }

@@ -26,7 +26,7 @@ use anyhow::{bail, Context, Result};
 use asnn_generator::device;
 use asnn_generator::HwSpec;
 use asnn_import::{Dataset, LoadedNetwork};
-use asnn_numerics::{ExitMargin, Golden, QNetwork, RunOptions};
+use asnn_numerics::{Arithmetic, ExitMargin, Golden, QNetwork, RunOptions};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -47,6 +47,8 @@ pub struct ExploreArgs<'a> {
     pub cores: &'a [u32],
     /// Weight widths to try (every layer); empty: the network's own.
     pub weight_bits: &'a [u32],
+    /// Neuron arithmetic to try (docs/numerics.md section 11; empty: the network's own).
+    pub arithmetic: &'a [Arithmetic],
     pub dataset: Option<&'a str>,
     pub cosim_samples: usize,
     pub accuracy_samples: usize,
@@ -62,6 +64,8 @@ pub struct ExploreArgs<'a> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Point {
     pub weight_bits: Option<u32>,
+    /// Every layer's arithmetic (None: as in the network).
+    pub arithmetic: Option<Arithmetic>,
     pub cores: u32,
     pub lanes: u32,
     /// The first layer's synapse lanes when above its lanes (None: the walk).
@@ -78,21 +82,34 @@ impl Point {
             self.cores,
             self.weight_bits
                 .map_or_else(|| "net".to_string(), |w| w.to_string())
-        )
+        ) + &self
+            .arithmetic
+            .map_or_else(String::new, |a| format!("-{}", a.key()))
     }
 }
 
-/// The points, weight widths outermost, then cores, lanes and synapse lanes innermost,
-/// without repeats. Every lane count gets its walk point (no `-s` in the label), then one
+/// The points, weight widths outermost, then the arithmetic, cores, lanes and synapse
+/// lanes innermost, without repeats. Every lane count gets its walk point (no `-s` in the label), then one
 /// per synapse-lane count above it and a multiple of it; the others are skipped for it.
-pub fn points(lanes: &[u32], synapse: &[u32], cores: &[u32], weight_bits: &[u32]) -> Vec<Point> {
+pub fn points(
+    lanes: &[u32],
+    synapse: &[u32],
+    cores: &[u32],
+    weight_bits: &[u32],
+    arithmetic: &[Arithmetic],
+) -> Vec<Point> {
     let wbs: Vec<Option<u32>> = if weight_bits.is_empty() {
         vec![None]
     } else {
         weight_bits.iter().map(|w| Some(*w)).collect()
     };
+    let ars: Vec<Option<Arithmetic>> = if arithmetic.is_empty() {
+        vec![None]
+    } else {
+        arithmetic.iter().map(|a| Some(*a)).collect()
+    };
     let mut v = Vec::new();
-    for &weight_bits in &wbs {
+    for (&weight_bits, &arithmetic) in wbs.iter().flat_map(|w| ars.iter().map(move |a| (w, a))) {
         for &c in cores {
             for &l in lanes {
                 // The walk always, as the baseline; then each synapse-lane count above
@@ -108,6 +125,7 @@ pub fn points(lanes: &[u32], synapse: &[u32], cores: &[u32], weight_bits: &[u32]
                 for synapse_lanes in syn {
                     let p = Point {
                         weight_bits,
+                        arithmetic,
                         cores: c,
                         lanes: l,
                         synapse_lanes,
@@ -144,9 +162,13 @@ pub fn check_axes(a: &ExploreArgs) -> Result<()> {
 }
 
 /// A network variant: the loaded network with every layer's weight width set (and its
-/// fractional bits chosen from the weights again), calibrated.
+/// fractional bits chosen from the weights again) and every layer's arithmetic set (its
+/// τ and m_f realised by it, docs/numerics.md section 11; a shift network's realised
+/// values stay as they are under `multiply`), calibrated. θ0 and the formats are the
+/// network's where it fixes them: a variant is not re-tuned by the calibration rule.
 struct Variant {
     weight_bits: Option<u32>,
+    arithmetic: Option<Arithmetic>,
     loaded: LoadedNetwork,
     /// The calibrated integer network, or why it could not be made.
     qnet: Result<QNetwork, String>,
@@ -155,7 +177,7 @@ struct Variant {
 
 fn variant(
     base: &LoadedNetwork,
-    weight_bits: Option<u32>,
+    (weight_bits, arithmetic): (Option<u32>, Option<Arithmetic>),
     calib: Option<&str>,
     calib_samples: usize,
 ) -> Variant {
@@ -166,11 +188,18 @@ fn variant(
             l.quant.weight_frac = None;
         }
     }
+    if let Some(a) = arithmetic {
+        for l in &mut loaded.network.layers {
+            l.asn.arithmetic = a;
+            l.asn = l.asn.realised();
+        }
+    }
     let qnet = calibrate_net(&loaded, &loaded.network, calib, calib_samples)
         .map(|c| c.qnet)
         .map_err(|e| format!("{e:#}"));
     Variant {
         weight_bits,
+        arithmetic,
         loaded,
         qnet,
         accuracy: None,
@@ -335,6 +364,7 @@ fn run_point(p: Point, v: &Variant, c: &Ctx) -> Row {
         synapse_lanes: p.synapse_lanes,
         cores: p.cores,
         weight_bits: p.weight_bits.map(|w| w.to_string()),
+        arithmetic: p.arithmetic.map(|a| a.key().to_string()),
         accuracy: v.accuracy,
         board: a.board.board.to_string(),
         ..Row::default()
@@ -344,6 +374,7 @@ fn run_point(p: Point, v: &Variant, c: &Ctx) -> Row {
         Err(e) => return refused(row, format!("quantization: {e}"), a),
     };
     row.weight_bits = Some(weight_bits_text(&qnet));
+    row.arithmetic = Some(arithmetic_text(&qnet));
     row.network = Some(qnet.name.clone());
     let mut hw = c.base_hw.clone();
     hw.lanes = p.lanes;
@@ -440,6 +471,16 @@ fn refused(mut row: Row, reason: String, a: &ExploreArgs) -> Row {
 }
 
 /// Distinct weight widths of a network's layers, "8" or "8/6".
+/// The network's arithmetic: "multiply", "shift", or "mixed" (per-layer overrides).
+fn arithmetic_text(q: &QNetwork) -> String {
+    let first = q.layers[0].q.arithmetic;
+    if q.layers.iter().all(|l| l.q.arithmetic == first) {
+        first.key().to_string()
+    } else {
+        "mixed".to_string()
+    }
+}
+
 fn weight_bits_text(q: &QNetwork) -> String {
     let mut v: Vec<u32> = Vec::new();
     for l in &q.layers {
@@ -502,7 +543,13 @@ pub struct Outcome {
 /// Runs the sweep.
 pub fn run(a: &ExploreArgs, progress: &dyn Progress) -> Result<Outcome> {
     check_axes(a)?;
-    let pts = points(a.lanes, a.synapse_lanes, a.cores, a.weight_bits);
+    let pts = points(
+        a.lanes,
+        a.synapse_lanes,
+        a.cores,
+        a.weight_bits,
+        a.arithmetic,
+    );
     let board = asnn_generator::board::board(a.board.board)?;
     let t_all = Instant::now();
     let loaded = load(a.net)?;
@@ -601,17 +648,22 @@ fn variants(
     (early_exit, margin): (u32, Option<ExitMargin>),
     progress: &dyn Progress,
 ) -> Result<Vec<Variant>> {
-    let mut wbs: Vec<Option<u32>> = pts.iter().map(|p| p.weight_bits).collect();
-    wbs.dedup();
+    let mut keys: Vec<(Option<u32>, Option<Arithmetic>)> = Vec::new();
+    for p in pts {
+        if !keys.contains(&(p.weight_bits, p.arithmetic)) {
+            keys.push((p.weight_bits, p.arithmetic));
+        }
+    }
     let mut variants = Vec::new();
-    for w in wbs {
-        let mut v = variant(loaded, w, a.board.calib, a.board.calib_samples);
+    for (w, ar) in keys {
+        let mut v = variant(loaded, (w, ar), a.board.calib, a.board.calib_samples);
         if let (Ok(q), true) = (&v.qnet, a.accuracy_samples > 0) {
             v.accuracy = accuracy(q, data, acc_samples, early_exit, margin, a.out)?;
         }
         progress.note(&format!(
-            "weights {}: {}",
+            "weights {}{}: {}",
             w.map_or("as in the network".into(), |w| format!("{w} bits")),
+            ar.map_or_else(String::new, |a| format!(", {} arithmetic", a.key())),
             match (&v.qnet, v.accuracy) {
                 (Err(e), _) => format!("cannot be quantized: {e}"),
                 (Ok(_), Some(x)) =>
@@ -641,8 +693,8 @@ fn run_points(
             .map(|p| {
                 let v = variants
                     .iter()
-                    .find(|v| v.weight_bits == p.weight_bits)
-                    .expect("a variant per weight width");
+                    .find(|v| v.weight_bits == p.weight_bits && v.arithmetic == p.arithmetic)
+                    .expect("a variant per weight width and arithmetic");
                 progress.message(&format!("explore (building {})", p.label()));
                 let row = run_point(*p, v, ctx);
                 progress.note(&table::point_line(&row));
@@ -666,13 +718,13 @@ mod tests {
 
     #[test]
     fn points_are_the_product_without_repeats() {
-        let p = points(&[1, 2, 2], &[], &[1], &[8, 4]);
+        let p = points(&[1, 2, 2], &[], &[1], &[8, 4], &[]);
         let labels: Vec<String> = p.iter().map(Point::label).collect();
         assert_eq!(labels, ["l1-c1-w8", "l2-c1-w8", "l1-c1-w4", "l2-c1-w4"]);
-        assert_eq!(points(&[4], &[], &[2], &[])[0].label(), "l4-c2-wnet");
+        assert_eq!(points(&[4], &[], &[2], &[], &[])[0].label(), "l4-c2-wnet");
         // Synapse lanes: each lane count's walk, then the multiples above it (3 is not
         // one of 2; 1 is not above 2; nothing is above 16).
-        let s = points(&[1, 2, 16], &[1, 3, 8], &[1], &[]);
+        let s = points(&[1, 2, 16], &[1, 3, 8], &[1], &[], &[]);
         let labels: Vec<String> = s.iter().map(Point::label).collect();
         assert_eq!(
             labels,
@@ -683,6 +735,24 @@ mod tests {
                 "l2-c1-wnet",
                 "l2-s8-c1-wnet",
                 "l16-c1-wnet"
+            ]
+        );
+        // Arithmetic: inside each weight width, outside the hardware axes.
+        let a = points(
+            &[1, 2],
+            &[],
+            &[1],
+            &[],
+            &[Arithmetic::Multiply, Arithmetic::Shift],
+        );
+        let labels: Vec<String> = a.iter().map(Point::label).collect();
+        assert_eq!(
+            labels,
+            [
+                "l1-c1-wnet-multiply",
+                "l2-c1-wnet-multiply",
+                "l1-c1-wnet-shift",
+                "l2-c1-wnet-shift"
             ]
         );
     }

@@ -31,6 +31,8 @@ pub struct Row {
     pub cores: u32,
     #[serde(deserialize_with = "text_or_number")]
     pub weight_bits: Option<String>,
+    /// The neuron arithmetic: "multiply", "shift" or "mixed" (docs/numerics.md section 11).
+    pub arithmetic: Option<String>,
     pub accuracy: Option<f64>,
     pub board: String,
     pub network: Option<String>,
@@ -106,6 +108,7 @@ impl Row {
     pub fn column(&self, k: &str) -> Option<String> {
         match k {
             "weight_bits" => self.weight_bits.clone(),
+            "arithmetic" => self.arithmetic.clone(),
             "cycles_source" => self.cycles_source.map(|c| c.text().to_string()),
             "label" => Some(self.label.clone()),
             "status" => Some(self.status.text().to_string()),

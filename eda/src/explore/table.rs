@@ -34,7 +34,7 @@ pub(super) fn point_line(r: &Row) -> String {
 }
 
 /// CSV columns (the list first).
-const CSV_COLUMNS: [&str; 27] = [
+const CSV_COLUMNS: [&str; 28] = [
     "lanes",
     "cores",
     "luts",
@@ -57,6 +57,7 @@ const CSV_COLUMNS: [&str; 27] = [
     "inferences_per_second",
     "throughput_per_klc",
     "synapse_lanes",
+    "arithmetic",
     "label",
     "status",
     "pareto",
@@ -92,8 +93,10 @@ fn markdown(meta: &Meta, rows: &[Row]) -> String {
         meta.device.as_deref().unwrap_or("?")
     );
     s.push_str("Cycles are co-simulated (Verilator) on a few samples, with the cycle model's prediction beside them; latency is at the requested clock; accuracy is the golden model's (bit-exact with the hardware); `*` marks the Pareto front (fewest LCs, lowest latency, highest accuracy, among points that built and met timing).\n\n");
-    s.push_str("| point | lanes | synapse lanes | cores | W bits | LCs | LUT4 | FF | BRAM | SPRAM | DSP | Fmax MHz | cycles (cosim) | cycles (model) | model err | latency us | inf/s per kLC | accuracy | status |\n");
-    s.push_str("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    s.push_str("| point | lanes | synapse lanes | cores | W bits | arithmetic | LCs | LUT4 | FF | BRAM | SPRAM | DSP | Fmax MHz | cycles (cosim) | cycles (model) | model err | latency us | inf/s per kLC | accuracy | status |\n");
+    s.push_str(
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+    );
     for r in rows {
         let acc = r.accuracy.map_or("-".into(), |x| format!("{x:.2}%"));
         let err = r
@@ -105,13 +108,14 @@ fn markdown(meta: &Meta, rows: &[Row]) -> String {
             "-".into()
         };
         s.push_str(&format!(
-            "| {}{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {}{} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
             r.label,
             if r.pareto { " *" } else { "" },
             r.lanes,
             r.synapse_lanes.unwrap_or(r.lanes),
             r.cores,
             r.weight_bits.as_deref().unwrap_or("null"),
+            r.arithmetic.as_deref().unwrap_or("-"),
             int(r.lcs),
             int(r.luts),
             int(r.ffs),
@@ -162,7 +166,14 @@ pub(super) fn write_outputs(dir: &Path, meta: Meta, mut rows: Vec<Row>) -> Resul
             .next()
             .and_then(|x| x.parse().ok())
             .unwrap_or(0);
-        (first, w, r.cores, r.lanes, r.synapse_lanes)
+        (
+            first,
+            w,
+            r.arithmetic.clone(),
+            r.cores,
+            r.lanes,
+            r.synapse_lanes,
+        )
     });
     let ok: Vec<usize> = (0..rows.len())
         .filter(|&i| rows[i].status == Status::Ok)
@@ -248,7 +259,11 @@ fn short(r: &Row) -> String {
             .map_or_else(String::new, |s| format!(" S{s}")),
         r.cores,
         r.weight_bits.as_deref().unwrap_or("?")
-    )
+    ) + if r.arithmetic.as_deref() == Some("shift") {
+        " shift"
+    } else {
+        ""
+    }
 }
 
 /// The rows with finite values at both keys `xy` that `keep` keeps.
@@ -534,9 +549,14 @@ fn accuracy_vs_lcs(title: &str, rows: &[Row]) -> Option<Result<String, String>> 
 /// Latency over the first layer's synapse lanes: one line per (lanes, cores, weight
 /// bits), every point with a latency (a point without a bitstream labelled so).
 fn latency_vs_synapse_lanes(title: &str, rows: &[Row]) -> Result<String, String> {
-    let mut keys: Vec<(u32, u32, &str)> = Vec::new();
+    let mut keys: Vec<(u32, u32, &str, &str)> = Vec::new();
     for r in rows {
-        let k = (r.lanes, r.cores, r.weight_bits.as_deref().unwrap_or(""));
+        let k = (
+            r.lanes,
+            r.cores,
+            r.weight_bits.as_deref().unwrap_or(""),
+            r.arithmetic.as_deref().unwrap_or(""),
+        );
         if !keys.contains(&k) {
             keys.push(k);
         }
@@ -544,16 +564,22 @@ fn latency_vs_synapse_lanes(title: &str, rows: &[Row]) -> Result<String, String>
     let series = keys
         .iter()
         .enumerate()
-        .map(|(gi, (l, c, w))| {
+        .map(|(gi, (l, c, w, ar))| {
             let mut v: Vec<&Row> = rows
                 .iter()
                 .filter(|r| r.lanes == *l && r.cores == *c)
                 .filter(|r| r.weight_bits.as_deref().unwrap_or("") == *w)
+                .filter(|r| r.arithmetic.as_deref().unwrap_or("") == *ar)
                 .filter(|r| num(r, "latency_us").is_finite())
                 .collect();
             v.sort_by_key(|r| r.synapse_lanes.unwrap_or(r.lanes));
+            let ar = if ar.is_empty() {
+                String::new()
+            } else {
+                format!(", {ar}")
+            };
             line_through(
-                format!("{l} lane(s), {c} core(s), {w}-bit weights"),
+                format!("{l} lane(s), {c} core(s), {w}-bit weights{ar}"),
                 &v,
                 ("synapse_lanes", "latency_us"),
                 "S",
