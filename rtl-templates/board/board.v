@@ -261,7 +261,10 @@ module [[ module ]] (
     reg  [2:0] p_q;
     reg  [3:0] flags_q;                         // [1] overrun, [2] framing, [3] protocol
     reg        info_pulse_q;
-    wire       ev_bad = !ev_eos_q && (ev_addr_q > IN_LAST || (ev_val_q >> X_W) != 16'd0);
+    // An event out of range, registered as its last byte arrives (so the range compare
+    // never shares a clock with the core's handshake).
+    reg        ev_bad_q;
+    wire       ev_bad = ev_bad_q;
     assign core_in_valid = (p_q == P_SEND) && core_busy && !ev_bad;
     always @(*) q_take = q_v && (p_q != P_SEND);
     always @(posedge clk) begin
@@ -273,6 +276,7 @@ module [[ module ]] (
             ev_addr_q <= 16'd0;
             ev_val_q <= 16'd0;
             ev_eos_q <= 1'b0;
+            ev_bad_q <= 1'b0;
         end else begin
             if (rx_v && !q_room) flags_q[1] <= 1'b1;
             if (rx_ferr) flags_q[2] <= 1'b1;
@@ -289,6 +293,7 @@ module [[ module ]] (
                         [[ w.cmd_event ]]: p_q <= P_A0;                             // 'E'
                         [[ w.cmd_end_step ]]: begin                                    // 'T'
                             ev_eos_q <= 1'b1;
+                            ev_bad_q <= 1'b0;
                             p_q <= P_SEND;
                         end
                         [[ w.cmd_info ]]: info_pulse_q <= 1'b1;                    // '?'
@@ -301,6 +306,7 @@ module [[ module ]] (
                 P_V1: if (q_v) begin
                     ev_val_q[15:8] <= q_d;
                     ev_eos_q <= 1'b0;
+                    ev_bad_q <= ev_addr_q > IN_LAST || ({q_d, ev_val_q[7:0]} >> X_W) != 16'd0;
                     p_q <= P_SEND;
                 end
                 P_SEND: begin

@@ -9,7 +9,10 @@
 // Products of lanes below DSP_LANES are written as `*` (DSPs where the device has
 // them); the others as a balanced shift-add tree that stays in logic.
 //
-// Timing (plan.rs `os_syn_cycles`): events one a clock; run_i is registered; from the
+// Timing (plan.rs `os_syn_cycles`): events one a clock, registered on entry (so the
+// sender's handshake logic never shares a clock with the buffer's counter; the end of
+// step comes at least a clock after the last event, and run_i is registered too, so the
+// replay still sees every event); run_i is registered; from the
 // clock after that, G groups of n issue clocks with M idle clocks between groups (the write-out of a
 // group must read its sums before the next group's first product lands); the last
 // group's sums are written 6 to M + 5 clocks after its last issue.
@@ -64,9 +67,17 @@ module asnn_os_synapse #(
     reg  [NB-1:0]  last_q;                             // n_q - 1 once an event is held
     reg  [NB-1:0]  e_q;
     wire [E_W-1:0] p_rdata;
-    wire           buf_we = ev_i && (n_q != N_FULL);
+    reg            ev_q;
+    reg  [IN_AW-1:0] ev_addr_q;
+    reg  [X_W-1:0] ev_val_q;
+    always @(posedge clk_i) begin
+        ev_q      <= ev_i && !rst_i && !clr_i;
+        ev_addr_q <= ev_addr_i;
+        ev_val_q  <= ev_val_i;
+    end
+    wire           buf_we = ev_q && (n_q != N_FULL);
     asnn_ram #(.WIDTH(E_W), .DEPTH(N_IN), .ADDR_W(IN_AW), .LOGIC(BUF_LOGIC), .INIT_FILE("")) u_buf (
-        .clk_i(clk_i), .we_i(buf_we), .waddr_i(n_q[IN_AW-1:0]), .wdata_i({ev_addr_i, ev_val_i}),
+        .clk_i(clk_i), .we_i(buf_we), .waddr_i(n_q[IN_AW-1:0]), .wdata_i({ev_addr_q, ev_val_q}),
         .raddr_i(e_q[IN_AW-1:0]), .rdata_o(p_rdata)
     );
     always @(posedge clk_i) begin
