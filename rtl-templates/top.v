@@ -116,6 +116,14 @@ module [[ module ]] (
     wire                  am_first = (am_i_q == [[ cls_zero ]]);
     wire signed [B_RO-1:0] sec_n = am_better ? best_v : ((!sec_ok_q || am_v_q > sec_v) ? am_v_q : sec_v);
     wire                  sec_ok_n = !am_first;
+    // With the margin rule the runner-up's update would follow two compares in one clock
+    // (the UP5K's critical path), so each class takes two: a fetch clock, which also
+    // applies the previous class's registered compares, and a compare clock (plan.rs
+    // argmax_cycles: 2 x classes + 1).
+    reg                   am_ph_q;                     // 1: this clock compares
+    reg                   am_cmp_q;                    // gtb_q / gts_q hold a class's compares
+    reg                   gtb_q, gts_q;
+    wire signed [B_RO-1:0] sec_f = gtb_q ? best_v : (gts_q ? am_v_q : sec_v);
     assign pred_o = best;
 
     // ---------------------------------------------------------------- step controller
@@ -183,6 +191,10 @@ module [[ module ]] (
             am_v_q <= {B_RO{1'b0}};
             am_i_q <= [[ cls_zero ]];
             am_go_q <= 1'b0;
+            am_ph_q <= 1'b0;
+            am_cmp_q <= 1'b0;
+            gtb_q <= 1'b0;
+            gts_q <= 1'b0;
         end else begin
             if (st_q != C_IDLE) cycles_o <= cycles_o + 32'd1;
             case (st_q)
@@ -220,7 +232,28 @@ module [[ module ]] (
                         end
                     end
                 end
-                C_ARGMAX: begin                          // fetch class am_q, compare the last
+                C_ARGMAX: if (MARGIN_ON != 0) begin
+                    if (!am_ph_q) begin                  // fetch class am_q, apply the last compares
+                        am_v_q <= am_v;
+                        am_i_q <= am_q;
+                        if (am_cmp_q) begin
+                            sec_v <= sec_f;
+                            sec_ok_q <= !am_first;
+                            if (gtb_q) begin
+                                best <= am_i_q;
+                                best_v <= am_v_q;
+                            end
+                        end
+                        am_ph_q <= 1'b1;
+                    end else begin                       // compare the fetched class
+                        gtb_q <= am_better;
+                        gts_q <= !sec_ok_q || am_v_q > sec_v;
+                        am_cmp_q <= 1'b1;
+                        am_ph_q <= 1'b0;
+                        if (am_q == [[ cls_last ]]) st_q <= C_ARGMAX_LAST;
+                        else am_q <= am_q + 1'b1;
+                    end
+                end else begin                           // fetch class am_q, compare the last
                     am_v_q <= am_v;
                     am_i_q <= am_q;
                     am_go_q <= 1'b1;
@@ -235,12 +268,22 @@ module [[ module ]] (
                     if (am_q == [[ cls_last ]]) st_q <= C_ARGMAX_LAST;
                     else am_q <= am_q + 1'b1;
                 end
-                C_ARGMAX_LAST: begin                     // compare the last class fetched
-                    sec_v <= sec_n;
-                    sec_ok_q <= sec_ok_n;
-                    if (am_better) begin
-                        best <= am_i_q;
-                        best_v <= am_v_q;
+                C_ARGMAX_LAST: begin                     // compare (apply) the last class fetched
+                    if (MARGIN_ON != 0) begin
+                        sec_v <= sec_f;
+                        sec_ok_q <= !am_first;
+                        if (gtb_q) begin
+                            best <= am_i_q;
+                            best_v <= am_v_q;
+                        end
+                        am_cmp_q <= 1'b0;
+                    end else begin
+                        sec_v <= sec_n;
+                        sec_ok_q <= sec_ok_n;
+                        if (am_better) begin
+                            best <= am_i_q;
+                            best_v <= am_v_q;
+                        end
                     end
                     am_q <= [[ cls_zero ]];
                     am_go_q <= 1'b0;

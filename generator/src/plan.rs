@@ -19,11 +19,15 @@ pub const READOUT_LATENCY: u64 = 5;
 pub const PHASE_OVERHEAD: u64 = 3;
 /// Controller cycles at the end of every step (`top.v`, C_DECIDE registers the exit
 /// decision, C_STEP_END acts on it), besides the sequential argmax (`top.v`, C_ARGMAX:
-/// one clock per class, see `argmax_cycles`).
+/// one clock per class, two with the margin rule, see `argmax_cycles`).
 pub const STEP_OVERHEAD: u64 = 2;
 /// Controller cycle per step for the margin exit rule's subtract (`top.v`, C_MARGIN),
 /// only when the rule is on.
 pub const MARGIN_CYCLES: u64 = 1;
+/// Clocks per class of the sequential argmax with the margin rule on (`top.v`,
+/// C_ARGMAX: a fetch clock and a compare clock, so the runner-up's update never follows
+/// two compares in one clock); one without it.
+pub const ARGMAX_MARGIN_CLOCKS: u64 = 2;
 /// Controller cycle spent deciding to skip the first layer's synaptic phase (frame
 /// input, steps after 0: `top.v`, C_LAYER).
 pub const SKIP_OVERHEAD: u64 = 1;
@@ -902,12 +906,17 @@ impl MemoryUse {
 /// The cycle model's constants for these layers: the longest clear and the argmax.
 fn cycle_model(layers: &[LayerPlan], margin_exit: bool) -> CycleModel {
     let clear = layers.iter().map(|l| l.clear_cycles).max().unwrap_or(0);
-    // top.v C_ARGMAX (one clock per class) and C_ARGMAX_LAST; C_MARGIN with the rule.
-    let argmax = layers.last().map_or(0, |l| l.neurons as u64 + 1)
-        + if margin_exit { MARGIN_CYCLES } else { 0 };
+    // top.v C_ARGMAX (one clock per class; two with the margin rule, its compares
+    // registered) and C_ARGMAX_LAST; C_MARGIN with the rule.
+    let classes = layers.last().map_or(0, |l| l.neurons as u64);
+    let argmax = if margin_exit {
+        ARGMAX_MARGIN_CLOCKS * classes + 1 + MARGIN_CYCLES
+    } else {
+        classes + 1
+    };
     CycleModel {
         formula: format!(
-            "sample = clear + 2 + sum over steps [ sum over layers ( 3 + syn(E) if the layer has a synaptic phase, else 1; 3 + sweep ) + 2 + classes + 1 ] + 1 (classes + 2 with the margin exit); syn(E) = E x walk + 3 (E > 0), 1 (E = 0; first layer, frame input: 2), output-stationary first layer E x (G + 1) + G x M + 8 (G synapse groups, M = synapse lanes / lanes); sweep = depth + latency + 1, latency {NEURON_LATENCY} (spiking) or {READOUT_LATENCY} (readout) (max pool: depth + {} + pooled x K² + {})",
+            "sample = clear + 2 + sum over steps [ sum over layers ( 3 + syn(E) if the layer has a synaptic phase, else 1; 3 + sweep ) + 2 + classes + 1 ] + 1 (2 x classes + 2 with the margin exit); syn(E) = E x walk + 3 (E > 0), 1 (E = 0; first layer, frame input: 2), output-stationary first layer E x (G + 1) + G x M + 8 (G synapse groups, M = synapse lanes / lanes); sweep = depth + latency + 1, latency {NEURON_LATENCY} (spiking) or {READOUT_LATENCY} (readout) (max pool: depth + {} + pooled x K² + {})",
             READOUT_LATENCY + 1,
             NEURON_LATENCY + 2
         ),

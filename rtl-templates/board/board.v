@@ -343,8 +343,19 @@ module [[ module ]] (
             if (tx_idx_q < D_LEN) tx_byte = d_rec[tx_idx_q*8 +: 8];
         end
     end
+    // The byte is registered before the transmitter takes it (the record multiplexer and
+    // its index compare get a clock of their own); tx_fresh_q says it is the byte at
+    // tx_idx_q, i.e. the index did not move in the clock before.
+    reg  [7:0]            tx_byte_q;
+    reg                   tx_fresh_q;
+    wire                  tx_start = !tx_busy_q && ((done_pend_q && !core_done) || (info_pend_q && !info_pulse_q));
+    wire                  tx_take = tx_busy_q && tx_fresh_q && tx_ready;
+    always @(posedge clk) begin
+        tx_byte_q <= tx_byte;
+        tx_fresh_q <= !rst && !tx_start && !tx_take;
+    end
     asnn_uart_tx #(.CLKS_PER_BIT(CPB)) u_tx (
-        .clk_i(clk), .rst_i(rst), .valid_i(tx_busy_q), .ready_o(tx_ready), .data_i(tx_byte), .tx_o(uart_tx_o)
+        .clk_i(clk), .rst_i(rst), .valid_i(tx_busy_q && tx_fresh_q), .ready_o(tx_ready), .data_i(tx_byte_q), .tx_o(uart_tx_o)
     );
     always @(posedge clk) begin
         if (rst) begin
@@ -380,7 +391,7 @@ module [[ module ]] (
                     tx_idx_q <= 8'd0;
                     info_pend_q <= 1'b0;
                 end
-            end else if (tx_ready) begin
+            end else if (tx_take) begin
                 if (tx_idx_q == (tx_info_q ? I_LEN - 1 : D_LEN - 1)) tx_busy_q <= 1'b0;
                 else tx_idx_q <= tx_idx_q + 8'd1;
             end
