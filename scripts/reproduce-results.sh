@@ -38,29 +38,46 @@ CALIB_SAMPLES=${CALIB_SAMPLES:-2000}
 MV="idx:examples/data/mnist-val:val"
 FV="idx:examples/data/fashion-val:val"
 
+# ARITHMETIC=shift measures each network again under `[asn] arithmetic = "shift"`
+# (docs/numerics.md section 11): the network file gets that line (examples/NAME/
+# network-shift.toml, written once), is calibrated by the same rule into
+# calibrated-shift.toml, and its results go to docs/results/shift/NAME/.
+ARITHMETIC=${ARITHMETIC:-multiply}
+case "$ARITHMETIC" in
+    multiply) SUFFIX=""; RESULTS=docs/results ;;
+    shift) SUFFIX="-shift"; RESULTS=docs/results/shift ;;
+    *) echo "ARITHMETIC must be multiply or shift, found $ARITHMETIC" >&2; exit 2 ;;
+esac
+
 want() { [ ${#WANT[@]} -eq 0 ] && return 0; for w in "${WANT[@]}"; do [ "$w" = "$1" ] && return 0; done; return 1; }
 
 run() { # name net_dir test_data val [extra eval args]
     local name=$1 dir=$2 data=$3 val=$4
     shift 4
     want "$name" || return 0
-    local res="docs/results/$name"
+    local res="$RESULTS/$name"
+    local net="$dir/network$SUFFIX.toml" cal="$dir/calibrated$SUFFIX.toml"
+    if [ "$ARITHMETIC" = shift ] && [ ! -f "$net" ]; then
+        grep -q '^\[asn\]' "$dir/network.toml" || { echo "$dir/network.toml has no [asn] section" >&2; exit 1; }
+        sed -e '1a # The same network with shift arithmetic (docs/numerics.md section 11), by scripts/reproduce-results.sh.' \
+            -e 's/^\[asn\]$/[asn]\narithmetic = "shift"/' "$dir/network.toml" > "$net"
+    fi
     if [ -f "$res/eval.json" ]; then
         echo "== $name: done ($res/eval.json), skipped"
         return 0
     fi
     mkdir -p "$res"
-    if [ -f "$res/calibration.json" ] && [ -f "$dir/calibrated.toml" ]; then
+    if [ -f "$res/calibration.json" ] && [ -f "$cal" ]; then
         echo "== $name: calibrated ($res/calibration.json)"
     else
         echo "== $name: calibrating on $CALIB_SAMPLES validation images"
-        $ASNN calibrate "$dir/network.toml" --calib "$val" --calib-samples "$CALIB_SAMPLES" -o "$dir/calibrated.toml" \
-            --json "$res/calibration.json.tmp" 2>&1 | tee "$OUT/$name.calibrate.log"
+        $ASNN calibrate "$net" --calib "$val" --calib-samples "$CALIB_SAMPLES" -o "$cal" \
+            --json "$res/calibration.json.tmp" 2>&1 | tee "$OUT/$name$SUFFIX.calibrate.log"
         mv "$res/calibration.json.tmp" "$res/calibration.json"
     fi
     echo "== $name: evaluating"
-    $ASNN eval "$dir/calibrated.toml" --dataset "$data" --calib "$val" --calib-samples "$CALIB_SAMPLES" --json "$res/eval.json.tmp" \
-        --plots "$res" "$@" | tee "$OUT/$name.eval.log"
+    $ASNN eval "$cal" --dataset "$data" --calib "$val" --calib-samples "$CALIB_SAMPLES" --json "$res/eval.json.tmp" \
+        --plots "$res" "$@" | tee "$OUT/$name$SUFFIX.eval.log"
     mv "$res/eval.json.tmp" "$res/eval.json"
 }
 
