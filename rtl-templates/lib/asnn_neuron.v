@@ -129,8 +129,8 @@ module asnn_neuron #(
         tda_q   <= td_i;
         tha_q   <= sat_add(THETA0_W[B-1:0], td_i);     // theta0 < 2^(B-1) (numerics.md section 2)
         biasa_q <= bias_i;
-        pba_q   <= (SHIFT != 0) ? pb_s : ext(i_i) * D_BETA_W;
-        pea_q   <= (SHIFT != 0) ? pe_s : ext(sh_i) * D_ETA_W;
+        pba_q   <= (SHIFT != 0) ? {pb_s[P_W-1:15], 15'd0} : ext(i_i) * D_BETA_W;
+        pea_q   <= (SHIFT != 0) ? {pe_s[P_W-1:15], 15'd0} : ext(sh_i) * D_ETA_W;
     end
 
     // Stage B: I (step 1), Sh decay (step 5), the adaptation product theta * M.
@@ -155,7 +155,7 @@ module asnn_neuron #(
         tdb_q   <= tda_q;
         thb_q   <= tha_q;
         biasb_q <= biasa_q;
-        pmb_q   <= (SHIFT != 0) ? pm_s : ext(tha_q) * M_W;
+        pmb_q   <= (SHIFT != 0) ? {pm_s[P_W-1:15], 15'd0} : ext(tha_q) * M_W;
     end
 
     // Stage C: the Sd product (Sd - I) * D_PHI; theta * m_f rounded.
@@ -177,7 +177,7 @@ module asnn_neuron #(
         // (Sd - I) has B+1 bits: multiply its upper B bits (one DSP) and add the
         // lowest bit's share in logic, 2 (h D) + l D = (Sd - I) D.
         // In logic (SHIFT) the whole (Sd - I) D is one product.
-        pphic_q <= (SHIFT != 0) ? pphi_s : ext(dsi_b[B:1]) * D_PHI_W;
+        pphic_q <= (SHIFT != 0) ? {pphi_s[P_W-1:15], 15'd0} : ext(dsi_b[B:1]) * D_PHI_W;
         dsic_q  <= dsi_b;
         maddc_q <= rnd16(pmb_q + back15(thb_q));
     end
@@ -207,13 +207,12 @@ module asnn_neuron #(
     // theta * m_f is below 2^(B+1) (theta < 2^(B-1), M <= 2^18 / 2^16): B+2 bits.
     wire signed [B+2:0]  madd_n = maddd_q[B+2:0];
     wire signed [B+3:0]  tdp_w = {{4{tdd_q[B-1]}}, tdd_q} + {madd_n[B+2], madd_n};
-    localparam signed [B+3:0] NMAX = {{5{1'b0}}, {(B-1){1'b1}}};
-    localparam signed [B+3:0] NMIN = ~NMAX;
+    // sat_B of a B+4-bit value: in range exactly when its top five bits agree (no wide
+    // compare on the adaptation path).
     function automatic signed [B-1:0] sat_n(input signed [B+3:0] x);
         begin
-            if (x > NMAX)      sat_n = NMAX[B-1:0];
-            else if (x < NMIN) sat_n = NMIN[B-1:0];
-            else               sat_n = x[B-1:0];
+            if (x[B+3:B-1] == {5{x[B+3]}}) sat_n = x[B-1:0];
+            else sat_n = x[B+3] ? {1'b1, {(B-1){1'b0}}} : {1'b0, {(B-1){1'b1}}};
         end
     endfunction
     reg                 ve_q;
@@ -264,7 +263,7 @@ module asnn_neuron #(
         tdf_q  <= tdx_q;
         thf_q  <= thx_q;
         spkf_q <= spkx_q;
-        pgf_q  <= (SHIFT != 0) ? pg_s : ext(tdx_q) * D_GAM_W;
+        pgf_q  <= (SHIFT != 0) ? {pg_s[P_W-1:15], 15'd0} : ext(tdx_q) * D_GAM_W;
     end
 
     // Stage G: Td decay (step 8); the next theta is derived from Td when next read.
@@ -295,6 +294,10 @@ module asnn_neuron #(
             assign pg_s   = {P_W{1'b0}};
         end
     endgenerate
+
+    // A product in logic is registered without its low 15 bits: rnd16 (adding 2^15, then
+    // >>> 16) reads only bits 15 and up when nothing is added below them.
+    wire unused_low = ^{pb_s[14:0], pe_s[14:0], pm_s[14:0], pphi_s[14:0], pg_s[14:0]};
 
     // High bits of values proved in range by numerics.md section 5 (steps 2, 5, 8).
     wire unused_high = ^{THETA0_W[P_W-1:B], i_dec[P_W-1:B], sh_dec[P_W-1:B], sd_wide[P_W-1:B], td_dec[P_W-1:B], maddd_q[P_W-1:B+3]};
