@@ -129,8 +129,8 @@ module asnn_neuron #(
         tda_q   <= td_i;
         tha_q   <= sat_add(THETA0_W[B-1:0], td_i);     // theta0 < 2^(B-1) (numerics.md section 2)
         biasa_q <= bias_i;
-        pba_q   <= (SHIFT != 0) ? {pb_s[P_W-1:15], 15'd0} : ext(i_i) * D_BETA_W;
-        pea_q   <= (SHIFT != 0) ? {pe_s[P_W-1:15], 15'd0} : ext(sh_i) * D_ETA_W;
+        pba_q   <= (SHIFT != 0) ? $signed({pb_s[P_W-1:15], 15'd0}) : ext(i_i) * D_BETA_W;
+        pea_q   <= (SHIFT != 0) ? $signed({pe_s[P_W-1:15], 15'd0}) : ext(sh_i) * D_ETA_W;
     end
 
     // Stage B: I (step 1), Sh decay (step 5), the adaptation product theta * M.
@@ -155,7 +155,7 @@ module asnn_neuron #(
         tdb_q   <= tda_q;
         thb_q   <= tha_q;
         biasb_q <= biasa_q;
-        pmb_q   <= (SHIFT != 0) ? {pm_s[P_W-1:15], 15'd0} : ext(tha_q) * M_W;
+        pmb_q   <= (SHIFT != 0) ? $signed({pm_s[P_W-1:15], 15'd0}) : ext(tha_q) * M_W;
     end
 
     // Stage C: the Sd product (Sd - I) * D_PHI; theta * m_f rounded.
@@ -177,7 +177,7 @@ module asnn_neuron #(
         // (Sd - I) has B+1 bits: multiply its upper B bits (one DSP) and add the
         // lowest bit's share in logic, 2 (h D) + l D = (Sd - I) D.
         // In logic (SHIFT) the whole (Sd - I) D is one product.
-        pphic_q <= (SHIFT != 0) ? {pphi_s[P_W-1:15], 15'd0} : ext(dsi_b[B:1]) * D_PHI_W;
+        pphic_q <= (SHIFT != 0) ? $signed({pphi_s[P_W-1:15], 15'd0}) : ext(dsi_b[B:1]) * D_PHI_W;
         dsic_q  <= dsi_b;
         maddc_q <= rnd16(pmb_q + back15(thb_q));
     end
@@ -263,7 +263,7 @@ module asnn_neuron #(
         tdf_q  <= tdx_q;
         thf_q  <= thx_q;
         spkf_q <= spkx_q;
-        pgf_q  <= (SHIFT != 0) ? {pg_s[P_W-1:15], 15'd0} : ext(tdx_q) * D_GAM_W;
+        pgf_q  <= (SHIFT != 0) ? $signed({pg_s[P_W-1:15], 15'd0}) : ext(tdx_q) * D_GAM_W;
     end
 
     // Stage G: Td decay (step 8); the next theta is derived from Td when next read.

@@ -88,7 +88,7 @@ module asnn_readout_neuron #(
         ia_q    <= i_i;
         sda_q   <= sd_i;
         biasa_q <= bias_i;
-        pba_q   <= (SHIFT != 0) ? {pb_s[P_W-1:15], 15'd0} : ext(i_i) * D_BETA_W;   // rnd16 reads bits 15 and up
+        pba_q   <= (SHIFT != 0) ? $signed({pb_s[P_W-1:15], 15'd0}) : ext(i_i) * D_BETA_W;   // rnd16 reads bits 15 and up
     end
 
     // Stage B: I (step 1).
@@ -118,7 +118,7 @@ module asnn_readout_neuron #(
         biasc_q <= biasb_q;
         // (Sd - I) has B+1 bits: multiply its upper B bits (one DSP) and add the
         // lowest bit's share in logic, 2 (h D) + l D = (Sd - I) D.
-        pphic_q <= (SHIFT != 0) ? {pphi_s[P_W-1:15], 15'd0} : ext(dsi_b[B:1]) * D_PHI_W;
+        pphic_q <= (SHIFT != 0) ? $signed({pphi_s[P_W-1:15], 15'd0}) : ext(dsi_b[B:1]) * D_PHI_W;
         dsic_q  <= dsi_b;
     end
 
