@@ -152,7 +152,7 @@ module [[ module ]] (
     wire                  os_a_we;
     wire [D_AW-1:0]       os_a_waddr;
     wire [LANES*A_W-1:0]  os_a_wdata;
-    assign in_ready_o = syn && !eos_q && !os_busy;
+    assign in_ready_o = syn && !eos_q;            // group 0 sums the events as they arrive
     wire take = in_valid_i && in_ready_o && !in_eos_i;
     wire os_run = in_valid_i && in_ready_o && in_eos_i;
     always @(posedge clk_i) begin

@@ -125,7 +125,8 @@ pub struct LayerPlan {
     pub fifo_depth: u64,
     pub memories: Vec<MemPlan>,
     /// Cycles of one incoming event's fan-out walk (output-stationary: per buffered
-    /// event, its replays; the phase adds `G x M + 8`, see [`os_syn_cycles`]).
+    /// event, its buffering and replays; the phase adds `M + 8` when there are at least
+    /// M events, see [`os_syn_cycles`]).
     pub walk_cycles: u64,
     /// Cycles of the neuron sweep phase (constant per step).
     pub sweep_cycles: u64,
@@ -286,14 +287,22 @@ impl Plan {
     }
 }
 
-/// Output-stationary synaptic phase of `e > 0` events: `e` buffer clocks and the
-/// end-of-step beat, then `asnn_os_synapse.v`'s `G * (e + M) + 6` busy clocks, then the
-/// clock that sees the phase done: `e * (G + 1) + G * M + 8`, `G` synapse groups, `M =
-/// synapse_lanes / lanes` accumulator words per group.
+/// Output-stationary synaptic phase of `e > 0` events: `e` buffer clocks (group 0 sums
+/// them as they arrive) and the end-of-step beat, then `asnn_os_synapse.v`'s `(G - 1)
+/// (e + P) + M + 6` busy clocks, then the clock that sees the phase done: `e + (G - 1)
+/// (e + P) + M + 8`, `G` synapse groups, `M = synapse_lanes / lanes` accumulator words a
+/// group, `P = max(0, M - e)` idle clocks before each replayed group (write-outs are M
+/// clocks apart). With `e >= M`: `G e + M + 8`.
 pub fn os_syn_cycles(l: &LayerPlan, e: u64) -> u64 {
     let g = l.synapse_groups as u64;
-    let m = u64::from(l.synapse_lanes / l.lanes);
-    e * (g + 1) + g * m + 8
+    let m = os_words_per_group(l);
+    let p = m.saturating_sub(e);
+    e + (g - 1) * (e + p) + m + 8
+}
+
+/// Accumulator words an output-stationary group writes (`M = synapse_lanes / lanes`).
+pub fn os_words_per_group(l: &LayerPlan) -> u64 {
+    u64::from(l.synapse_lanes / l.lanes)
 }
 
 /// Checks the network and the user's choices and makes the plan.
@@ -616,8 +625,9 @@ fn layer_plan(
         0
     };
     let walk_cycles = match &shape.conv {
-        // Output-stationary: each event is buffered once and replayed once per group.
-        None if output_stationary => synapse_groups as u64 + 1,
+        // Output-stationary: each event is buffered (and summed into group 0) once and
+        // replayed once per further group.
+        None if output_stationary => synapse_groups as u64,
         None => groups as u64,
         Some(c) => (c.kernel * c.kernel * groups) as u64,
     };
@@ -916,7 +926,7 @@ fn cycle_model(layers: &[LayerPlan], margin_exit: bool) -> CycleModel {
     };
     CycleModel {
         formula: format!(
-            "sample = clear + 2 + sum over steps [ sum over layers ( 3 + syn(E) if the layer has a synaptic phase, else 1; 3 + sweep ) + 2 + classes + 1 ] + 1 (2 x classes + 2 with the margin exit); syn(E) = E x walk + 3 (E > 0), 1 (E = 0; first layer, frame input: 2), output-stationary first layer E x (G + 1) + G x M + 8 (G synapse groups, M = synapse lanes / lanes); sweep = depth + latency + 1, latency {NEURON_LATENCY} (spiking) or {READOUT_LATENCY} (readout) (max pool: depth + {} + pooled x K² + {})",
+            "sample = clear + 2 + sum over steps [ sum over layers ( 3 + syn(E) if the layer has a synaptic phase, else 1; 3 + sweep ) + 2 + classes + 1 ] + 1 (2 x classes + 2 with the margin exit); syn(E) = E x walk + 3 (E > 0), 1 (E = 0; first layer, frame input: 2), output-stationary first layer E + (G - 1) x (E + max(0, M - E)) + M + 8 (G synapse groups, M = synapse lanes / lanes); sweep = depth + latency + 1, latency {NEURON_LATENCY} (spiking) or {READOUT_LATENCY} (readout) (max pool: depth + {} + pooled x K² + {})",
             READOUT_LATENCY + 1,
             NEURON_LATENCY + 2
         ),

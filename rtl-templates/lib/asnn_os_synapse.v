@@ -1,21 +1,24 @@
 // asnn core library: the output-stationary synapse unit of a dense first layer with
 // frame input (docs/hardware-plan.md section 7; `synapse_lanes` in hw.toml). The step's
-// input events (address, value) are buffered as they arrive; run_i then replays every
-// buffered event once per group of S consecutive targets: one S-weight word a clock,
-// S products summed into S registers, and the group's sums written into A as M = S /
-// LANES lane-packed words while the next group runs. A_j is the exact sum of
-// docs/numerics.md section 4 whatever the order, so A ends as the event walk leaves it
-// (A starts the pass at zero: the first layer runs a synaptic phase at step 0 only).
-// Products of lanes below DSP_LANES are written as `*` (DSPs where the device has
-// them); the others as a balanced shift-add tree that stays in logic.
+// input events (address, value) are buffered as they arrive, and group 0 (targets 0 ..
+// S-1) sums them as they are buffered; run_i then replays every buffered event once per
+// further group of S consecutive targets: one S-weight word a clock, S products summed
+// into S registers. A group's S sums are copied into a hold register when they are
+// final and written into A from it as M = S / LANES lane-packed words while the next
+// group runs. A_j is the exact sum of docs/numerics.md section 4 whatever the order, so
+// A ends as the event walk leaves it (A starts the pass at zero: the first layer runs a
+// synaptic phase at step 0 only). Products of lanes below DSP_LANES are written as `*`
+// (DSPs where the device has them); the others as a balanced shift-add tree that stays
+// in logic.
 //
-// Timing (plan.rs `os_syn_cycles`): events one a clock, registered on entry (so the
-// sender's handshake logic never shares a clock with the buffer's counter; the end of
-// step comes at least a clock after the last event, and run_i is registered too, so the
-// replay still sees every event); run_i is registered; from the
-// clock after that, G groups of n issue clocks with M idle clocks between groups (the write-out of a
-// group must read its sums before the next group's first product lands); the last
-// group's sums are written 6 to M + 5 clocks after its last issue.
+// Timing (plan.rs `os_syn_cycles`): events at most one a clock, registered on entry (so
+// the sender's handshake logic never shares a clock with the buffer's counter); each
+// buffered event is read back the clock after its write and enters group 0's pipeline;
+// run_i (at least a clock after the last event) is registered, and from that clock r a
+// marker runs down the pipeline behind the last event and starts group 0's write-out at
+// r + 5. Groups 1 .. G-1 issue n events each, back to back, with P = max(0, M - n) idle
+// clocks before each (a write-out takes M clocks: the next one may start no sooner); the
+// unit is busy (G - 1) (n + P) + M + 6 clocks from r.
 `default_nettype none
 
 module asnn_os_synapse #(
@@ -60,6 +63,7 @@ module asnn_os_synapse #(
     localparam [WD-1:0]   M_L = M[WD-1:0];
     localparam [WD-1:0]   DEPTH_L = DEPTH[WD-1:0];
     localparam [M_AW:0]   GAP_LAST = M[M_AW:0];
+    localparam [NB:0]     M_N = M[NB:0];
     localparam [M_AW-1:0] WO_LAST = M[M_AW-1:0] - 1'b1;
 
     // ---------------------------------------------------------------- event buffer
@@ -87,17 +91,30 @@ module asnn_os_synapse #(
     end
 
     // ---------------------------------------------------------------- issue
+    // S_IDLE: each event is read back from the buffer the clock after its write (e_q
+    // follows the write address) and streams into group 0. S_ISSUE: group g_q replays
+    // the buffer; S_GAP: the idle clocks before a group when n < M.
     localparam [1:0] S_IDLE = 2'd0, S_ISSUE = 2'd1, S_GAP = 2'd2;
     reg  [1:0]      st_q;
     reg  [G_AW-1:0] g_q;
     reg  [M_AW:0]   gap_q;
+    reg             sfr_q;                             // an event was buffered last clock
     wire            issuing = (st_q == S_ISSUE);
     wire            e_last = (e_q == last_q);
     // run_i is registered before it starts the replay, so the end-of-step handshake and
     // the replay's counters never share a clock.
     reg             run_q;
     wire            held = (n_q != {NB{1'b0}});
-    always @(posedge clk_i) run_q <= run_i && !rst_i;
+    wire            mark = (st_q == S_IDLE) && run_q && held;   // group 0 is complete
+    wire            short = ({1'b0, n_q} < M_N);                // n < M: groups need idle clocks
+    // Before a group when n < M: gap_q runs n + 1 .. M, M - n idle clocks.
+    wire [NB+M_AW:0] gap_w = {{(M_AW+1){1'b0}}, n_q} + 1'b1;
+    wire [M_AW:0]   gap_first = gap_w[M_AW:0];
+    wire unused_gap = ^gap_w[NB+M_AW:M_AW+1];
+    always @(posedge clk_i) begin
+        run_q <= run_i && !rst_i;
+        sfr_q <= buf_we && !rst_i;
+    end
     always @(posedge clk_i) begin
         if (rst_i) begin
             st_q <= S_IDLE;
@@ -106,19 +123,34 @@ module asnn_os_synapse #(
             gap_q <= {(M_AW+1){1'b0}};
         end else begin
             case (st_q)
-                S_IDLE: if (run_q && held) begin
-                    st_q <= S_ISSUE;
-                    e_q <= {NB{1'b0}};
-                    g_q <= {G_AW{1'b0}};
+                S_IDLE: if (mark) begin
+                    if (G > 1) begin
+                        g_q <= {{(G_AW-1){1'b0}}, 1'b1};
+                        e_q <= {NB{1'b0}};
+                        if (short) begin
+                            st_q <= S_GAP;
+                            gap_q <= gap_first;
+                        end else begin
+                            st_q <= S_ISSUE;
+                        end
+                    end
+                end else if (buf_we) begin
+                    e_q <= n_q;
                 end
                 S_ISSUE: if (e_last) begin
-                    e_q <= {NB{1'b0}};
                     if (g_q == G_LAST) begin
                         st_q <= S_IDLE;
+                        g_q <= {G_AW{1'b0}};
+                        e_q <= {NB{1'b0}};
                     end else begin
                         g_q <= g_q + 1'b1;
-                        st_q <= S_GAP;
-                        gap_q <= {{M_AW{1'b0}}, 1'b1};
+                        e_q <= {NB{1'b0}};
+                        if (short) begin
+                            st_q <= S_GAP;
+                            gap_q <= gap_first;
+                        end else begin
+                            st_q <= S_ISSUE;
+                        end
                     end
                 end else begin
                     e_q <= e_q + 1'b1;
@@ -131,28 +163,28 @@ module asnn_os_synapse #(
 
     // ---------------------------------------------------------------- pipeline
     // c1: the buffered event; c2: its weight address; c3: the weight word; c4: the
-    // products; c5: the sums.
+    // products; c5: the sums. l marks a group's last event, or group 0's marker (no event).
     reg             v1_q, f1_q, l1_q, v2_q, f2_q, l2_q, v3_q, f3_q, l3_q, v4_q, f4_q, l4_q;
     reg  [G_AW-1:0] g1_q, g2_q, g3_q, g4_q, g5_q;
     reg  [W_AW-1:0] wa_q;
     reg  [X_W-1:0]  x2_q, x3_q;
     always @(posedge clk_i) begin
-        v1_q <= issuing && !rst_i;
+        v1_q <= (issuing || (st_q == S_IDLE && sfr_q)) && !rst_i;
         f1_q <= (e_q == {NB{1'b0}});
-        l1_q <= e_last;
+        l1_q <= ((issuing && e_last) || mark) && !rst_i;
         g1_q <= g_q;
         v2_q <= v1_q && !rst_i;
         f2_q <= f1_q;
-        l2_q <= l1_q;
+        l2_q <= l1_q && !rst_i;
         g2_q <= g1_q;
         v3_q <= v2_q && !rst_i;
         f3_q <= f2_q;
-        l3_q <= l2_q;
+        l3_q <= l2_q && !rst_i;
         g3_q <= g2_q;
         x3_q <= x2_q;
         v4_q <= v3_q && !rst_i;
         f4_q <= f3_q;
-        l4_q <= l3_q;
+        l4_q <= l3_q && !rst_i;
         g4_q <= g3_q;
         g5_q <= g4_q;
     end
@@ -201,11 +233,17 @@ module asnn_os_synapse #(
     endgenerate
 
     // ---------------------------------------------------------------- write-out
+    // A group's sums are final the clock wo_start_q is set; they move into hold_q (the
+    // next group may overwrite acc_q from then on) and leave it one A word a clock.
+    localparam integer AW_L = LANES * A_W;
     reg             wo_start_q, wo_run_q;
     reg  [M_AW-1:0] wo_j_q;
     reg  [G_AW-1:0] wo_g_q;
+    reg  [S*A_W-1:0] hold_q;
     always @(posedge clk_i) begin
-        wo_start_q <= v4_q && l4_q && !rst_i;
+        wo_start_q <= l4_q && !rst_i;
+        if (wo_start_q) hold_q <= acc_q;
+        else if (wo_run_q) hold_q <= hold_q >> AW_L;
         if (rst_i) begin
             wo_run_q <= 1'b0;
             wo_j_q <= {M_AW{1'b0}};
@@ -221,7 +259,8 @@ module asnn_os_synapse #(
     wire [WD-1:0] wo_addr = {{(WD-G_AW){1'b0}}, wo_g_q} * M_L + {{(WD-M_AW){1'b0}}, wo_j_q};
     assign a_we_o = wo_run_q && (wo_addr < DEPTH_L);
     assign a_waddr_o = wo_addr[D_AW-1:0];
-    assign a_wdata_o = acc_q[wo_j_q * (LANES*A_W) +: LANES*A_W];
-    assign busy_o = (run_q && held) || (st_q != S_IDLE) || v1_q || v2_q || v3_q || v4_q || wo_start_q || wo_run_q;
+    assign a_wdata_o = hold_q[AW_L-1:0];
+    assign busy_o = (run_q && held) || (st_q != S_IDLE) || sfr_q || v1_q || v2_q || v3_q || v4_q
+                 || l1_q || l2_q || l3_q || l4_q || wo_start_q || wo_run_q;
     wire unused = ^wo_addr[WD-1:D_AW];
 endmodule

@@ -87,14 +87,15 @@ pub fn run(a: &Args) -> Result<()> {
     );
     for l in plan.layers.iter().filter(|l| l.output_stationary) {
         println!(
-            "{}: output-stationary, {} synapse lanes in {} groups ({} products in DSPs, {} in logic): {} cycles per input event, + {} per frame",
+            "{}: output-stationary, {} synapse lanes in {} groups ({} products in DSPs, {} in logic): {} cycles per input event, + {} per frame (from {} events on)",
             l.name,
             l.synapse_lanes,
             l.synapse_groups,
             l.synapse_lanes - l.lut_products,
             l.lut_products,
             l.walk_cycles,
-            asnn_generator::plan::os_syn_cycles(l, 0)
+            asnn_generator::plan::os_words_per_group(l) + 8,
+            asnn_generator::plan::os_words_per_group(l)
         );
     }
     let shift: Vec<&str> = plan
