@@ -21,6 +21,9 @@ module [[ module ]] (
 {%- if first %}
     input  wire                  in_eos_i,     // end of this step's input (carries no event)
 {%- endif %}
+{%- if syn_overlap %}
+    input  wire                  up_busy_i,    // the layer before may still send this step's spikes
+{%- endif %}
 {%- if readout %}
     // S of every class, class 0 in the low bits
     output wire [[ scores_decl ]] scores_o
@@ -145,14 +148,20 @@ module [[ module ]] (
 
     // ---------------------------------------------------------------- synapse unit
     // Output-stationary ([[ syn_lanes ]] synapse lanes, [[ syn_groups ]] groups, asnn_os_synapse.v): the
-    // frame's events are buffered as they arrive; the end-of-step beat starts the replay
-    // of every buffered event once per group, and the group sums are written into A.
+    // frame's events are buffered (and summed into group 0) as they arrive; the
+    // end-of-step beat starts the replay of every buffered event once per further group,
+    // and the group sums are written into A.
+    // The step-0 events are taken from the clear on (the clear touches neither the
+    // buffer nor group 0's sums, and A is written only after the end-of-step beat, which
+    // waits for the synaptic phase): the buffer is emptied when the clear starts.
     reg                   eos_q;
     wire                  os_busy;
     wire                  os_a_we;
     wire [D_AW-1:0]       os_a_waddr;
     wire [LANES*A_W-1:0]  os_a_wdata;
-    assign in_ready_o = syn && !eos_q;            // group 0 sums the events as they arrive
+    wire                  os_clr = (phase_q == PH_IDLE) && go_i && (cmd_i == 2'd0);
+    // Group 0 sums the events as they arrive.
+    assign in_ready_o = syn ? !eos_q : (clearing && !in_eos_i);
     wire take = in_valid_i && in_ready_o && !in_eos_i;
     wire os_run = in_valid_i && in_ready_o && in_eos_i;
     always @(posedge clk_i) begin
@@ -162,7 +171,7 @@ module [[ module ]] (
     asnn_os_synapse #(.S(SL), .LANES(LANES), .A_W(A_W), .W_W(W_W), .X_W([[ raw_bits ]]),
         .N_IN([[ in_units ]]), .IN_AW(IN_AW), .NB([[ os_nb ]]), .G([[ syn_groups ]]), .G_AW([[ syn_groups_aw ]]),
         .DEPTH(DEPTH), .D_AW(D_AW), .W_AW(W_AW), .DSP_LANES([[ os_dsp_lanes ]]), .BUF_LOGIC([[ os_buf_logic ]])) u_syn (
-        .clk_i(clk_i), .rst_i(rst_i), .clr_i(!syn), .ev_i(take), .ev_addr_i(in_addr_i),
+        .clk_i(clk_i), .rst_i(rst_i), .clr_i(os_clr), .ev_i(take), .ev_addr_i(in_addr_i),
         .ev_val_i(in_payload_i), .run_i(os_run), .busy_o(os_busy),
         .w_raddr_o(w_raddr), .w_rdata_i(w_rdata),
         .a_we_o(os_a_we), .a_waddr_o(os_a_waddr), .a_wdata_o(os_a_wdata)
@@ -642,6 +651,11 @@ module [[ module ]] (
     assign phase_done = clear_done || syn_done || sweep_done;
 {%- else if first %}
     wire syn_done = syn && !w_active_q && !acc_busy && eos_q;
+    assign phase_done = clear_done || syn_done || sweep_done;
+{%- else if syn_overlap %}
+    // The synaptic phase runs with the previous layer's sweep: it ends once that layer
+    // can send no more (up_busy_i) and every spike it sent is walked.
+    wire syn_done = syn && !w_active_q && !acc_busy && !in_valid_i && !up_busy_i;
     assign phase_done = clear_done || syn_done || sweep_done;
 {%- else %}
     wire syn_done = syn && !w_active_q && !acc_busy && !in_valid_i;

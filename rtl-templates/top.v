@@ -1,7 +1,9 @@
 // [[ header ]]
 // Top of '[[ name ]]': step controller, [[ n_layers ]] layer(s), readout argmax, early exit.
 // Per step the controller runs each layer's synaptic phase then its neuron sweep, in
-// [[ order_doc ]] (delay = [[ delay ]], docs/numerics.md section 5).
+// [[ order_doc ]] (delay = [[ delay ]], docs/numerics.md section 5); a layer whose
+// synaptic phase overlaps (SYN_OVL) runs it during the previous layer's sweep, taking
+// the spikes as the sweep emits them.
 `default_nettype none
 
 module [[ module ]] (
@@ -51,8 +53,9 @@ module [[ module ]] (
     localparam integer FRAME_INPUT = [[ frame_int ]];     // 1: input only at step 0
 
     // ---------------------------------------------------------------- layers
+    localparam [L-1:0] SYN_OVL = [[ syn_ovl ]];   // plan.rs syn_overlap, layer 0 in bit 0
     reg  [L-1:0] go_q;
-    reg  [1:0]   cmd_q;
+    reg  [2*L-1:0] cmd_q;                              // layer l's command in bits 2l+1:2l
     wire [L-1:0] busy;
 {%- for l in layers %}
     // Layer [[ l.index ]]: [[ l.name ]]
@@ -64,8 +67,18 @@ module [[ module ]] (
 {%- endif %}
 {%- endfor %}
 {%- for l in layers %}
+{%- if l.syn_overlap %}
+{%- if l.up_tail > 0 %}
+    reg  [[ l.up_decl ]] up[[ l.index ]]_q;                 // the previous layer's busy, the clocks before
+    always @(posedge clk_i) up[[ l.index ]]_q <= [[ l.up_next ]];
+{%- endif %}
+    wire up[[ l.index ]]_busy = [[ l.up_expr ]];
+{%- endif %}
     [[ l.module ]] u_l[[ l.index ]] (
-        .clk_i(clk_i), .rst_i(rst_i), .go_i(go_q[[ l.go_sel ]]), .cmd_i(cmd_q), .busy_o(busy[[ l.go_sel ]]),
+        .clk_i(clk_i), .rst_i(rst_i), .go_i(go_q[[ l.go_sel ]]), .cmd_i(cmd_q[[ l.cmd_sel ]]), .busy_o(busy[[ l.go_sel ]]),
+{%- if l.syn_overlap %}
+        .up_busy_i(up[[ l.index ]]_busy),
+{%- endif %}
 {%- if l.first %}
         .in_valid_i(in_valid_i), .in_ready_o(in_ready_o), .in_addr_i(in_addr_i),
         .in_payload_i(in_value_i), .in_eos_i(in_eos_i),
@@ -133,6 +146,7 @@ module [[ module ]] (
     reg [3:0]  st_q;
     reg [3:0]  after_q;                                // state after C_WAIT
     reg [[ pos_decl ]] pos_q;                            // position in this step's layer order
+    wire [[ pos_decl ]] pos_n = pos_q + 1'b1;
     reg        sweep_next_q;                           // the synaptic phase is done: sweep next
     reg [[ cls_decl ]] prev_q;
     reg [15:0] run_q;
@@ -182,7 +196,7 @@ module [[ module ]] (
             last_n_q <= 1'b0;
             margin_q <= {(B_RO+1){1'b0}};
             prev_q <= [[ cls_zero ]];
-            cmd_q <= CMD_CLEAR;
+            cmd_q <= {L{CMD_CLEAR}};
             best <= [[ cls_zero ]];
             best_v <= {B_RO{1'b0}};
             sec_v <= {B_RO{1'b0}};
@@ -200,7 +214,7 @@ module [[ module ]] (
             case (st_q)
                 C_IDLE: if (start_i) begin
                     go_q <= {L{1'b1}};
-                    cmd_q <= CMD_CLEAR;
+                    cmd_q <= {L{CMD_CLEAR}};
                     cycles_o <= 32'd0;
                     t_q <= 16'd0;
                     early_o <= 1'b0;
@@ -215,7 +229,7 @@ module [[ module ]] (
                         sweep_next_q <= 1'b1;          // frame input: no input after step 0
                     end else begin
                         go_q[li] <= 1'b1;
-                        cmd_q <= sweep_next_q ? CMD_SWEEP : CMD_SYN;
+                        cmd_q[2*li +: 2] <= sweep_next_q ? CMD_SWEEP : CMD_SYN;
                         st_q <= C_WAIT;
                         if (!sweep_next_q) begin
                             sweep_next_q <= 1'b1;
@@ -226,8 +240,13 @@ module [[ module ]] (
                                 pos_q <= [[ pos_zero ]];
                                 after_q <= C_ARGMAX;
                             end else begin
-                                pos_q <= pos_q + 1'b1;
+                                pos_q <= pos_n;
                                 after_q <= C_LAYER;
+                                if (SYN_OVL[pos_n]) begin   // the next layer's synaptic phase with this sweep
+                                    go_q[pos_n] <= 1'b1;
+                                    cmd_q[2*pos_n +: 2] <= CMD_SYN;
+                                    sweep_next_q <= 1'b1;
+                                end
                             end
                         end
                     end

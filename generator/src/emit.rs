@@ -114,8 +114,17 @@ struct LayerCtx {
     in_units: usize,
     in_last: String,
     neurons: usize,
+    /// The synaptic phase runs with the previous layer's sweep (plan `syn_overlap`).
+    syn_overlap: bool,
     // For the top.
     go_sel: String,
+    /// When `syn_overlap`: the previous layer still busy or its spikes still in its
+    /// FIFOs (its busy flag, held `fifo_latency - 1` clocks longer).
+    up_expr: String,
+    up_tail: u64,
+    up_decl: String,
+    up_next: String,
+    cmd_sel: String,
     next: usize,
     prev_b_decl: String,
     dbg_valid_sel: String,
@@ -252,6 +261,8 @@ struct TopCtx<'a> {
     pos_zero: String,
     pos_last: String,
     li_expr: String,
+    /// plan.rs syn_overlap of every layer as an L-bit literal, layer 0 in bit 0.
+    syn_ovl: String,
 }
 
 #[derive(Template)]
@@ -716,7 +727,21 @@ fn layer_ctx(
         in_units: lp.inputs,
         in_last: lit(widths.in_aw, lp.inputs as u64 - 1),
         neurons: lp.neurons,
+        syn_overlap: lp.syn_overlap,
         go_sel: format!("[{}]", lp.index),
+        up_expr: up_expr(plan, lp),
+        up_tail: up_tail(plan, lp),
+        up_decl: decl(up_tail(plan, lp).max(1)),
+        up_next: match up_tail(plan, lp) {
+            0 | 1 => format!("busy[{}]", lp.index.saturating_sub(1)),
+            t => format!(
+                "{{up{}_q[{}:0], busy[{}]}}",
+                lp.index,
+                t - 2,
+                lp.index.saturating_sub(1)
+            ),
+        },
+        cmd_sel: format!("[{}:{}]", 2 * lp.index + 1, 2 * lp.index),
         next: lp.index + 1,
         prev_b_decl: if first {
             String::new()
@@ -728,6 +753,31 @@ fn layer_ctx(
         dbg_pay_sel: dbg.pay,
         body: layer_body(unit, &widths, &payload),
     }
+}
+
+/// Clocks the previous layer's busy flag is held for an overlapped synaptic phase: a
+/// spike pushed on the sweep's last clock reaches the FIFO's output `fifo_latency`
+/// clocks later, one of them after the busy flag drops.
+fn up_tail(plan: &Plan, lp: &LayerPlan) -> u64 {
+    if !lp.syn_overlap {
+        return 0;
+    }
+    plan.layers[lp.index - 1]
+        .fifo_latency
+        .saturating_sub(crate::plan::FIFO_LATENCY_REGS)
+}
+
+/// The overlapped synaptic phase's "more spikes may come" signal (see [`up_tail`]).
+fn up_expr(plan: &Plan, lp: &LayerPlan) -> String {
+    if !lp.syn_overlap {
+        return String::new();
+    }
+    let prev = lp.index - 1;
+    let mut e = format!("busy[{prev}]");
+    for k in 0..up_tail(plan, lp) {
+        e.push_str(&format!(" || up{}_q[{k}]", lp.index));
+    }
+    e
 }
 
 /// The conv geometry the walk and sweep counters step through; a dense layer walks a
@@ -956,6 +1006,15 @@ fn top_ctx<'a>(net: &QNetwork, plan: &Plan, header: &str, layers: &'a LayerCtxs)
         } else {
             format!("{} - pos_q", lit(pos_w, n_layers as u64 - 1))
         },
+        syn_ovl: format!(
+            "{}'b{}",
+            n_layers,
+            plan.layers
+                .iter()
+                .rev()
+                .map(|l| if l.syn_overlap { '1' } else { '0' })
+                .collect::<String>()
+        ),
     }
 }
 

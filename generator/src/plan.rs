@@ -34,6 +34,14 @@ pub const SKIP_OVERHEAD: u64 = 1;
 /// Synaptic phase cycles besides the walk: the first accept, the last write-back and
 /// the clock that sees the phase empty (`layer.v`, synapse unit).
 pub const SYN_OVERHEAD: u64 = 3;
+/// Clocks from a sweep's command (the clock `go_i` is high) to the push of the spike
+/// of memory word k into the AER FIFO, minus k: the clock the layer takes the command,
+/// the read, the neuron pipeline (`layer.v`, neuron sweep).
+pub const SPIKE_PUSH_OFFSET: u64 = NEURON_LATENCY + 2;
+/// Clocks from a push into an AER FIFO until the event is at its output: 1 for a FIFO
+/// in registers, 3 in block RAM (`asnn_fifo.v`).
+pub const FIFO_LATENCY_REGS: u64 = 1;
+pub const FIFO_LATENCY_BRAM: u64 = 3;
 
 /// Where one memory lives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -130,6 +138,13 @@ pub struct LayerPlan {
     pub walk_cycles: u64,
     /// Cycles of the neuron sweep phase (constant per step).
     pub sweep_cycles: u64,
+    /// This layer's synaptic phase runs during the previous layer's sweep, taking its
+    /// spikes as the sweep emits them (delay = 0, one core each side, no max pool
+    /// before: `top.v` starts both at once; see [`Plan::overlap_cycles`]).
+    pub syn_overlap: bool,
+    /// Clocks from a push into this layer's AER FIFOs to their output
+    /// ([`FIFO_LATENCY_REGS`] or [`FIFO_LATENCY_BRAM`]; 0 for the readout).
+    pub fifo_latency: u64,
     /// Cycles of the clear phase at sample start.
     pub clear_cycles: u64,
 }
@@ -227,17 +242,27 @@ impl Plan {
 
     /// Predicted cycles of one sample, given per step and layer the number of events
     /// that reached the layer's synapse unit (for the first layer: input values that
-    /// changed) and, for event input, per step the rest of the input (`input`; ignored
-    /// for frame input, may be empty).
-    pub fn predict_cycles(&self, events: &[Vec<u64>], input: &[StepInput]) -> u64 {
+    /// changed), for event input per step the rest of the input (`input`; ignored for
+    /// frame input, may be empty), and per step and layer the flat indices of the
+    /// neurons of the layer before whose spikes reached it (`spikes`; needed where
+    /// `syn_overlap` is set, may be empty elsewhere).
+    pub fn predict_cycles(
+        &self,
+        events: &[Vec<u64>],
+        input: &[StepInput],
+        spikes: &[Vec<Vec<u32>>],
+    ) -> u64 {
         // Clear: the clock the layers take the command, the longest clear, the clock
         // the controller sees them idle.
         let mut total = self.cycle_model.clear_cycles + 2;
+        let none: Vec<u32> = Vec::new();
         for (t, ev) in events.iter().enumerate() {
             for l in &self.layers {
                 let e = ev.get(l.index).copied().unwrap_or(0);
                 let runs_syn = l.index > 0 || !self.frame_input || t == 0;
-                if runs_syn {
+                if l.syn_overlap {
+                    // Ran with the previous layer's sweep: counted there.
+                } else if runs_syn {
                     let inp = input.get(t).copied().unwrap_or(StepInput {
                         unchanged: 0,
                         last_changed: e > 0,
@@ -246,22 +271,65 @@ impl Plan {
                 } else {
                     total += SKIP_OVERHEAD;
                 }
-                total += PHASE_OVERHEAD + l.sweep_cycles;
+                match self.layers.get(l.index + 1).filter(|n| n.syn_overlap) {
+                    Some(next) => {
+                        let s = spikes
+                            .get(t)
+                            .and_then(|v| v.get(next.index))
+                            .unwrap_or(&none);
+                        total += PHASE_OVERHEAD + self.overlap_cycles(l, next, s);
+                    }
+                    None => total += PHASE_OVERHEAD + l.sweep_cycles,
+                }
             }
             total += STEP_OVERHEAD + self.cycle_model.argmax_cycles;
         }
         total + 1
     }
 
+    /// Busy clocks of layer `l`'s sweep run together with the synaptic phase of the
+    /// next layer `next`, which takes the spikes of `l`'s neurons `spikes` (flat
+    /// indices) as the sweep emits them. The spike of memory word k is pushed
+    /// [`SPIKE_PUSH_OFFSET`] + k clocks after the command and is at the FIFO's output
+    /// `l.fifo_latency` later; the walk takes an event when it is there and the walk
+    /// is free (`walk_cycles` apart); the phase ends [`SYN_OVERHEAD`] - 1 clocks after
+    /// the last walk, and no sooner than `l.fifo_latency` clocks after the sweep (the
+    /// next layer waits that long for the sweep's last spikes).
+    pub fn overlap_cycles(&self, l: &LayerPlan, next: &LayerPlan, spikes: &[u32]) -> u64 {
+        let positions = l.positions.max(1);
+        let lanes = l.lanes.max(1) as usize;
+        let mut at: Vec<u64> = spikes
+            .iter()
+            .map(|&n| {
+                let n = n as usize;
+                let (chan, sp) = (n / positions, n % positions);
+                let word = (chan / lanes) * positions + sp;
+                SPIKE_PUSH_OFFSET + word as u64 + l.fifo_latency
+            })
+            .collect();
+        at.sort_unstable();
+        let mut free = 0u64;
+        let mut last_done = 0u64;
+        for a in at {
+            let take = a.max(free);
+            free = take + next.walk_cycles;
+            last_done = free + SYN_OVERHEAD - 1;
+        }
+        let tail = l.fifo_latency.saturating_sub(FIFO_LATENCY_REGS);
+        last_done.max(l.sweep_cycles + 1 + tail)
+    }
+
     /// Busy clocks of layer `l`'s synaptic phase for `e` events.
     pub fn syn_cycles(&self, l: &LayerPlan, e: u64, input: StepInput) -> u64 {
         if l.output_stationary {
             // Events one a clock, the end-of-step beat starts the replay, then the
-            // replay (asnn_os_synapse.v) and the clock that sees the phase done.
+            // replay (asnn_os_synapse.v) and the clock that sees the phase done. The
+            // layer takes its events from the clear on (one a clock for its
+            // `clear_cycles`): those are buffered before the phase starts.
             if e == 0 {
                 2
             } else {
-                os_syn_cycles(l, e)
+                os_syn_cycles(l, e) - e.min(l.clear_cycles)
             }
         } else if l.index == 0 {
             if self.frame_input {
@@ -305,6 +373,34 @@ pub fn os_words_per_group(l: &LayerPlan) -> u64 {
     u64::from(l.synapse_lanes / l.lanes)
 }
 
+/// Which synaptic phases overlap the previous layer's sweep, and each FIFO's latency.
+/// With delay = 0 layer l's step-t input is layer l-1's step-t spikes, so its walk can
+/// take them as the sweep emits them; the cycle model stays exact because the sweep
+/// emits the spike of memory word k at a fixed clock and the walk is one server with a
+/// fixed time per event (the arbiter never idles while a FIFO holds one). Left
+/// sequential: delay = 1 (the layer order is reversed), several cores (their outputs
+/// merge in `cores.v`), and a max pool before (its pass 2 emits on its own schedule).
+fn plan_overlap(delay: u32, layers: &mut [LayerPlan]) {
+    for l in layers.iter_mut() {
+        l.fifo_latency = if l.readout {
+            0
+        } else if l
+            .memories
+            .iter()
+            .any(|m| m.name == "aer_fifos" && m.kind == MemKind::Bram)
+        {
+            FIFO_LATENCY_BRAM
+        } else {
+            FIFO_LATENCY_REGS
+        };
+    }
+    for i in 1..layers.len() {
+        let prev = &layers[i - 1];
+        let pooled = prev.conv.as_ref().is_some_and(|c| c.max_pool.is_some());
+        layers[i].syn_overlap = delay == 0 && prev.cores == 1 && layers[i].cores == 1 && !pooled;
+    }
+}
+
 /// Checks the network and the user's choices and makes the plan.
 pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan, GenError> {
     net.validate().map_err(|e| GenError::Network(e.0))?;
@@ -317,6 +413,7 @@ pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan,
     }
     place_memories(&dev, hw, &mut layers);
     assign_products(&dev, &mut layers);
+    plan_overlap(net.delay, &mut layers);
     let usage = MemoryUse::of(&layers);
     check_capacity(&dev, &layers, usage.bram_blocks, usage.spram_blocks)?;
     let cycle_model = cycle_model(&layers, hw.exit_margin.is_some());
@@ -674,6 +771,8 @@ fn layer_plan(
         memories: Vec::new(),
         walk_cycles,
         sweep_cycles: sweep_cycles(l.readout, depth, groups * shape.positions, max_pool),
+        syn_overlap: false,
+        fifo_latency: 0,
         clear_cycles,
     };
     lp.memories = layer_memories(dev, &lp, weights_kind, held_input_bits, event_buffer_bits);
@@ -946,6 +1045,12 @@ fn step_floor(layers: &[LayerPlan], frame_input: bool, argmax_cycles: u64) -> u6
             PHASE_OVERHEAD
                 + l.sweep_cycles
                 + match (l.index, frame_input) {
+                    // Overlapped: the phase ends after the previous sweep's FIFO tail.
+                    _ if l.syn_overlap => {
+                        1 + layers[l.index - 1]
+                            .fifo_latency
+                            .saturating_sub(FIFO_LATENCY_REGS)
+                    }
                     (0, true) => SKIP_OVERHEAD,
                     (0, false) => PHASE_OVERHEAD + 2,
                     _ => PHASE_OVERHEAD + 1,

@@ -69,16 +69,18 @@ pub fn mutate(files: &mut [OutFile], spec: &str) -> Result<()> {
 }
 
 /// Per step and layer, the events reaching each layer's synapse unit in the golden run,
-/// and per step the rest of the input as the first layer sees it (event input).
-pub fn golden_events(
-    plan: &Plan,
-    x: &RawInput,
-    g: &GoldenTrace,
-) -> (Vec<Vec<u64>>, Vec<StepInput>) {
+/// per step the rest of the input as the first layer sees it (event input), and per
+/// step and layer the flat indices of the spikes reaching it (what
+/// [`Plan::predict_cycles`] takes).
+pub type StepEvents = (Vec<Vec<u64>>, Vec<StepInput>, Vec<Vec<Vec<u32>>>);
+
+/// [`StepEvents`] of a golden run (its spikes recorded).
+pub fn golden_events(plan: &Plan, x: &RawInput, g: &GoldenTrace) -> StepEvents {
     let steps = g.predictions.len();
     let nl = plan.layers.len();
     let mut ev = vec![vec![0u64; nl]; steps];
     let mut zero = vec![StepInput::default(); steps];
+    let mut spikes = vec![vec![Vec::new(); nl]; steps];
     match x {
         RawInput::Frame(v) => {
             if steps > 0 {
@@ -109,9 +111,10 @@ pub fn golden_events(
         let t = s.step as usize + plan.delay as usize;
         if l < nl && t < steps {
             ev[t][l] += 1;
+            spikes[t][l].push(s.neuron);
         }
     }
-    (ev, zero)
+    (ev, zero, spikes)
 }
 
 /// The golden model's options for a diff under `hw` (its early exit).
@@ -326,7 +329,7 @@ fn diff_log(
                 let g = golden
                     .run(x, None, opts)
                     .map_err(|e| anyhow::anyhow!("{e}"))?;
-                let (ev, inp) = golden_events(plan, x, &g);
+                let (ev, inp, sp) = golden_events(plan, x, &g);
                 let mut divergence = diff(&g, h, payloads, readout_layer);
                 let board = run.board_done.as_ref().map(|v| &v[i]);
                 if let (None, Some(d)) = (&divergence, board) {
@@ -339,7 +342,7 @@ fn diff_log(
                     predicted: if board.is_some() {
                         h.cycles
                     } else {
-                        plan.predict_cycles(&ev, &inp)
+                        plan.predict_cycles(&ev, &inp, &sp)
                     },
                     correct: data
                         .labels

@@ -214,8 +214,8 @@ fn tally(
                 t.mismatch = Some(format!("sample {i}, step {}: {}", d.step, d.what));
             }
         }
-        let (ev, zero) = golden_events(&design.plan, x, &g);
-        let pred = design.plan.predict_cycles(&ev, &zero);
+        let (ev, zero, sp) = golden_events(&design.plan, x, &g);
+        let pred = design.plan.predict_cycles(&ev, &zero, &sp);
         let err = (pred as f64 - h.cycles as f64) / h.cycles as f64 * 100.0;
         if err.abs() > t.model_err.abs() {
             t.model_err = err;

@@ -255,8 +255,11 @@ fn cycles_per_inference(
             let g = golden
                 .run(x, None, golden_opts)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let (ev, inp) = golden_events(plan, x, &g);
-            Ok((plan.predict_cycles(&ev, &inp), g.synops + g.input_synops))
+            let (ev, inp, sp) = golden_events(plan, x, &g);
+            Ok((
+                plan.predict_cycles(&ev, &inp, &sp),
+                g.synops + g.input_synops,
+            ))
         })
         .collect::<Result<Vec<(u64, u64)>>>()?;
     let n = per_sample.len() as f64;
