@@ -11,6 +11,7 @@ mod common;
 use common::have;
 
 use asnn_eda::lint;
+use asnn_generator::plan::SPIKE_PUSH_OFFSET;
 use asnn_generator::{generate, HwSpec};
 use asnn_numerics::golden::{neuron_update, NeuronState};
 use asnn_numerics::{QNetwork, QParams};
@@ -245,6 +246,35 @@ fn lanes_change_the_design_and_lower_the_cycle_model() {
     // Five spikes of hidden neurons 0..4 reach the readout each step.
     let sp: Vec<Vec<Vec<u32>>> = vec![vec![vec![], (0..5).collect()]; 300];
     assert!(four.plan.predict_cycles(&ev, &zero, &sp) < one.plan.predict_cycles(&ev, &zero, &sp));
+}
+
+#[test]
+fn a_synaptic_phase_overlaps_the_sweep_before_only_where_the_model_holds() {
+    let mut net = digits();
+    let p = generate(&net, &lanes(2), true).unwrap().plan;
+    assert!(!p.layers[0].syn_overlap && p.layers[1].syn_overlap);
+    let (l0, l1) = (&p.layers[0], &p.layers[1]);
+    // No spike: the sweep and the FIFO's tail; spikes the walk keeps up with cost
+    // nothing more; late spikes, or more than the walk can take during the sweep, do.
+    let tail = l0.fifo_latency - 1;
+    assert_eq!(p.overlap_cycles(l0, l1, &[]), l0.sweep_cycles + 1 + tail);
+    assert_eq!(
+        p.overlap_cycles(l0, l1, &[0, 1]),
+        l0.sweep_cycles + 1 + tail
+    );
+    let n = l0.neurons as u32;
+    let late = p.overlap_cycles(l0, l1, &[n - 2, n - 1]);
+    assert_eq!(
+        late,
+        SPIKE_PUSH_OFFSET + (n as u64 - 1) / 2 + l0.fifo_latency + 2 * l1.walk_cycles + 2
+    );
+    let all: Vec<u32> = (0..n).collect();
+    assert!(p.overlap_cycles(l0, l1, &all) >= n as u64 * l1.walk_cycles);
+    // delay = 1 runs the layers in reverse order: no overlap, and the model still
+    // counts the phase after the sweep.
+    net.delay = 1;
+    let p1 = generate(&net, &lanes(2), true).unwrap().plan;
+    assert!(p1.layers.iter().all(|l| !l.syn_overlap));
 }
 
 #[test]

@@ -1025,7 +1025,7 @@ fn cycle_model(layers: &[LayerPlan], margin_exit: bool) -> CycleModel {
     };
     CycleModel {
         formula: format!(
-            "sample = clear + 2 + sum over steps [ sum over layers ( 3 + syn(E) if the layer has a synaptic phase, else 1; 3 + sweep ) + 2 + classes + 1 ] + 1 (2 x classes + 2 with the margin exit); syn(E) = E x walk + 3 (E > 0), 1 (E = 0; first layer, frame input: 2), output-stationary first layer E + (G - 1) x (E + max(0, M - E)) + M + 8 (G synapse groups, M = synapse lanes / lanes); sweep = depth + latency + 1, latency {NEURON_LATENCY} (spiking) or {READOUT_LATENCY} (readout) (max pool: depth + {} + pooled x K² + {})",
+            "sample = clear + 2 + sum over steps [ sum over layers ( 3 + syn(E) if the layer has a synaptic phase, else 1; 3 + sweep ) + 2 + classes + 1 ] + 1 (2 x classes + 2 with the margin exit); syn(E) = E x walk + 3 (E > 0), 1 (E = 0; first layer, frame input: 2), output-stationary first layer E + (G - 1) x (E + max(0, M - E)) + M + 8 - min(E, clear) (G synapse groups, M = synapse lanes / lanes; events taken during the clear); a layer with syn_overlap runs its synaptic phase during the previous layer's sweep, the two costing 3 + max(sweep + 1 + tail, the last walk's end + 2), the spike of memory word k reaching the walk at 10 + k + fifo latency (overlap_cycles); sweep = depth + latency + 1, latency {NEURON_LATENCY} (spiking) or {READOUT_LATENCY} (readout) (max pool: depth + {} + pooled x K² + {})",
             READOUT_LATENCY + 1,
             NEURON_LATENCY + 2
         ),
