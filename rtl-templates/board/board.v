@@ -157,6 +157,9 @@ module [[ module ]] (
     reg  [2:0]            hdr_i_q;
     reg  [[ seg_decl ]] seg_q;
     reg  [7:0]            wb_q;                 // byte within the word
+    localparam integer WBYTES = (WORD_MAX + 7) / 8;
+    localparam [WBYTES-1:0] WSEL0 = 1;
+    reg  [WBYTES-1:0]     wsel_q;               // the same, one-hot: byte k's write enable
     reg  [WA_MAX-1:0]     wa_q;                 // word address
     reg  [WORD_MAX-1:0]   word_q;
     reg                   wr_q;
@@ -177,6 +180,7 @@ module [[ module ]] (
         .data_o(fb_data), .sck_o(flash_sck_o), .cs_n_o(flash_cs_n_o), .mosi_o(flash_mosi_o), .miso_i(flash_miso_i)
     );
     always @(*) fb_ready = fb_valid && !wr_q && (l_q != L_DONE);
+    integer wk;
     always @(posedge clk) begin
         wr_q <= 1'b0;
         if (rst) begin
@@ -185,6 +189,7 @@ module [[ module ]] (
             hdr_i_q <= 3'd0;
             seg_q <= [[ seg_zero ]];
             wb_q <= 8'd0;
+            wsel_q <= WSEL0;
             wa_q <= {WA_MAX{1'b0}};
             word_q <= {WORD_MAX{1'b0}};
             sum_q <= 16'd0;
@@ -211,13 +216,16 @@ module [[ module ]] (
                     hdr_i_q <= hdr_i_q + 3'd1;
                 end
                 L_DATA: begin
-                    word_q[wb_q*8 +: 8] <= fb_data;
+                    for (wk = 0; wk < WBYTES; wk = wk + 1)
+                        if (wsel_q[wk]) word_q[wk*8 +: 8] <= fb_data;
                     sum_q <= sum_q + {8'd0, fb_data};
                     if (wb_q == bytes_last) begin
                         wb_q <= 8'd0;
+                        wsel_q <= WSEL0;
                         wr_q <= 1'b1;
                     end else begin
                         wb_q <= wb_q + 8'd1;
+                        wsel_q <= wsel_q << 1;
                     end
                 end
                 L_SUM: begin
