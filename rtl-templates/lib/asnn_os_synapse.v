@@ -69,6 +69,7 @@ module asnn_os_synapse #(
     // ---------------------------------------------------------------- event buffer
     reg  [NB-1:0]  n_q;
     reg  [NB-1:0]  last_q;                             // n_q - 1 once an event is held
+    reg  [NB-1:0]  last2_q;                            // n_q - 2 (e_q + 1 == last_q)
     reg  [NB-1:0]  e_q;
     wire [E_W-1:0] p_rdata;
     reg            ev_q;
@@ -88,6 +89,7 @@ module asnn_os_synapse #(
         if (rst_i || clr_i) n_q <= {NB{1'b0}};
         else if (buf_we) n_q <= n_q + 1'b1;
         if (buf_we) last_q <= n_q;
+        if (buf_we) last2_q <= n_q - 1'b1;
     end
 
     // ---------------------------------------------------------------- issue
@@ -100,7 +102,12 @@ module asnn_os_synapse #(
     reg  [M_AW:0]   gap_q;
     reg             sfr_q;                             // an event was buffered last clock
     wire            issuing = (st_q == S_ISSUE);
-    wire            e_last = (e_q == last_q);
+    // e_q == last_q, registered as e_q moves (its compare is off the state's enable):
+    // set where e_q is set to 0 (the group's first event is its last when n = 1) and
+    // where it counts up (e_q + 1 == last_q when e_q == last_q - 1).
+    reg             e_last_q;
+    wire            e_last = e_last_q;
+    wire            one_held = (last_q == {NB{1'b0}});
     // run_i is registered before it starts the replay, so the end-of-step handshake and
     // the replay's counters never share a clock.
     reg             run_q;
@@ -119,6 +126,7 @@ module asnn_os_synapse #(
         if (rst_i) begin
             st_q <= S_IDLE;
             e_q <= {NB{1'b0}};
+            e_last_q <= 1'b0;
             g_q <= {G_AW{1'b0}};
             gap_q <= {(M_AW+1){1'b0}};
         end else begin
@@ -127,6 +135,7 @@ module asnn_os_synapse #(
                     if (G > 1) begin
                         g_q <= {{(G_AW-1){1'b0}}, 1'b1};
                         e_q <= {NB{1'b0}};
+                        e_last_q <= one_held;
                         if (short) begin
                             st_q <= S_GAP;
                             gap_q <= gap_first;
@@ -145,6 +154,7 @@ module asnn_os_synapse #(
                     end else begin
                         g_q <= g_q + 1'b1;
                         e_q <= {NB{1'b0}};
+                        e_last_q <= one_held;
                         if (short) begin
                             st_q <= S_GAP;
                             gap_q <= gap_first;
@@ -154,6 +164,7 @@ module asnn_os_synapse #(
                     end
                 end else begin
                     e_q <= e_q + 1'b1;
+                    e_last_q <= (e_q == last2_q);
                 end
                 default: if (gap_q == GAP_LAST) st_q <= S_ISSUE;
                          else gap_q <= gap_q + 1'b1;
