@@ -762,9 +762,7 @@ fn up_tail(plan: &Plan, lp: &LayerPlan) -> u64 {
     if !lp.syn_overlap {
         return 0;
     }
-    plan.layers[lp.index - 1]
-        .fifo_latency
-        .saturating_sub(crate::plan::FIFO_LATENCY_REGS)
+    plan.layers[lp.index - 1].fifo_tail()
 }
 
 /// The overlapped synaptic phase's "more spikes may come" signal (see [`up_tail`]).
@@ -928,11 +926,7 @@ fn layer_body(unit: &CoreUnit, widths: &UnitWidths, payload: &InPayload) -> Laye
         n_logic: logic(lp, "pooled_state"),
         w_logic: logic(lp, "weights"),
         b_logic: logic(lp, "bias"),
-        f_bram: u32::from(
-            lp.memories
-                .iter()
-                .any(|m| m.name == "aer_fifos" && m.kind == MemKind::Bram),
-        ),
+        f_bram: u32::from(lp.fifo_latency == crate::plan::FIFO_LATENCY_BRAM),
         a_logic: logic(lp, "accumulator"),
         s_logic: logic(lp, "state"),
         h_logic: logic(lp, "held_input"),

@@ -315,8 +315,7 @@ impl Plan {
             free = take + next.walk_cycles;
             last_done = free + SYN_OVERHEAD - 1;
         }
-        let tail = l.fifo_latency.saturating_sub(FIFO_LATENCY_REGS);
-        last_done.max(l.sweep_cycles + 1 + tail)
+        last_done.max(l.sweep_cycles + 1 + l.fifo_tail())
     }
 
     /// Busy clocks of layer `l`'s synaptic phase for `e` events.
@@ -398,6 +397,15 @@ fn plan_overlap(delay: u32, layers: &mut [LayerPlan]) {
         let prev = &layers[i - 1];
         let pooled = prev.conv.as_ref().is_some_and(|c| c.max_pool.is_some());
         layers[i].syn_overlap = delay == 0 && prev.cores == 1 && layers[i].cores == 1 && !pooled;
+    }
+}
+
+impl LayerPlan {
+    /// Clocks a spike pushed on this layer's last sweep clock is still on its way
+    /// through the FIFO after the layer's busy flag drops (`fifo_latency - 1`): how long
+    /// an overlapped next layer holds its synaptic phase open.
+    pub fn fifo_tail(&self) -> u64 {
+        self.fifo_latency.saturating_sub(FIFO_LATENCY_REGS)
     }
 }
 
@@ -1046,11 +1054,7 @@ fn step_floor(layers: &[LayerPlan], frame_input: bool, argmax_cycles: u64) -> u6
                 + l.sweep_cycles
                 + match (l.index, frame_input) {
                     // Overlapped: the phase ends after the previous sweep's FIFO tail.
-                    _ if l.syn_overlap => {
-                        1 + layers[l.index - 1]
-                            .fifo_latency
-                            .saturating_sub(FIFO_LATENCY_REGS)
-                    }
+                    _ if l.syn_overlap => 1 + layers[l.index - 1].fifo_tail(),
                     (0, true) => SKIP_OVERHEAD,
                     (0, false) => PHASE_OVERHEAD + 2,
                     _ => PHASE_OVERHEAD + 1,

@@ -113,6 +113,7 @@ module asnn_os_synapse #(
     reg             run_q;
     wire            held = (n_q != {NB{1'b0}});
     wire            mark = (st_q == S_IDLE) && run_q && held;   // group 0 is complete
+    wire            next_group = (mark && G > 1) || (issuing && e_last && g_q != G_LAST);
     wire            short = ({1'b0, n_q} < M_N);                // n < M: groups need idle clocks
     // Before a group when n < M: gap_q runs n + 1 .. M, M - n idle clocks.
     wire [NB+M_AW:0] gap_w = {{(M_AW+1){1'b0}}, n_q} + 1'b1;
@@ -132,17 +133,7 @@ module asnn_os_synapse #(
         end else begin
             case (st_q)
                 S_IDLE: if (mark) begin
-                    if (G > 1) begin
-                        g_q <= {{(G_AW-1){1'b0}}, 1'b1};
-                        e_q <= {NB{1'b0}};
-                        e_last_q <= one_held;
-                        if (short) begin
-                            st_q <= S_GAP;
-                            gap_q <= gap_first;
-                        end else begin
-                            st_q <= S_ISSUE;
-                        end
-                    end
+                    if (G > 1) g_q <= {{(G_AW-1){1'b0}}, 1'b1};
                 end else if (buf_we) begin
                     e_q <= n_q;
                 end
@@ -153,14 +144,6 @@ module asnn_os_synapse #(
                         e_q <= {NB{1'b0}};
                     end else begin
                         g_q <= g_q + 1'b1;
-                        e_q <= {NB{1'b0}};
-                        e_last_q <= one_held;
-                        if (short) begin
-                            st_q <= S_GAP;
-                            gap_q <= gap_first;
-                        end else begin
-                            st_q <= S_ISSUE;
-                        end
                     end
                 end else begin
                     e_q <= e_q + 1'b1;
@@ -169,6 +152,18 @@ module asnn_os_synapse #(
                 default: if (gap_q == GAP_LAST) st_q <= S_ISSUE;
                          else gap_q <= gap_q + 1'b1;
             endcase
+            // The next group (after group 0's marker or a group's last issue), after
+            // the idle clocks that keep write-outs M clocks apart.
+            if (next_group) begin
+                e_q <= {NB{1'b0}};
+                e_last_q <= one_held;
+                if (short) begin
+                    st_q <= S_GAP;
+                    gap_q <= gap_first;
+                end else begin
+                    st_q <= S_ISSUE;
+                end
+            end
         end
     end
 
