@@ -463,7 +463,7 @@ fn checks(
             what: check_text::MULTIPLIERS.into(),
         },
         fits: FitCheck {
-            ok: over.is_empty() && pnr_ok,
+            ok: fits(pnr_ok, &over, timing_ok, fmax),
             over,
         },
         timing: TimingCheck {
@@ -472,6 +472,13 @@ fn checks(
             achieved_mhz: fmax,
         },
     }
+}
+
+/// Whether the design fits the device: nothing over it, and place and route either
+/// passed or stopped only because the clock was missed (it placed, routed and timed the
+/// design: nextpnr fails a missed clock without `--timing-allow-fail`).
+fn fits(pnr_ok: bool, over: &[String], timing_ok: bool, fmax: Option<f64>) -> bool {
+    over.is_empty() && (pnr_ok || (fmax.is_some() && !timing_ok))
 }
 
 /// The host link's bytes per sample and samples per second at the board's baud rate.
@@ -537,5 +544,24 @@ fn failure(r: &BuildReport, pnr_ok: bool, out: &Path) -> Option<String> {
         ))
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fits;
+
+    #[test]
+    fn a_missed_clock_is_not_reported_as_a_design_that_does_not_fit() {
+        let none: Vec<String> = Vec::new();
+        let over = vec!["ICESTORM_LC 6276 of 5280 (+19%)".to_string()];
+        // Placed, routed, timed, clock missed: it fits.
+        assert!(fits(false, &none, false, Some(30.2)));
+        // Passed.
+        assert!(fits(true, &none, true, Some(36.0)));
+        // Over the device, or place and route failed before timing: it does not.
+        assert!(!fits(false, &over, false, None));
+        assert!(!fits(false, &none, false, None));
+        assert!(!fits(true, &over, true, Some(36.0)));
     }
 }
