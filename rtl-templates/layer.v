@@ -102,7 +102,12 @@ module [[ module ]] (
         if (!clearing) clr_q <= {D_AW{1'b0}};
         else if (clr_q != D_LAST) clr_q <= clr_q + 1'b1;
     end
+{%- if sw.spram %}
+    wire s_busy;                                  // the SPRAM state's clear or write-backs
+    wire clear_done = clearing && (clr_q == D_LAST) && !s_busy;
+{%- else %}
     wire clear_done = clearing && (clr_q == D_LAST);
+{%- endif %}
 
     // ---------------------------------------------------------------- memories
     // A: exact synaptic sums (numerics.md section 4) in the synapse unit's bank below.
@@ -110,6 +115,10 @@ module [[ module ]] (
     wire [LANES*A_W-1:0]  a_rdata;
     reg                   a_wr;
     reg  [D_AW-1:0]       a_waddr;
+{%- if sw.spram %}
+    // Neuron state in SPRAM (asnn_spram_state.v, instanced with the memory ports below).
+    wire [LANES*ST_W-1:0] s_rdata;
+{%- else %}
     // Neuron state, read with A.
     reg                   s_we;
     reg  [D_AW-1:0]       s_waddr;
@@ -120,6 +129,7 @@ module [[ module ]] (
         .clk_i(clk_i), .we_i(s_we), .waddr_i(s_waddr), .wdata_i(s_wdata),
         .raddr_i(s_raddr), .rdata_o(s_rdata)
     );
+{%- endif %}
     // Weights ([[ w_kind ]]), SL weights a word.
     localparam integer SL = [[ syn_lanes ]];  // synapse lanes
     wire [W_AW-1:0]       w_raddr;
@@ -371,6 +381,10 @@ module [[ module ]] (
     localparam [SP_W-1:0] SP_LAST = [[ sp_last ]];
     reg  [SP_W-1:0]       sp_q;                   // position within the channel
 {%- endif %}
+{%- if sw.gated %}
+    // The sweep reads memory word k_q when iss: [[ sw.gate_doc ]].
+    wire                  iss;
+{%- endif %}
     always @(posedge clk_i) begin
         if (rst_i || !sweep) begin
             k_q <= {D_AW{1'b0}};
@@ -379,7 +393,11 @@ module [[ module ]] (
             sp_q <= {SP_W{1'b0}};
 {%- endif %}
             k_run_q <= !rst_i && phase_q == PH_IDLE && go_i && cmd_i == 2'd2;
+{%- if sw.gated %}
+        end else if (iss) begin
+{%- else %}
         end else if (k_run_q) begin
+{%- endif %}
             k_q <= k_q + 1'b1;
 {%- if conv %}
             if (sp_q == SP_LAST) begin
@@ -402,12 +420,59 @@ module [[ module ]] (
     localparam integer TAG_W = D_AW + CG_AW;
     wire [TAG_W-1:0] tag_k = {k_q, scg_q};
 {%- endif %}
+{%- if sw.gated %}
+    reg  [[ sw.gap_decl ]] gap_q;                    // clocks until the next read may issue
+    always @(posedge clk_i) begin
+        if (rst_i || !sweep) gap_q <= [[ sw.gap_zero ]];
+        else if (iss) gap_q <= [[ sw.gap_reload ]];
+        else if (gap_q != [[ sw.gap_zero ]]) gap_q <= gap_q - 1'b1;
+    end
+{%- if sw.credit %}
+    wire                  credit_ok;              // the AER FIFO has room (AER output below)
+    assign iss = k_run_q && (gap_q == [[ sw.gap_zero ]]) && credit_ok;
+{%- else %}
+    assign iss = k_run_q && (gap_q == [[ sw.gap_zero ]]);
+{%- endif %}
+{%- if sw.delay > 0 %}
+    // The state word arrives [[ sw.words ]] clocks after its read: A and the bias are read
+    // [[ sw.delay ]] clock(s) later, so that all three meet at the neuron.
+    localparam integer S_DLY = [[ sw.delay ]];
+    reg  [S_DLY-1:0]       dv_q;
+    reg  [S_DLY*TAG_W-1:0] dt_q;
+    always @(posedge clk_i) begin
+        if (rst_i || !sweep) dv_q <= {S_DLY{1'b0}};
+{%- if sw.delay > 1 %}
+        else dv_q <= {dv_q[S_DLY-2:0], iss};
+        dt_q <= {dt_q[(S_DLY-1)*TAG_W-1:0], tag_k};
+{%- else %}
+        else dv_q <= iss;
+        dt_q <= tag_k;
+{%- endif %}
+    end
+    wire             iss_b = dv_q[S_DLY-1];       // the block-RAM side of the read
+    wire [TAG_W-1:0] tag_b = dt_q[S_DLY*TAG_W-1 -: TAG_W];
+    wire             reads_pending = (dv_q != {S_DLY{1'b0}});
+{%- else %}
+    wire             iss_b = iss;
+    wire [TAG_W-1:0] tag_b = tag_k;
+    wire             reads_pending = 1'b0;
+{%- endif %}
+    wire [D_AW-1:0]  k_b = tag_b[TAG_W-1 -: D_AW];
+    wire [CG_AW-1:0] scg_b = tag_b[TAG_W-D_AW-1 -: CG_AW];
+    reg              n_v_q;                       // memory words of k_b arrive now
+    reg [TAG_W-1:0]  n_tag_q;
+    always @(posedge clk_i) begin
+        n_v_q <= sweep && iss_b && !rst_i;
+        n_tag_q <= tag_b;
+    end
+{%- else %}
     reg              n_v_q;                       // memory words of k_q arrive now
     reg [TAG_W-1:0]  n_tag_q;
     always @(posedge clk_i) begin
         n_v_q <= sweep && k_run_q && !rst_i;
         n_tag_q <= tag_k;
     end
+{%- endif %}
     wire [LANES-1:0]       o_valid;
     wire [LANES*TAG_W-1:0] o_tag;
     wire [LANES*ST_W-1:0]  o_state;
@@ -460,7 +525,11 @@ module [[ module ]] (
     reg [LAT-1:0] drain_q;
     always @(posedge clk_i) begin
         if (rst_i || !sweep) drain_q <= {LAT{1'b0}};
+{%- if sw.gated %}
+        else drain_q <= {drain_q[LAT-2:0], iss_b};
+{%- else %}
         else drain_q <= {drain_q[LAT-2:0], k_run_q};
+{%- endif %}
     end
 {%- if maxpool %}
     wire pass1_done = sweep && !k_run_q && (drain_q == {LAT{1'b0}}) && !p2_started_q;
@@ -599,6 +668,10 @@ module [[ module ]] (
             n2_we = o2_v;
         end
     end
+{%- else if sw.spram %}
+    wire sweep_done = sweep && !k_run_q && !reads_pending && (drain_q == {LAT{1'b0}}) && !s_busy;
+{%- else if sw.gated %}
+    wire sweep_done = sweep && !k_run_q && !reads_pending && (drain_q == {LAT{1'b0}});
 {%- else %}
     wire sweep_done = sweep && !k_run_q && (drain_q == {LAT{1'b0}});
 {%- endif %}
@@ -606,18 +679,35 @@ module [[ module ]] (
     // ---------------------------------------------------------------- memory ports
 {%- if maxpool %}
     assign b_raddr = p2_run_q ? pcg_q : scg_q;
+{%- else if sw.gated %}
+    assign b_raddr = scg_b;
 {%- else %}
     assign b_raddr = scg_q;
 {%- endif %}
+{%- if sw.spram %}
+    // The state: read at the issue, written back as the neuron gives it, cleared with A.
+    wire s_clr = (phase_q == PH_IDLE) && go_i && (cmd_i == 2'd0);
+    wire s_overrun;
+    asnn_spram_state #(.WIDTH(LANES*ST_W), .DEPTH(DEPTH), .ADDR_W(D_AW), .COLS([[ sw.cols ]])) u_state (
+        .clk_i(clk_i), .rst_i(rst_i), .clr_i(s_clr), .busy_o(s_busy),
+        .rd_i(sweep && iss), .rd_addr_i(k_q), .rd_data_o(s_rdata),
+        .wr_i(sweep && o_v), .wr_addr_i(o_k), .wr_data_i(o_state), .overrun_o(s_overrun)
+    );
+    wire unused_overrun = s_overrun;              // never set: reads are 2 x words clocks apart
+{%- endif %}
     always @(*) begin
-{%- if os %}
+{%- if os && sw.gated %}
+        a_raddr = k_b;
+{%- else if os %}
         a_raddr = k_q;
+{%- else if sw.gated %}
+        a_raddr = sweep ? k_b : walk_a_addr[D_AW-1:0];
 {%- else %}
         a_raddr = sweep ? k_q : walk_a_addr[D_AW-1:0];
 {%- endif %}
 {%- if maxpool %}
         s_raddr = p2_run_q ? win_addr[D_AW-1:0] : a_raddr;
-{%- else %}
+{%- else if !sw.spram %}
         s_raddr = a_raddr;
 {%- endif %}
 {%- if os %}
@@ -627,17 +717,23 @@ module [[ module ]] (
         a_wr = 1'b0;
         a_waddr = o_k;
 {%- endif %}
+{%- if !sw.spram %}
         s_we = 1'b0;
         s_waddr = o_k;
         s_wdata = o_state;
+{%- endif %}
         if (clearing) begin
             a_wr = 1'b1;
             a_waddr = clr_q;
+{%- if !sw.spram %}
             s_we = 1'b1;
             s_waddr = clr_q;
             s_wdata = {(LANES*ST_W){1'b0}};
+{%- endif %}
         end else if (sweep) begin
+{%- if !sw.spram %}
             s_we = o_v;
+{%- endif %}
 {%- if !first %}
             a_wr = o_v;                           // A is consumed: zero it for the next step
 {%- endif %}
@@ -704,6 +800,9 @@ module [[ module ]] (
 {%- endif %}
     wire [LANES-1:0]      f_valid, f_ready;
     wire [LANES*EV_W-1:0] f_data;
+{%- if sw.credit %}
+    wire [LANES-1:0]      f_push;
+{%- endif %}
     generate
         for (gl = 0; gl < LANES; gl = gl + 1) begin : g_out
             localparam [WA-1:0] GL = gl[WA-1:0];
@@ -719,6 +818,9 @@ module [[ module ]] (
 {%- endif %}
             wire             lane_ok = (chan_here < NCH_L);
             wire             push = e_valid[gl] && o_spike[gl] && lane_ok;
+{%- if sw.credit %}
+            assign f_push[gl] = push;
+{%- endif %}
             wire [EV_W-1:0]  ev = {flat[OUT_AW-1:0], o_payload[gl*B +: B]};
             assign dbg_valid_o[gl] = push;
             assign dbg_addr_o[gl*24 +: 24] = flat[23:0];
@@ -744,6 +846,22 @@ module [[ module ]] (
     wire [EV_W-1:0] m_data = f_data;
     assign out_valid_o = f_valid[0];
     assign f_ready[0] = out_ready_i;
+{%- endif %}
+{%- if sw.credit %}
+    // Credits (one lane): events pushed and not yet taken by the next layer, which
+    // walks them during this sweep. The sweep issues a word while fewer than
+    // CREDIT_LIMIT are queued, so the words in flight (at most F_DEPTH - CREDIT_LIMIT)
+    // always find room.
+    localparam [F_AW:0] CREDIT_LIMIT = [[ sw.credit_limit_lit ]];
+    localparam [F_AW:0] CNT_ONE = 1;
+    reg  [F_AW:0] cnt_q;
+    wire          f_pop = out_valid_o && out_ready_i;
+    always @(posedge clk_i) begin
+        if (rst_i || clearing) cnt_q <= {(F_AW+1){1'b0}};
+        else if (f_push[0] && !f_pop) cnt_q <= cnt_q + CNT_ONE;
+        else if (!f_push[0] && f_pop) cnt_q <= cnt_q - CNT_ONE;
+    end
+    assign credit_ok = (cnt_q < CREDIT_LIMIT);
 {%- endif %}
     assign out_addr_o = m_data[EV_W-1 -: OUT_AW];
     assign out_payload_o = m_data[B-1:0];

@@ -415,7 +415,8 @@ fn synapse_lanes_are_refused_where_the_output_stationary_unit_is_not_built() {
 
 #[test]
 fn a_plan_above_the_device_is_refused_with_layer_resource_and_numbers() {
-    // The MNIST CNN's neuron state alone needs more block RAM than the UP5K has.
+    // The MNIST CNN's neuron states need more block RAM than the UP5K has, even after
+    // conv0's state went to SPRAM and its FIFO to credits: conv1's is the largest left.
     let o = common::asnn(&[
         "generate",
         "examples/mnist-cnn-graded/calibrated.toml",
@@ -425,7 +426,7 @@ fn a_plan_above_the_device_is_refused_with_layer_resource_and_numbers() {
     let e = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success());
     assert!(
-        e.contains("block RAMs") && e.contains("up5k has 30") && e.contains("layer 'conv0' state"),
+        e.contains("block RAMs") && e.contains("up5k has 30") && e.contains("layer 'conv1' state"),
         "{e}"
     );
     let net = digits();
@@ -500,6 +501,27 @@ fn bench(name: &str, lib: &[&str], params: &[&str]) {
 fn fifo_bench_matches_a_behavioural_queue() {
     bench("tb_asnn_fifo", &["asnn_fifo"], &[]);
     bench("tb_asnn_fifo", &["asnn_fifo"], &["BRAM=1"]);
+}
+
+#[test]
+fn spram_state_bench_reads_what_the_sweep_wrote_and_catches_an_overrun() {
+    // WORDS 3 (one SPRAM, and two side by side), 1 (two), and a short write-back delay.
+    bench("tb_asnn_spram_state", &["asnn_spram_state"], &[]);
+    bench(
+        "tb_asnn_spram_state",
+        &["asnn_spram_state"],
+        &["WIDTH=96", "COLS=2"],
+    );
+    bench(
+        "tb_asnn_spram_state",
+        &["asnn_spram_state"],
+        &["WIDTH=32", "COLS=2"],
+    );
+    bench(
+        "tb_asnn_spram_state",
+        &["asnn_spram_state"],
+        &["WIDTH=72", "COLS=2", "LAT=3"],
+    );
 }
 
 #[test]
@@ -823,6 +845,64 @@ fn digits_cosim_is_bit_exact_with_an_output_stationary_first_layer() {
 }
 
 #[test]
+fn spram_state_and_credit_gated_sweeps_cosim_bit_exact_and_the_credits_stall() {
+    if !have("verilator") {
+        return;
+    }
+    // digits' hidden layer with its state in one SPRAM (4 words a neuron: a read every
+    // 8 clocks), and in four (1 word: every 2 clocks) behind an 8-word credit-gated FIFO
+    // (limit 2), so that the sweep waits for the readout's walk.
+    let cases = [
+        ("state_sprams = 1\n", 30),
+        ("state_sprams = 4\nfifo_depth = 8\n", 30),
+    ];
+    let hw_text = |extra: &str| {
+        format!("[hardware]\ndevice = \"up5k\"\n[[hardware.layer]]\nname = \"fc0\"\nstate = \"spram\"\n{extra}")
+    };
+    for (i, (extra, n)) in cases.iter().enumerate() {
+        let r = cosim_digits(
+            &format!("cosim-digits-spram{i}"),
+            &hw_text(extra),
+            *n,
+            "verilator",
+        );
+        assert_eq!(r["mismatches"], 0, "{extra}: {r}");
+        assert_eq!(
+            r["model_cycle_error_pct"].as_f64().unwrap(),
+            0.0,
+            "{extra}: {r}"
+        );
+    }
+    // The exact model above stalled where the RTL did: without the gate it predicts
+    // fewer cycles on some of those samples.
+    let net = digits();
+    let hw = asnn_generator::hw::parse_hw_toml(&hw_text(cases[1].0)).unwrap();
+    let d = generate(&net, &hw, true).expect("generates");
+    assert_eq!(
+        d.plan.layers[0].credit_limit,
+        Some(2),
+        "{:?}",
+        d.plan.layers[0]
+    );
+    let mut ungated = d.plan.clone();
+    ungated.layers[0].credit_limit = None;
+    let golden = asnn_numerics::Golden::new(&net).unwrap();
+    let test = asnn_import::load_dataset(&format!("idx:{ROOT}/examples/digits:test")).unwrap();
+    let mut stalled = 0;
+    for x in test.inputs.iter().take(cases[1].1) {
+        let g = golden
+            .run(x, None, asnn_eda::cosim::golden_options(&hw, false))
+            .unwrap();
+        let (ev, zero, sp) = asnn_eda::cosim::golden_events(&d.plan, x, &g);
+        let gated = d.plan.predict_cycles(&ev, &zero, &sp);
+        let free = ungated.predict_cycles(&ev, &zero, &sp);
+        assert!(gated >= free, "{gated} < {free}");
+        stalled += usize::from(gated > free);
+    }
+    assert!(stalled > 0, "no sample stalled on its credits");
+}
+
+#[test]
 fn random_networks_cosim_bit_exact() {
     if !have("iverilog") {
         return;
@@ -855,6 +935,9 @@ fn random_networks_cosim_bit_exact() {
     assert!(r["margin_exit"].as_u64().unwrap() >= 2, "{r}");
     assert!(r["output_stationary"].as_u64().unwrap() >= 2, "{r}");
     assert!(r["shift_arithmetic"].as_u64().unwrap() >= 5, "{r}");
+    // Seeds 0..20: 8 with a layer's state in SPRAM, 2 of them credit-gated.
+    assert!(r["spram_state"].as_u64().unwrap() >= 5, "{r}");
+    assert!(r["credits"].as_u64().unwrap() >= 2, "{r}");
 }
 
 /// One-character mutants of the RTL: each must build, and cosim must report the

@@ -9,7 +9,7 @@ use asnn_numerics::fixed::bits_for;
 use asnn_numerics::{Coding, Conn, QLayer, QNetwork};
 
 /// The hand-written core library, shipped inside the binary.
-pub const LIBRARY: [(&str, &str); 11] = [
+pub const LIBRARY: [(&str, &str); 12] = [
     (
         "asnn_ram.v",
         include_str!("../../rtl-templates/lib/asnn_ram.v"),
@@ -53,6 +53,10 @@ pub const LIBRARY: [(&str, &str); 11] = [
     (
         "asnn_spram.v",
         include_str!("../../rtl-templates/lib/asnn_spram.v"),
+    ),
+    (
+        "asnn_spram_state.v",
+        include_str!("../../rtl-templates/lib/asnn_spram_state.v"),
     ),
 ];
 
@@ -208,6 +212,8 @@ struct LayerBody {
     os_nb: u32,
     os_dsp_lanes: u32,
     os_buf_logic: u32,
+    /// How the sweep issues its reads (SPRAM state, credits).
+    sw: SweepCtx,
     dn: usize,
     dn_aw: u32,
     psp_bits: u32,
@@ -937,7 +943,66 @@ fn layer_body(unit: &CoreUnit, widths: &UnitWidths, payload: &InPayload) -> Laye
         os_nb: bits_for(lp.inputs as u64).max(1),
         os_dsp_lanes: lp.synapse_lanes - lp.lut_products,
         os_buf_logic: logic(lp, "event_buffer"),
+        sw: SweepCtx::of(lp),
     }
+}
+
+/// How a layer's sweep issues its reads: the state in SPRAM (asnn_spram_state.v:
+/// SPRAMs side by side, words a state word, the clocks from its read to the BRAM-side
+/// reads, words - 1) and the gate (SPRAM period, credits) when not one a clock.
+#[derive(Clone)]
+struct SweepCtx {
+    spram: bool,
+    cols: u32,
+    words: u64,
+    delay: u64,
+    gated: bool,
+    gate_doc: String,
+    gap_decl: String,
+    gap_zero: String,
+    gap_reload: String,
+    credit: bool,
+    credit_limit_lit: String,
+}
+
+impl SweepCtx {
+    fn of(lp: &LayerPlan) -> Self {
+        let gap_w = bits_for(lp.sweep_period.saturating_sub(1)).max(1);
+        SweepCtx {
+            spram: lp.state_sprams > 0,
+            cols: lp.state_sprams,
+            words: lp.state_words,
+            delay: lp.state_words - 1,
+            gated: lp.sweep_period > 1 || lp.credit_limit.is_some(),
+            gate_doc: gate_doc(lp),
+            gap_decl: decl(u64::from(gap_w)),
+            gap_zero: lit(gap_w, 0),
+            gap_reload: lit(gap_w, lp.sweep_period - 1),
+            credit: lp.credit_limit.is_some(),
+            credit_limit_lit: lit(
+                bits_for(lp.fifo_depth - 1).max(1) + 1,
+                lp.credit_limit.unwrap_or(0),
+            ),
+        }
+    }
+}
+
+/// What gates the sweep's reads, for the comment in `layer.v`.
+fn gate_doc(lp: &LayerPlan) -> String {
+    let mut why = Vec::new();
+    if lp.sweep_period > 1 {
+        why.push(format!(
+            "one every {} clocks (the SPRAM state's port takes {} reads and {} writes a neuron)",
+            lp.sweep_period, lp.state_words, lp.state_words
+        ));
+    }
+    if let Some(c) = lp.credit_limit {
+        why.push(format!(
+            "while fewer than {c} events wait in the {}-word AER FIFO (credits)",
+            lp.fifo_depth
+        ));
+    }
+    why.join("; ")
 }
 
 /// The top's context.

@@ -90,6 +90,21 @@ pub struct LayerHw {
     pub synapse_lanes: Option<u32>,
     #[serde(default)]
     pub weights: Option<MemKindChoice>,
+    /// Where the layer's neuron state lives: "auto" (block RAM; SPRAM when block RAM
+    /// overflows), "bram", or "spram" (`asnn_spram_state.v`: one port, so the sweep
+    /// reads a neuron every 2 x words clocks). Spiking layers without a max pool only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<MemKindChoice>,
+    /// SPRAMs side by side for the state (16 bits each; default: half the free ones).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_sprams: Option<u32>,
+    /// Words of the layer's AER FIFO. Below the layer's neurons the sweep is
+    /// credit-gated: it issues a neuron only while the FIFO has room for every spike
+    /// in flight (needs the next layer's synaptic phase to run with this sweep: delay
+    /// = 0, one core each side, one lane). Default: a whole step's spikes, or 32 with
+    /// credits when block RAM overflows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fifo_depth: Option<u64>,
 }
 
 /// Where a layer's weights live.

@@ -43,6 +43,16 @@ pub const SPIKE_PUSH_OFFSET: u64 = NEURON_LATENCY + 2;
 pub const FIFO_LATENCY_REGS: u64 = 1;
 pub const FIFO_LATENCY_BRAM: u64 = 3;
 
+/// Clocks from a sweep's read of a memory word (in the state memory) to the push of
+/// its spike, with `d` extra clocks of state read latency (`state_words - 1`): the
+/// BRAM-side read, the neuron pipeline, the write-back clock (`layer.v`).
+pub fn spike_push_delay(d: u64) -> u64 {
+    d + NEURON_LATENCY + 1
+}
+
+/// AER FIFO words of a credit-gated layer placed automatically (`fifo_depth`).
+pub const CREDIT_FIFO_DEPTH: u64 = 32;
+
 /// Where one memory lives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -147,6 +157,18 @@ pub struct LayerPlan {
     pub fifo_latency: u64,
     /// Cycles of the clear phase at sample start.
     pub clear_cycles: u64,
+    /// Neuron state in SPRAM (`asnn_spram_state.v`): SPRAMs side by side, 16 bits
+    /// each (0: the state is in block RAM or logic).
+    pub state_sprams: u32,
+    /// SPRAM words a lane-packed state word takes (1 when not in SPRAM).
+    pub state_words: u64,
+    /// Clocks between two reads of the sweep: 1, or 2 x `state_words` with the state in
+    /// SPRAM (its one port also takes the write-backs).
+    pub sweep_period: u64,
+    /// Credit gate of the sweep: a memory word is issued only while fewer than this
+    /// many events are in the layer's AER FIFO, so the FIFO (`fifo_depth` words) never
+    /// overflows however many neurons spike (None: it holds a whole step's spikes).
+    pub credit_limit: Option<u64>,
 }
 
 /// Memory bits by kind.
@@ -289,33 +311,80 @@ impl Plan {
 
     /// Busy clocks of layer `l`'s sweep run together with the synaptic phase of the
     /// next layer `next`, which takes the spikes of `l`'s neurons `spikes` (flat
-    /// indices) as the sweep emits them. The spike of memory word k is pushed
-    /// [`SPIKE_PUSH_OFFSET`] + k clocks after the command and is at the FIFO's output
-    /// `l.fifo_latency` later; the walk takes an event when it is there and the walk
-    /// is free (`walk_cycles` apart); the phase ends [`SYN_OVERHEAD`] - 1 clocks after
-    /// the last walk, and no sooner than `l.fifo_latency` clocks after the sweep (the
-    /// next layer waits that long for the sweep's last spikes).
+    /// indices) as the sweep emits them. Memory word k is read at clock 1 + P k (P =
+    /// `sweep_period`; [`SPIKE_PUSH_OFFSET`] + k for the push with P = 1) and its spike
+    /// pushed [`spike_push_delay`] later, at the FIFO's output `l.fifo_latency` after
+    /// that; the walk takes an event when it is there and the walk is free
+    /// (`walk_cycles` apart); the phase ends [`SYN_OVERHEAD`] - 1 clocks after the last
+    /// walk, and no sooner than `l.fifo_latency` clocks after the sweep (the next layer
+    /// waits that long for the sweep's last spikes). With a credit gate the read of
+    /// word k also waits until fewer than the limit events are queued (pushed before
+    /// the clock, less those taken before it): simulated word by word, the sweep ending
+    /// as much later as its reads were held.
     pub fn overlap_cycles(&self, l: &LayerPlan, next: &LayerPlan, spikes: &[u32]) -> u64 {
         let positions = l.positions.max(1);
         let lanes = l.lanes.max(1) as usize;
-        let mut at: Vec<u64> = spikes
+        let mut words: Vec<u64> = spikes
             .iter()
             .map(|&n| {
                 let n = n as usize;
                 let (chan, sp) = (n / positions, n % positions);
-                let word = (chan / lanes) * positions + sp;
-                SPIKE_PUSH_OFFSET + word as u64 + l.fifo_latency
+                ((chan / lanes) * positions + sp) as u64
             })
             .collect();
-        at.sort_unstable();
+        words.sort_unstable();
+        // Word k is read at clock 1 + P k (P = sweep_period) unless the credit gate holds
+        // it; its spike is pushed spike_push_delay later.
+        let push_d = spike_push_delay(l.state_words - 1);
         let mut free = 0u64;
         let mut last_done = 0u64;
-        for a in at {
-            let take = a.max(free);
+        let mut walk = |push: u64| {
+            let take = (push + l.fifo_latency).max(free);
             free = take + next.walk_cycles;
             last_done = free + SYN_OVERHEAD - 1;
+            take
+        };
+        let mut stall = 0u64;
+        match l.credit_limit {
+            None => {
+                for w in words {
+                    walk(1 + l.sweep_period * w + push_d);
+                }
+            }
+            Some(limit) => {
+                // The gate at clock c sees the events pushed before c less those the
+                // walk took before c; a held word waits for the next take.
+                let (mut pushes, mut takes) = (Vec::new(), Vec::new());
+                let (mut np, mut nt, mut next_word) = (0usize, 0usize, 0usize);
+                let mut c = 1u64;
+                let depth = l.depth as u64;
+                for k in 0..depth {
+                    if k > 0 {
+                        c += l.sweep_period;
+                    }
+                    loop {
+                        while np < pushes.len() && pushes[np] < c {
+                            np += 1;
+                        }
+                        while nt < takes.len() && takes[nt] < c {
+                            nt += 1;
+                        }
+                        if ((np - nt) as u64) < limit {
+                            break;
+                        }
+                        c = takes[nt] + 1;
+                    }
+                    while next_word < words.len() && words[next_word] == k {
+                        let push = c + push_d;
+                        pushes.push(push);
+                        takes.push(walk(push));
+                        next_word += 1;
+                    }
+                }
+                stall = c - (1 + l.sweep_period * (depth - 1));
+            }
         }
-        last_done.max(l.sweep_cycles + 1 + l.fifo_tail())
+        last_done.max(l.sweep_cycles + stall + 1 + l.fifo_tail())
     }
 
     /// Busy clocks of layer `l`'s synaptic phase for `e` events.
@@ -419,9 +488,18 @@ pub fn make_plan(net: &QNetwork, hw: &HwSpec, frame_input: bool) -> Result<Plan,
     for i in 0..net.layers.len() {
         layers.push(layer_plan(net, hw, &dev, i, frame_input)?);
     }
-    place_memories(&dev, hw, &mut layers);
+    place_memories(&dev, hw, net.delay, &mut layers);
     assign_products(&dev, &mut layers);
     plan_overlap(net.delay, &mut layers);
+    for (i, l) in layers.iter().enumerate() {
+        let drained = layers.get(i + 1).is_some_and(|n| n.syn_overlap);
+        if l.credit_limit.is_some() && !drained {
+            return Err(GenError::Unsupported(format!(
+                "layer '{}': fifo_depth = {} is below the layer's {} neurons, so its sweep is credit-gated, which needs the next layer's synaptic phase to run during it (delay = 0, one core each side, no max pool)",
+                l.name, l.fifo_depth, l.neurons
+            )));
+        }
+    }
     let usage = MemoryUse::of(&layers);
     check_capacity(&dev, &layers, usage.bram_blocks, usage.spram_blocks)?;
     let cycle_model = cycle_model(&layers, hw.exit_margin.is_some());
@@ -782,8 +860,26 @@ fn layer_plan(
         syn_overlap: false,
         fifo_latency: 0,
         clear_cycles,
+        state_sprams: 0,
+        state_words: 1,
+        sweep_period: 1,
+        credit_limit: None,
     };
     lp.memories = layer_memories(dev, &lp, weights_kind, held_input_bits, event_buffer_bits);
+    let refuse = |why: String| GenError::Unsupported(format!("layer '{}': {why}", l.name));
+    if layer_hw.and_then(|o| o.state) == Some(MemKindChoice::Spram) {
+        if dev.spram_blocks == 0 {
+            return Err(refuse(format!(
+                "state = \"spram\" but device {} has no SPRAM",
+                dev.name
+            )));
+        }
+        let cols = layer_hw.and_then(|o| o.state_sprams).unwrap_or(1);
+        state_to_spram(dev, &mut lp, cols).map_err(refuse)?;
+    }
+    if let Some(d) = layer_hw.and_then(|o| o.fifo_depth) {
+        set_credits(dev, &mut lp, d).map_err(refuse)?;
+    }
     if cores > 1 && lp.memories[0].kind == MemKind::Spram {
         return Err(GenError::Unsupported(format!(
             "layer '{}': SPRAM weights with cores > 1 (one load port per core) are not implemented",
@@ -875,21 +971,7 @@ fn layer_memories(
         ));
     }
     if !lp.readout {
-        let event_w = addr_bits(lp.neurons) + state_bits;
-        let n_fifos = u64::from(lanes);
-        // One FIFO per lane (asnn_fifo.v: registers, or block RAM behind a two-word
-        // output queue when the memory rules give it block RAM).
-        let one = mem(dev, "aer_fifos", MemKind::Bram, event_w, lp.fifo_depth);
-        memories.push(MemPlan {
-            name: "aer_fifos",
-            kind: one.kind,
-            width: event_w,
-            depth: n_fifos * lp.fifo_depth,
-            bits: n_fifos * lp.fifo_depth * u64::from(event_w),
-            blocks: n_fifos * one.blocks,
-            load_port: false,
-            copies: 1,
-        });
+        memories.push(aer_fifo_mem(dev, lp));
     }
     if let Some(x_w) = held_input_bits {
         memories.push(mem(dev, "held_input", MemKind::Bram, x_w, lp.inputs as u64));
@@ -911,21 +993,246 @@ fn layer_memories(
     memories
 }
 
+/// The AER FIFOs of spiking layer `lp`: one per lane (asnn_fifo.v: registers, or block
+/// RAM behind a two-word output queue when the memory rules give it block RAM).
+fn aer_fifo_mem(dev: &Device, lp: &LayerPlan) -> MemPlan {
+    let event_w = addr_bits(lp.neurons) + lp.state_bits;
+    let n_fifos = u64::from(lp.lanes);
+    let one = mem(dev, "aer_fifos", MemKind::Bram, event_w, lp.fifo_depth);
+    MemPlan {
+        name: "aer_fifos",
+        kind: one.kind,
+        width: event_w,
+        depth: n_fifos * lp.fifo_depth,
+        bits: n_fifos * lp.fifo_depth * u64::from(event_w),
+        blocks: n_fifos * one.blocks,
+        load_port: false,
+        copies: lp.cores,
+    }
+}
+
+/// Moves spiking layer `lp`'s neuron state to `cols` SPRAMs side by side
+/// (`asnn_spram_state.v`): each state word takes `ceil(width / 16 cols)` SPRAM words,
+/// read back to back; the one port also takes the write-backs, so the sweep reads a
+/// neuron every 2 x words clocks. Sweep: reads at 1, 1 + P, .., the last BRAM-side read
+/// words - 1 later, the neuron, the write-back clock and its words:
+/// P (depth - 1) + 2 words + latency + 2. Clear: every SPRAM word, then the clock that
+/// sees it done.
+fn state_to_spram(dev: &Device, lp: &mut LayerPlan, cols: u32) -> Result<(), String> {
+    let pooled = lp.conv.as_ref().is_some_and(|c| c.max_pool.is_some());
+    if lp.readout || pooled || lp.cores > 1 {
+        return Err(
+            "state in SPRAM is implemented for spiking layers without a max pool, one core".into(),
+        );
+    }
+    if !(1..=4).contains(&cols) {
+        return Err(format!("state_sprams = {cols}: 1 to 4"));
+    }
+    let k = lp
+        .memories
+        .iter()
+        .position(|m| m.name == "state")
+        .expect("a spiking layer has a state memory");
+    let m = lp.memories[k].clone();
+    let words = u64::from(m.width).div_ceil(16 * u64::from(cols));
+    if m.depth * words > 16_384 {
+        return Err(format!(
+            "state of {} x {} bits needs {} words of {} bits, one SPRAM holds 16384: use more state_sprams",
+            m.depth,
+            m.width,
+            m.depth * words,
+            16 * cols
+        ));
+    }
+    lp.memories[k] = MemPlan {
+        kind: MemKind::Spram,
+        blocks: u64::from(cols),
+        load_port: false,
+        ..m
+    };
+    let depth = lp.depth as u64;
+    lp.state_sprams = cols;
+    lp.state_words = words;
+    lp.sweep_period = 2 * words;
+    lp.sweep_cycles = 2 * words * (depth - 1) + 2 * words + NEURON_LATENCY + 2;
+    lp.clear_cycles = lp.clear_cycles.max(depth * words + 1);
+    if lp.credit_limit.is_some() {
+        // Fewer words in flight at the slower issue.
+        set_credits(dev, lp, lp.fifo_depth)?;
+    }
+    Ok(())
+}
+
+/// Gives spiking layer `lp` AER FIFOs of `depth` words (rounded up to a power of two)
+/// and, when that is less than a step's spikes, the credit gate: the sweep issues a
+/// word only while the events in the FIFO plus the words in flight (at most
+/// push delay / period + 2) leave room.
+fn set_credits(dev: &Device, lp: &mut LayerPlan, depth: u64) -> Result<(), String> {
+    if lp.readout {
+        return Err("fifo_depth: the readout has no AER FIFO".into());
+    }
+    let depth = depth.next_power_of_two().max(2);
+    let neurons = (lp.channel_groups * lp.positions) as u64;
+    if depth >= neurons.next_power_of_two() {
+        lp.fifo_depth = depth;
+        lp.credit_limit = None;
+    } else {
+        if lp.lanes != 1 || lp.cores != 1 {
+            return Err(format!(
+                "fifo_depth = {depth} (credit-gated sweep) is implemented for one lane and one core; this layer has {} lanes, {} cores",
+                lp.lanes, lp.cores
+            ));
+        }
+        let inflight = spike_push_delay(lp.state_words - 1) / lp.sweep_period + 2;
+        if depth <= inflight {
+            return Err(format!(
+                "fifo_depth = {depth}: the credit gate needs more than the {inflight} words in flight"
+            ));
+        }
+        lp.fifo_depth = depth;
+        lp.credit_limit = Some(depth - inflight);
+    }
+    let k = lp
+        .memories
+        .iter()
+        .position(|m| m.name == "aer_fifos")
+        .expect("a spiking layer has AER FIFOs");
+    lp.memories[k] = aer_fifo_mem(dev, lp);
+    Ok(())
+}
+
 /// Placement while block RAM overflows: first (iCE40) the weight memories that fill
 /// SPRAM well go there (largest first), then the memories that use their blocks worst
 /// (few bits per block, e.g. wide and shallow lane-packed state) go back to logic if
 /// at most the family's fallback size each (logic is the scarcer resource), and only
 /// then any remaining weights go to SPRAM, however poorly they fill it. Layers whose
-/// weights the user placed are left alone.
-fn place_memories(dev: &Device, hw: &HwSpec, layers: &mut [LayerPlan]) {
-    let pinned: Vec<bool> = layers
+/// weights the user placed are left alone. If block RAM still overflows (a CNN on the
+/// UP5K), placement starts over: credit gates for the largest AER FIFOs, the largest
+/// neuron state in SPRAM, the weights that fill SPRAM poorly, then further states.
+fn place_memories(dev: &Device, hw: &HwSpec, delay: u32, layers: &mut [LayerPlan]) {
+    let original = layers.to_vec();
+    place_weights(dev, hw, layers);
+    if bram_used(layers) <= u64::from(dev.bram_blocks)
+        || hw.weights != MemKindChoice::Auto
+        || dev.spram_blocks == 0
+    {
+        return;
+    }
+    // Still over: from the start, SPRAM for the largest neuron states and credits for
+    // the largest AER FIFOs before the weights that fill SPRAM poorly.
+    layers.clone_from_slice(&original);
+    let pinned = pinned_weights(hw, layers);
+    weights_to_spram(dev, layers, &pinned, 0.25);
+    worst_filled_to_logic(dev, layers);
+    fifos_to_credits(dev, hw, delay, layers);
+    // One state first (it takes the most block RAM), then weights (SPRAM weights cost
+    // no cycles, a state in SPRAM slows its sweep), then further states.
+    states_to_spram(dev, hw, layers, 1);
+    weights_to_spram(dev, layers, &pinned, 0.0);
+    states_to_spram(dev, hw, layers, usize::MAX);
+}
+
+/// SPRAM blocks the layers' memories take.
+fn spram_used(layers: &[LayerPlan]) -> u64 {
+    layers
+        .iter()
+        .flat_map(|l| &l.memories)
+        .filter(|m| m.kind == MemKind::Spram)
+        .map(|m| m.blocks)
+        .sum()
+}
+
+/// While block RAM overflows, moves the largest block-RAM neuron state that can go
+/// there to SPRAM (at most `max_moves` of them), on the user's `state_sprams` or half
+/// the free SPRAMs (at least one), unless the user pinned the layer's state.
+fn states_to_spram(dev: &Device, hw: &HwSpec, layers: &mut [LayerPlan], max_moves: usize) {
+    for _ in 0..max_moves {
+        if bram_used(layers) <= u64::from(dev.bram_blocks) {
+            return;
+        }
+        let free = u64::from(dev.spram_blocks).saturating_sub(spram_used(layers));
+        let candidate = layers
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| {
+                let o = hw.layer.iter().find(|o| o.name == l.name);
+                o.and_then(|o| o.state).unwrap_or_default() == MemKindChoice::Auto
+            })
+            .filter_map(|(i, l)| {
+                let m = l.memories.iter().find(|m| m.name == "state")?;
+                (m.kind == MemKind::Bram && l.state_sprams == 0).then_some((i, m.blocks))
+            })
+            .max_by_key(|&(_, blocks)| blocks)
+            .map(|(i, _)| i);
+        let Some(i) = candidate else { return };
+        let o = hw.layer.iter().find(|o| o.name == layers[i].name);
+        let cols = o
+            .and_then(|o| o.state_sprams)
+            .map_or((free / 2).max(1), u64::from);
+        if cols > free || state_to_spram(dev, &mut layers[i], cols as u32).is_err() {
+            return;
+        }
+    }
+}
+
+/// While block RAM overflows, gives the largest block-RAM AER FIFO whose next layer
+/// runs its synaptic phase with this layer's sweep (delay = 0, one core, one lane, no
+/// max pool) [`CREDIT_FIFO_DEPTH`] words and the credit gate, unless the user set the
+/// layer's `fifo_depth`.
+fn fifos_to_credits(dev: &Device, hw: &HwSpec, delay: u32, layers: &mut [LayerPlan]) {
+    loop {
+        if bram_used(layers) <= u64::from(dev.bram_blocks) || delay != 0 {
+            return;
+        }
+        let candidate = (0..layers.len().saturating_sub(1))
+            .filter(|&i| {
+                let (l, next) = (&layers[i], &layers[i + 1]);
+                let pooled = l.conv.as_ref().is_some_and(|c| c.max_pool.is_some());
+                let user = hw
+                    .layer
+                    .iter()
+                    .any(|o| o.name == l.name && o.fifo_depth.is_some());
+                !user
+                    && !pooled
+                    && l.lanes == 1
+                    && l.cores == 1
+                    && next.cores == 1
+                    && l.credit_limit.is_none()
+                    && l.fifo_depth > CREDIT_FIFO_DEPTH
+            })
+            .filter_map(|i| {
+                let m = layers[i].memories.iter().find(|m| m.name == "aer_fifos")?;
+                let mut fewer = layers[i].clone();
+                fewer.fifo_depth = CREDIT_FIFO_DEPTH;
+                let saves = aer_fifo_mem(dev, &fewer).blocks < m.blocks;
+                (m.kind == MemKind::Bram && saves).then_some((i, m.blocks))
+            })
+            .max_by_key(|&(_, blocks)| blocks)
+            .map(|(i, _)| i);
+        let Some(i) = candidate else { return };
+        let mut credited = layers[i].clone();
+        if set_credits(dev, &mut credited, CREDIT_FIFO_DEPTH).is_err() {
+            return;
+        }
+        layers[i] = credited;
+    }
+}
+
+/// Layers whose weights the user placed.
+fn pinned_weights(hw: &HwSpec, layers: &[LayerPlan]) -> Vec<bool> {
+    layers
         .iter()
         .map(|l| {
             hw.layer
                 .iter()
                 .any(|o| o.name == l.name && o.weights.is_some_and(|w| w != MemKindChoice::Auto))
         })
-        .collect();
+        .collect()
+}
+
+/// The weights-first placement (see [`place_memories`]).
+fn place_weights(dev: &Device, hw: &HwSpec, layers: &mut [LayerPlan]) {
+    let pinned = pinned_weights(hw, layers);
     let auto_spram = hw.weights == MemKindChoice::Auto && dev.spram_blocks > 0;
     if auto_spram {
         weights_to_spram(dev, layers, &pinned, 0.25);
@@ -1033,7 +1340,7 @@ fn cycle_model(layers: &[LayerPlan], margin_exit: bool) -> CycleModel {
     };
     CycleModel {
         formula: format!(
-            "sample = clear + 2 + sum over steps [ sum over layers ( 3 + syn(E) if the layer has a synaptic phase, else 1; 3 + sweep ) + 2 + classes + 1 ] + 1 (2 x classes + 2 with the margin exit); syn(E) = E x walk + 3 (E > 0), 1 (E = 0; first layer, frame input: 2), output-stationary first layer E + (G - 1) x (E + max(0, M - E)) + M + 8 - min(E, clear) (G synapse groups, M = synapse lanes / lanes; events taken during the clear); a layer with syn_overlap runs its synaptic phase during the previous layer's sweep, the two costing 3 + max(sweep + 1 + tail, the last walk's end + 2), the spike of memory word k reaching the walk at 10 + k + fifo latency (overlap_cycles); sweep = depth + latency + 1, latency {NEURON_LATENCY} (spiking) or {READOUT_LATENCY} (readout) (max pool: depth + {} + pooled x K² + {})",
+            "sample = clear + 2 + sum over steps [ sum over layers ( 3 + syn(E) if the layer has a synaptic phase, else 1; 3 + sweep ) + 2 + classes + 1 ] + 1 (2 x classes + 2 with the margin exit); syn(E) = E x walk + 3 (E > 0), 1 (E = 0; first layer, frame input: 2), output-stationary first layer E + (G - 1) x (E + max(0, M - E)) + M + 8 - min(E, clear) (G synapse groups, M = synapse lanes / lanes; events taken during the clear); a layer with syn_overlap runs its synaptic phase during the previous layer's sweep, the two costing 3 + max(sweep + 1 + tail, the last walk's end + 2), the spike of memory word k reaching the walk at 10 + k + fifo latency (overlap_cycles); sweep = depth + latency + 1, latency {NEURON_LATENCY} (spiking) or {READOUT_LATENCY} (readout) (max pool: depth + {} + pooled x K² + {}; state in SPRAM: P (depth - 1) + 2 words + latency + 2, P = 2 words, plus the credit gate's stalls)",
             READOUT_LATENCY + 1,
             NEURON_LATENCY + 2
         ),
@@ -1093,7 +1400,11 @@ fn check_capacity(
             dev.name,
             dev.bram_blocks,
             worst(MemKind::Bram),
-            if dev.spram_blocks > 0 { "weights = \"spram\"" } else { "or a larger device" }
+            if dev.spram_blocks > 0 {
+                "weights = \"spram\", or per layer state = \"spram\" and fifo_depth"
+            } else {
+                "or a larger device"
+            }
         )));
     }
     if spram > 0 && dev.spram_blocks == 0 {

@@ -32,6 +32,10 @@ pub struct RandomOutcome {
     pub output_stationary: bool,
     /// At least one layer had shift arithmetic (docs/numerics.md section 11).
     pub shift_arithmetic: bool,
+    /// A layer's neuron state was in SPRAM (`asnn_spram_state.v`).
+    pub spram_state: bool,
+    /// A layer's sweep was credit-gated (an AER FIFO shorter than a step's spikes).
+    pub credits: bool,
     pub model_err: f64,
     pub mismatch: Option<String>,
 }
@@ -48,6 +52,8 @@ impl RandomOutcome {
             margin_exit: false,
             output_stationary: false,
             shift_arithmetic: false,
+            spram_state: false,
+            credits: false,
             model_err: 0.0,
             mismatch: None,
         }
@@ -73,6 +79,10 @@ pub struct RandomSummary {
     pub output_stationary: usize,
     /// Networks with shift arithmetic in at least one layer.
     pub shift_arithmetic: usize,
+    /// Networks with a layer's state in SPRAM.
+    pub spram_state: usize,
+    /// Networks with a credit-gated sweep.
+    pub credits: usize,
     pub worst_cycle_model_error_pct: f64,
     #[serde(skip)]
     pub outcomes: Vec<RandomOutcome>,
@@ -84,7 +94,7 @@ impl RandomSummary {
     /// The closing line.
     pub fn line(&self) -> String {
         format!(
-            "random cosim ({}), seeds {}..{}: {} networks ({} skipped), {} mismatching {:?}, {} errors; {} spike in every spiking layer, {} saturate, {} graded / {} binary, {} stopped by the margin exit, {} output-stationary, {} with shift arithmetic; cycle model worst error {:.2}%; {:.0} s",
+            "random cosim ({}), seeds {}..{}: {} networks ({} skipped), {} mismatching {:?}, {} errors; {} spike in every spiking layer, {} saturate, {} graded / {} binary, {} stopped by the margin exit, {} output-stationary, {} with shift arithmetic, {} with state in SPRAM, {} credit-gated; cycle model worst error {:.2}%; {:.0} s",
             self.simulator,
             self.seeds[0],
             self.seeds[1],
@@ -100,6 +110,8 @@ impl RandomSummary {
             self.margin_exit,
             self.output_stationary,
             self.shift_arithmetic,
+            self.spram_state,
+            self.credits,
             self.worst_cycle_model_error_pct,
             self.seconds
         )
@@ -144,8 +156,127 @@ fn maybe_synapse_lanes(seed: u64, hw: &mut HwSpec, qnet: &QNetwork, frame: bool)
             cores: Some(1),
             synapse_lanes: Some(hw.lanes * rng.random_range(2..=4)),
             weights: None,
+            state: None,
+            state_sprams: None,
+            fifo_depth: None,
         });
     }
+}
+
+/// Which layers keep their state in SPRAM, on how many SPRAMs ("none" if no layer).
+fn spram_doc(plan: &asnn_generator::plan::Plan) -> String {
+    let v: Vec<String> = plan
+        .layers
+        .iter()
+        .filter(|l| l.state_sprams > 0)
+        .map(|l| format!("{} x{}", l.name, l.state_sprams))
+        .collect();
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+/// Which layers' sweeps are credit-gated, with FIFO words and limit ("none" if no layer).
+fn credit_doc(plan: &asnn_generator::plan::Plan) -> String {
+    let v: Vec<String> = plan
+        .layers
+        .iter()
+        .filter_map(|l| {
+            l.credit_limit
+                .map(|c| format!("{} {} words limit {c}", l.name, l.fifo_depth))
+        })
+        .collect();
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+/// 35% of the networks put one spiking layer's neuron state in SPRAM (1-4 SPRAMs side
+/// by side, so 1 to several words a neuron), on a UP5K; of those whose next layer walks
+/// the spikes during the sweep, 70% also get a credit-gated AER FIFO of 1-3 words past
+/// the words in flight (one lane, one core). Kept only if the design fits the UP5K.
+/// Seeded on its own, so that each seed keeps its other choices.
+fn maybe_spram_state(seed: u64, hw: &mut HwSpec, qnet: &QNetwork, frame: bool) {
+    use rand::{RngExt, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ 0x0005_9a45_7a7e);
+    if !rng.random_bool(0.35) {
+        return;
+    }
+    let n = qnet.layers.len();
+    let pooled = |l: &asnn_numerics::QLayer| matches!(&l.conn, asnn_numerics::Conn::Conv(g) if g.pool.is_some_and(|p| p.kind == asnn_numerics::PoolKind::Max));
+    let eligible: Vec<usize> = (0..n - 1).filter(|&i| !pooled(&qnet.layers[i])).collect();
+    if eligible.is_empty() {
+        return;
+    }
+    let i = eligible[rng.random_range(0..eligible.len())];
+    let credit = qnet.delay == 0 && rng.random_bool(0.7);
+    let cols = rng.random_range(1..=4u32);
+    let extra = rng.random_range(1..=3u64);
+    let mut trial = hw.clone();
+    trial.device = "up5k".into();
+    let name = qnet.layers[i].name.clone();
+    let entry = match trial.layer.iter().position(|o| o.name == name) {
+        Some(k) => &mut trial.layer[k],
+        None => {
+            trial.layer.push(LayerHw {
+                name,
+                lanes: None,
+                cores: None,
+                synapse_lanes: None,
+                weights: None,
+                state: None,
+                state_sprams: None,
+                fifo_depth: None,
+            });
+            trial.layer.last_mut().expect("pushed")
+        }
+    };
+    entry.state = Some(asnn_generator::hw::MemKindChoice::Spram);
+    entry.state_sprams = Some(cols);
+    entry.cores = Some(1);
+    if credit {
+        entry.lanes = Some(1);
+        entry.synapse_lanes = None;
+    }
+    // The next layer must be one core for the walk to run with the sweep.
+    if credit {
+        let next = qnet.layers[i + 1].name.clone();
+        match trial.layer.iter_mut().find(|o| o.name == next) {
+            Some(o) => o.cores = Some(1),
+            None => trial.layer.push(LayerHw {
+                name: next,
+                lanes: None,
+                cores: Some(1),
+                synapse_lanes: None,
+                weights: None,
+                state: None,
+                state_sprams: None,
+                fifo_depth: None,
+            }),
+        }
+    }
+    let Ok(d) = asnn_generator::generate(qnet, &trial, frame) else {
+        return;
+    };
+    if credit {
+        let l = &d.plan.layers[i];
+        let inflight =
+            asnn_generator::plan::spike_push_delay(l.state_words - 1) / l.sweep_period + 2;
+        let k = trial
+            .layer
+            .iter()
+            .position(|o| o.name == qnet.layers[i].name)
+            .expect("entry above");
+        trial.layer[k].fifo_depth = Some(inflight + extra);
+        if asnn_generator::generate(qnet, &trial, frame).is_err() {
+            trial.layer[k].fifo_depth = None;
+        }
+    }
+    *hw = trial;
 }
 
 /// 40% of the networks get 2-4 more fraction bits in one layer than calibration
@@ -244,6 +375,7 @@ pub fn one_random(seed: u64, sim: Simulator, root: &Path) -> Result<RandomOutcom
     }
     let frame = case.network.input.kind == InputKind::Frame;
     maybe_synapse_lanes(seed, &mut hw, qnet, frame);
+    maybe_spram_state(seed, &mut hw, qnet, frame);
     let design =
         asnn_generator::generate(qnet, &hw, frame).with_context(|| format!("seed {seed}"))?;
     let dir = crate::inputs::absolute(&root.join(format!("seed-{seed}")));
@@ -276,7 +408,7 @@ pub fn one_random(seed: u64, sim: Simulator, root: &Path) -> Result<RandomOutcom
         .collect();
     let graded = qnet.coding == Coding::Graded;
     let line = format!(
-        "seed {seed}: {} {:?}, {} coding, delay {}, {} input, lanes {}, synapse lanes {}, cores {}, early exit {}, margin exit {}, {} steps; spikes per layer {:?}, saturations {}, cycle model {:+.2}%: {}",
+        "seed {seed}: {} {:?}, {} coding, delay {}, {} input, lanes {}, synapse lanes {}, cores {}, early exit {}, margin exit {}, state in SPRAM {}, credits {}, {} steps; spikes per layer {:?}, saturations {}, cycle model {:+.2}%: {}",
         qnet.name,
         kinds,
         if graded { "graded" } else { "binary" },
@@ -288,6 +420,8 @@ pub fn one_random(seed: u64, sim: Simulator, root: &Path) -> Result<RandomOutcom
         hw.early_exit,
         hw.exit_margin
             .map_or("off".into(), |m| format!("{m} held {}", hw.exit_hold)),
+        spram_doc(&design.plan),
+        credit_doc(&design.plan),
         qnet.steps,
         t.spikes,
         t.saturations,
@@ -308,6 +442,8 @@ pub fn one_random(seed: u64, sim: Simulator, root: &Path) -> Result<RandomOutcom
             .layers
             .iter()
             .any(|l| l.arithmetic == asnn_numerics::Arithmetic::Shift),
+        spram_state: design.plan.layers.iter().any(|l| l.state_sprams > 0),
+        credits: design.plan.layers.iter().any(|l| l.credit_limit.is_some()),
         model_err: t.model_err,
         mismatch: t.mismatch,
     })
@@ -369,6 +505,8 @@ pub fn run_random(
         margin_exit: ok.iter().filter(|o| o.margin_exit).count(),
         output_stationary: ok.iter().filter(|o| o.output_stationary).count(),
         shift_arithmetic: ok.iter().filter(|o| o.shift_arithmetic).count(),
+        spram_state: ok.iter().filter(|o| o.spram_state).count(),
+        credits: ok.iter().filter(|o| o.credits).count(),
         worst_cycle_model_error_pct: ok.iter().map(|o| o.model_err.abs()).fold(0.0f64, f64::max),
         seconds: t0.elapsed().as_secs_f64(),
         outcomes: kept,
