@@ -231,14 +231,21 @@ module [[ module ]] (
     // coordinates; taps (ky, kx) outer, channel groups inner.
     localparam [WA-1:0] K_L = [[ k_lit ]], PAD_L = [[ pad_lit ]], STRIDE_L = [[ stride_lit ]];
     localparam [WA-1:0] PK_L = [[ pk_lit ]], PH_L = [[ ph_lit ]], PW_L = [[ pw_lit ]];
-    localparam [WA-1:0] HW_L = [[ hw_lit ]], CIN_L = [[ cin_lit ]], INHW_L = [[ inhw_lit ]], INW_L = [[ inw_lit ]];
+    localparam [WA-1:0] HW_L = [[ hw_lit ]], CIN_L = [[ cin_lit ]];
     localparam [WA-1:0] ONE_L = [[ one_lit ]];
     reg  [WA-1:0]         ky_q, kx_q;
-    wire [WA-1:0]         src_w = {{(WA-IN_AW){1'b0}}, src_q};
     wire [WA-1:0]         wcg_w = {{(WA-CG_AW){1'b0}}, wcg_q};
-    wire [WA-1:0]         ci = src_w / INHW_L;
-    wire [WA-1:0]         yi = (src_w % INHW_L) / INW_L;
-    wire [WA-1:0]         xi = src_w % INW_L;
+    // The source decoded in its own width (constant divides cost logic by the bit).
+    localparam integer DEC_W = IN_AW + 1;
+    localparam [DEC_W-1:0] INHW_D = [[ inhw_dec ]], INW_D = [[ inw_dec ]];
+    wire [DEC_W-1:0]      src_d = {1'b0, src_q};
+    wire [DEC_W-1:0]      rem_d = src_d % INHW_D;
+    wire [DEC_W-1:0]      ci_d = src_d / INHW_D;
+    wire [DEC_W-1:0]      yi_d = rem_d / INW_D;
+    wire [DEC_W-1:0]      xi_d = rem_d % INW_D;
+    wire [WA-1:0]         ci = {{(WA-DEC_W){1'b0}}, ci_d};
+    wire [WA-1:0]         yi = {{(WA-DEC_W){1'b0}}, yi_d};
+    wire [WA-1:0]         xi = {{(WA-DEC_W){1'b0}}, xi_d};
     wire                  walk_last = (ky_q == K_L - ONE_L) && (kx_q == K_L - ONE_L) && (wcg_q == CG_LAST);
     // Tap (ky, kx) reaches conv output (oy, ox) with oy * STRIDE = y + PAD - ky.
     wire [WA-1:0]         oyn = yi + PAD_L - ky_q;
@@ -823,7 +830,7 @@ module [[ module ]] (
 {%- endif %}
             wire [EV_W-1:0]  ev = {flat[OUT_AW-1:0], o_payload[gl*B +: B]};
             assign dbg_valid_o[gl] = push;
-            assign dbg_addr_o[gl*24 +: 24] = flat[23:0];
+            assign dbg_addr_o[gl*24 +: 24] = {{(24-OUT_AW){1'b0}}, flat[OUT_AW-1:0]};
             assign dbg_payload_o[gl*32 +: 32] = {{(33-B){o_payload[gl*B+B-1]}}, o_payload[gl*B +: B-1]};
             wire unused_lane = ^{flat[WA-1:OUT_AW], tg[E_TAG_W-1 -: E_K_W]};
             wire unused_full;

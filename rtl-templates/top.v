@@ -165,8 +165,19 @@ module [[ module ]] (
     wire [15:0] mrun_d = !m_ok ? 16'd0 : (same && mrun_q != 16'd0) ? mrun_q + 16'd1 : 16'd1;
     // exit_now = (run_d >= EXIT_W) or (mrun_d >= EXIT_H), written as compares of the
     // registered counters with constants (x + 1 >= N is x >= N - 1): no adder in the path.
+    // A window or hold of 1 is met by any count (a compare with 0 would be constant).
+{%- if early_exit == 1 %}
+    wire        stable_exit = 1'b1;
+    wire        unused_run = ^{run_q, EXIT_W};
+{%- else %}
     wire        stable_exit = (EXIT_W != 16'd0) && (same ? (run_q >= EXIT_W - 16'd1) : (EXIT_W <= 16'd1));
+{%- endif %}
+{%- if exit_hold == 1 %}
+    wire        margin_exit = m_ok;
+    wire        unused_hold = ^EXIT_H;
+{%- else %}
     wire        margin_exit = m_ok && ((same && mrun_q != 16'd0) ? (mrun_q >= EXIT_H - 16'd1) : (EXIT_H <= 16'd1));
+{%- endif %}
     wire        exit_now = stable_exit || ((MARGIN_ON != 0) && margin_exit);
     // The exit decision is registered in C_DECIDE and acted on in C_STEP_END, so that the
     // compares and counters above never share a clock with the state change (STEP_OVERHEAD

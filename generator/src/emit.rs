@@ -172,8 +172,8 @@ struct LayerBody {
     pw_lit: String,
     hw_lit: String,
     cin_lit: String,
-    inhw_lit: String,
-    inw_lit: String,
+    inhw_dec: String,
+    inw_dec: String,
     one_lit: String,
     cg_lit: String,
     sp_bits: u32,
@@ -525,8 +525,8 @@ struct UnitWidths {
     out_aw: u32,
     depth_aw: u32,
     w_aw: u32,
-    /// Address arithmetic: every address and product, plus one spare bit, and at least
-    /// the 24 bits of the debug address.
+    /// Address arithmetic: every address and product, plus spare bits (the debug
+    /// address is zero-extended to its 24 bits; the source decode is IN_AW + 1 wide).
     wa: u32,
 }
 
@@ -550,8 +550,7 @@ impl UnitWidths {
             amax = amax.max((c.in_h.max(c.in_w) + 2 * c.padding + c.kernel) as u64);
         }
         let wa = (bits_for(amax) + 2)
-            .max(25)
-            .max(in_aw + 1)
+            .max(in_aw + 2)
             .max(w_aw + 1)
             .max(depth_aw + 1)
             .max(out_aw + 1);
@@ -889,8 +888,8 @@ fn layer_body(unit: &CoreUnit, widths: &UnitWidths, payload: &InPayload) -> Laye
         ohw_lit: lit(wa, (c.out_h * c.out_w) as u64),
         choff_lit: lit(wa, unit.first_channel as u64),
         cin_lit: lit(wa, c.in_c as u64),
-        inhw_lit: lit(wa, (c.in_h * c.in_w) as u64),
-        inw_lit: lit(wa, c.in_w as u64),
+        inhw_dec: lit(widths.in_aw + 1, (c.in_h * c.in_w) as u64),
+        inw_dec: lit(widths.in_aw + 1, c.in_w as u64),
         one_lit: lit(wa, 1),
         cg_lit: lit(wa, groups as u64),
         sp_bits,

@@ -1416,7 +1416,7 @@ fn check_capacity(
     }
     if spram > u64::from(dev.spram_blocks) {
         return Err(GenError::Capacity(format!(
-            "needs {spram} SPRAM blocks ({} bits each), device {} has {}: {}; the network's weights do not fit this device",
+            "needs {spram} SPRAM blocks ({} bits each), device {} has {}: {}; put fewer memories in SPRAM (weights, state, state_sprams) or use a larger device",
             dev.spram_bits,
             dev.name,
             dev.spram_blocks,

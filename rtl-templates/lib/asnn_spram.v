@@ -40,7 +40,15 @@ module asnn_spram #(
         half_q <= half;
         bank_q <= bank;
     end
-    wire [16*COLS-1:0] wide_in = (PACK == 2) ? {2{wdata_i[7:0]}} : {{(16*COLS-WIDTH){1'b0}}, wdata_i};
+    wire [16*COLS-1:0] wide_in;
+    generate
+        if (PACK == 2) begin : g_pack
+            wire [7:0] byte_in = {{(8-WIDTH){1'b0}}, wdata_i};
+            assign wide_in = {2{byte_in}};
+        end else begin : g_wide
+            assign wide_in = {{(16*COLS-WIDTH){1'b0}}, wdata_i};
+        end
+    endgenerate
     wire [3:0]         mask = (PACK == 2) ? (half ? 4'b1100 : 4'b0011) : 4'b1111;
     wire [15:0]        mask16 = {{4{mask[3]}}, {4{mask[2]}}, {4{mask[1]}}, {4{mask[0]}}};
     wire [16*COLS*BANKS-1:0] dout;
@@ -71,6 +79,13 @@ module asnn_spram #(
         end
     endgenerate
     wire [16*COLS-1:0] sel = dout[16*COLS*bank_q +: 16*COLS];
-    assign rdata_o = (PACK == 2) ? (half_q ? sel[15:8] : sel[7:0]) : sel[WIDTH-1:0];
-    wire unused = ^{sel, INIT_FILE != "", word32, mask16};
+    generate
+        if (PACK == 2) begin : g_unpack
+            wire [7:0] byte_out = half_q ? sel[15:8] : sel[7:0];
+            assign rdata_o = byte_out[WIDTH-1:0];
+        end else begin : g_whole
+            assign rdata_o = sel[WIDTH-1:0];
+        end
+    endgenerate
+    wire unused = ^{sel, INIT_FILE != "", word32, mask16, half_q};
 endmodule
