@@ -120,7 +120,35 @@ pub enum MemKindChoice {
     Spram,
 }
 
+impl LayerHw {
+    /// No override for layer `name` yet.
+    pub fn named(name: &str) -> Self {
+        LayerHw {
+            name: name.to_string(),
+            lanes: None,
+            cores: None,
+            synapse_lanes: None,
+            weights: None,
+            state: None,
+            state_sprams: None,
+            fifo_depth: None,
+        }
+    }
+}
+
 impl HwSpec {
+    /// The overrides of layer `name`, added empty if it has none.
+    pub fn layer_mut(&mut self, name: &str) -> &mut LayerHw {
+        let k = match self.layer.iter().position(|o| o.name == name) {
+            Some(k) => k,
+            None => {
+                self.layer.push(LayerHw::named(name));
+                self.layer.len() - 1
+            }
+        };
+        &mut self.layer[k]
+    }
+
     /// The golden model's margin rule for these choices (None: off).
     pub fn margin_rule(&self) -> Option<asnn_numerics::ExitMargin> {
         self.exit_margin.map(|margin| asnn_numerics::ExitMargin {

@@ -470,6 +470,12 @@ fn plan_overlap(delay: u32, layers: &mut [LayerPlan]) {
 }
 
 impl LayerPlan {
+    /// The most memory words of this layer's sweep that can be read and not yet have
+    /// pushed their spike: what a credit gate keeps free in the AER FIFO.
+    pub fn credit_inflight(&self) -> u64 {
+        spike_push_delay(self.state_words - 1) / self.sweep_period + 2
+    }
+
     /// Clocks a spike pushed on this layer's last sweep clock is still on its way
     /// through the FIFO after the layer's busy flag drops (`fifo_latency - 1`): how long
     /// an overlapped next layer holds its synaptic phase open.
@@ -1083,7 +1089,7 @@ fn set_credits(dev: &Device, lp: &mut LayerPlan, depth: u64) -> Result<(), Strin
                 lp.lanes, lp.cores
             ));
         }
-        let inflight = spike_push_delay(lp.state_words - 1) / lp.sweep_period + 2;
+        let inflight = lp.credit_inflight();
         if depth <= inflight {
             return Err(format!(
                 "fifo_depth = {depth}: the credit gate needs more than the {inflight} words in flight"

@@ -6,7 +6,6 @@ use crate::inputs::write_file;
 use crate::progress::Progress;
 use crate::simulator::{self, Simulator};
 use anyhow::{Context, Result};
-use asnn_generator::hw::LayerHw;
 use asnn_generator::{Design, HwSpec};
 use asnn_ir::InputKind;
 use asnn_numerics::{Coding, Golden, QNetwork, RawInput};
@@ -150,44 +149,34 @@ fn maybe_synapse_lanes(seed: u64, hw: &mut HwSpec, qnet: &QNetwork, frame: bool)
     let first = &qnet.layers[0];
     let dense = matches!(first.conn, asnn_numerics::Conn::Dense { .. });
     if frame && dense && rng.random_bool(0.8) {
-        hw.layer.push(LayerHw {
-            name: first.name.clone(),
-            lanes: None,
-            cores: Some(1),
-            synapse_lanes: Some(hw.lanes * rng.random_range(2..=4)),
-            weights: None,
-            state: None,
-            state_sprams: None,
-            fifo_depth: None,
-        });
+        let synapse_lanes = hw.lanes * rng.random_range(2..=4);
+        let o = hw.layer_mut(&first.name);
+        o.cores = Some(1);
+        o.synapse_lanes = Some(synapse_lanes);
     }
 }
 
 /// Which layers keep their state in SPRAM, on how many SPRAMs ("none" if no layer).
 fn spram_doc(plan: &asnn_generator::plan::Plan) -> String {
-    let v: Vec<String> = plan
-        .layers
-        .iter()
-        .filter(|l| l.state_sprams > 0)
-        .map(|l| format!("{} x{}", l.name, l.state_sprams))
-        .collect();
-    if v.is_empty() {
-        "none".into()
-    } else {
-        v.join(", ")
-    }
+    none_or_list(
+        plan.layers
+            .iter()
+            .filter(|l| l.state_sprams > 0)
+            .map(|l| format!("{} x{}", l.name, l.state_sprams)),
+    )
 }
 
 /// Which layers' sweeps are credit-gated, with FIFO words and limit ("none" if no layer).
 fn credit_doc(plan: &asnn_generator::plan::Plan) -> String {
-    let v: Vec<String> = plan
-        .layers
-        .iter()
-        .filter_map(|l| {
-            l.credit_limit
-                .map(|c| format!("{} {} words limit {c}", l.name, l.fifo_depth))
-        })
-        .collect();
+    none_or_list(plan.layers.iter().filter_map(|l| {
+        l.credit_limit
+            .map(|c| format!("{} {} words limit {c}", l.name, l.fifo_depth))
+    }))
+}
+
+/// The items joined by ", ", or "none".
+fn none_or_list(items: impl Iterator<Item = String>) -> String {
+    let v: Vec<String> = items.collect();
     if v.is_empty() {
         "none".into()
     } else {
@@ -218,62 +207,24 @@ fn maybe_spram_state(seed: u64, hw: &mut HwSpec, qnet: &QNetwork, frame: bool) {
     let extra = rng.random_range(1..=3u64);
     let mut trial = hw.clone();
     trial.device = "up5k".into();
-    let name = qnet.layers[i].name.clone();
-    let entry = match trial.layer.iter().position(|o| o.name == name) {
-        Some(k) => &mut trial.layer[k],
-        None => {
-            trial.layer.push(LayerHw {
-                name,
-                lanes: None,
-                cores: None,
-                synapse_lanes: None,
-                weights: None,
-                state: None,
-                state_sprams: None,
-                fifo_depth: None,
-            });
-            trial.layer.last_mut().expect("pushed")
-        }
-    };
+    let entry = trial.layer_mut(&qnet.layers[i].name);
     entry.state = Some(asnn_generator::hw::MemKindChoice::Spram);
     entry.state_sprams = Some(cols);
     entry.cores = Some(1);
     if credit {
         entry.lanes = Some(1);
         entry.synapse_lanes = None;
-    }
-    // The next layer must be one core for the walk to run with the sweep.
-    if credit {
-        let next = qnet.layers[i + 1].name.clone();
-        match trial.layer.iter_mut().find(|o| o.name == next) {
-            Some(o) => o.cores = Some(1),
-            None => trial.layer.push(LayerHw {
-                name: next,
-                lanes: None,
-                cores: Some(1),
-                synapse_lanes: None,
-                weights: None,
-                state: None,
-                state_sprams: None,
-                fifo_depth: None,
-            }),
-        }
+        // The next layer must be one core for the walk to run with the sweep.
+        trial.layer_mut(&qnet.layers[i + 1].name).cores = Some(1);
     }
     let Ok(d) = asnn_generator::generate(qnet, &trial, frame) else {
         return;
     };
     if credit {
-        let l = &d.plan.layers[i];
-        let inflight =
-            asnn_generator::plan::spike_push_delay(l.state_words - 1) / l.sweep_period + 2;
-        let k = trial
-            .layer
-            .iter()
-            .position(|o| o.name == qnet.layers[i].name)
-            .expect("entry above");
-        trial.layer[k].fifo_depth = Some(inflight + extra);
+        let depth = d.plan.layers[i].credit_inflight() + extra;
+        trial.layer_mut(&qnet.layers[i].name).fifo_depth = Some(depth);
         if asnn_generator::generate(qnet, &trial, frame).is_err() {
-            trial.layer[k].fifo_depth = None;
+            trial.layer_mut(&qnet.layers[i].name).fifo_depth = None;
         }
     }
     *hw = trial;
