@@ -1117,17 +1117,23 @@ fn set_credits(dev: &Device, lp: &mut LayerPlan, depth: u64) -> Result<(), Strin
 /// neuron state in SPRAM, the weights that fill SPRAM poorly, then further states.
 fn place_memories(dev: &Device, hw: &HwSpec, delay: u32, layers: &mut [LayerPlan]) {
     let original = layers.to_vec();
+    let pinned = pinned_weights(hw, layers);
+    // Weights may move to SPRAM to bring memories back from logic only in auto.
+    let movable: Vec<bool> = pinned
+        .iter()
+        .map(|&p| p || hw.weights != MemKindChoice::Auto)
+        .collect();
     place_weights(dev, hw, layers);
     if bram_used(layers) <= u64::from(dev.bram_blocks)
         || hw.weights != MemKindChoice::Auto
         || dev.spram_blocks == 0
     {
+        fallbacks_to_bram(dev, layers, &movable);
         return;
     }
     // Still over: from the start, SPRAM for the largest neuron states and credits for
     // the largest AER FIFOs before the weights that fill SPRAM poorly.
     layers.clone_from_slice(&original);
-    let pinned = pinned_weights(hw, layers);
     weights_to_spram(dev, layers, &pinned, 0.25);
     worst_filled_to_logic(dev, layers);
     fifos_to_credits(dev, hw, delay, layers);
@@ -1136,6 +1142,54 @@ fn place_memories(dev: &Device, hw: &HwSpec, delay: u32, layers: &mut [LayerPlan
     states_to_spram(dev, hw, layers, 1);
     weights_to_spram(dev, layers, &pinned, 0.0);
     states_to_spram(dev, hw, layers, usize::MAX);
+    fallbacks_to_bram(dev, layers, &movable);
+}
+
+/// Memories over the family's logic bar that the block-RAM shortage put in logic
+/// ([`worst_filled_to_logic`]) go back to block RAM where room can be made: on iCE40
+/// a bit in logic costs a whole logic cell (the small UP5K CNN's readout state and
+/// accumulator, 900 bits, were ~1,500 cells). While such a memory remains, the largest
+/// first: into block RAM if it fits; otherwise the block-RAM weights taking the most
+/// blocks go to a free SPRAM (unpinned, one core; only if that frees enough blocks).
+/// Biases (read-only, LUT ROMs in logic) stay where they are.
+fn fallbacks_to_bram(dev: &Device, layers: &mut [LayerPlan], fixed: &[bool]) {
+    let max_bits = dev.family.facts().logic_max_bits;
+    loop {
+        let candidate = layers
+            .iter()
+            .enumerate()
+            .flat_map(|(i, l)| l.memories.iter().enumerate().map(move |(k, m)| (i, k, m)))
+            .filter(|(_, _, m)| m.kind == MemKind::Regs && m.name != "bias" && m.bits > max_bits)
+            .max_by_key(|(_, _, m)| m.bits)
+            .map(|(i, k, m)| (i, k, bram_blocks(dev, m.width, m.depth)));
+        let Some((i, k, need)) = candidate else {
+            return;
+        };
+        let free = u64::from(dev.bram_blocks).saturating_sub(bram_used(layers));
+        if need > free {
+            let free_spram = u64::from(dev.spram_blocks).saturating_sub(spram_used(layers));
+            let weights = layers
+                .iter()
+                .enumerate()
+                .filter(|(j, l)| !fixed[*j] && l.cores == 1)
+                .filter(|(_, l)| l.memories[0].kind == MemKind::Bram)
+                .map(|(j, l)| {
+                    let m = &l.memories[0];
+                    (
+                        j,
+                        m.blocks,
+                        mem(dev, "weights", MemKind::Spram, m.width, m.depth),
+                    )
+                })
+                .filter(|(_, blocks, sp)| sp.blocks <= free_spram && free + blocks >= need)
+                .max_by_key(|(_, blocks, _)| *blocks);
+            let Some((j, _, sp)) = weights else { return };
+            layers[j].memories[0] = sp;
+        }
+        let m = &mut layers[i].memories[k];
+        m.kind = MemKind::Bram;
+        m.blocks = need;
+    }
 }
 
 /// SPRAM blocks the layers' memories take.
