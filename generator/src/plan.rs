@@ -1119,16 +1119,16 @@ fn place_memories(dev: &Device, hw: &HwSpec, delay: u32, layers: &mut [LayerPlan
     let original = layers.to_vec();
     let pinned = pinned_weights(hw, layers);
     // Weights may move to SPRAM to bring memories back from logic only in auto.
-    let movable: Vec<bool> = pinned
+    let fixed: Vec<bool> = pinned
         .iter()
         .map(|&p| p || hw.weights != MemKindChoice::Auto)
         .collect();
-    place_weights(dev, hw, layers);
+    place_weights(dev, hw, layers, &pinned);
     if bram_used(layers) <= u64::from(dev.bram_blocks)
         || hw.weights != MemKindChoice::Auto
         || dev.spram_blocks == 0
     {
-        fallbacks_to_bram(dev, layers, &movable);
+        fallbacks_to_bram(dev, layers, &fixed);
         return;
     }
     // Still over: from the start, SPRAM for the largest neuron states and credits for
@@ -1142,7 +1142,7 @@ fn place_memories(dev: &Device, hw: &HwSpec, delay: u32, layers: &mut [LayerPlan
     states_to_spram(dev, hw, layers, 1);
     weights_to_spram(dev, layers, &pinned, 0.0);
     states_to_spram(dev, hw, layers, usize::MAX);
-    fallbacks_to_bram(dev, layers, &movable);
+    fallbacks_to_bram(dev, layers, &fixed);
 }
 
 /// Memories over the family's logic bar that the block-RAM shortage put in logic
@@ -1168,18 +1168,10 @@ fn fallbacks_to_bram(dev: &Device, layers: &mut [LayerPlan], fixed: &[bool]) {
         let free = u64::from(dev.bram_blocks).saturating_sub(bram_used(layers));
         if need > free {
             let free_spram = u64::from(dev.spram_blocks).saturating_sub(spram_used(layers));
-            let weights = layers
-                .iter()
-                .enumerate()
-                .filter(|(j, l)| !fixed[*j] && l.cores == 1)
-                .filter(|(_, l)| l.memories[0].kind == MemKind::Bram)
-                .map(|(j, l)| {
-                    let m = &l.memories[0];
-                    (
-                        j,
-                        m.blocks,
-                        mem(dev, "weights", MemKind::Spram, m.width, m.depth),
-                    )
+            let weights = movable_bram_weights(layers, fixed)
+                .map(|(j, m)| {
+                    let sp = mem(dev, "weights", MemKind::Spram, m.width, m.depth);
+                    (j, m.blocks, sp)
                 })
                 .filter(|(_, blocks, sp)| sp.blocks <= free_spram && free + blocks >= need)
                 .max_by_key(|(_, blocks, _)| *blocks);
@@ -1291,15 +1283,14 @@ fn pinned_weights(hw: &HwSpec, layers: &[LayerPlan]) -> Vec<bool> {
 }
 
 /// The weights-first placement (see [`place_memories`]).
-fn place_weights(dev: &Device, hw: &HwSpec, layers: &mut [LayerPlan]) {
-    let pinned = pinned_weights(hw, layers);
+fn place_weights(dev: &Device, hw: &HwSpec, layers: &mut [LayerPlan], pinned: &[bool]) {
     let auto_spram = hw.weights == MemKindChoice::Auto && dev.spram_blocks > 0;
     if auto_spram {
-        weights_to_spram(dev, layers, &pinned, 0.25);
+        weights_to_spram(dev, layers, pinned, 0.25);
     }
     worst_filled_to_logic(dev, layers);
     if auto_spram {
-        weights_to_spram(dev, layers, &pinned, 0.0);
+        weights_to_spram(dev, layers, pinned, 0.0);
     }
 }
 
@@ -1313,21 +1304,29 @@ fn bram_used(layers: &[LayerPlan]) -> u64 {
         .sum()
 }
 
+/// The block-RAM weight memories of single-core layers not `fixed` in place, with their
+/// layer's index: what placement may move to SPRAM.
+fn movable_bram_weights<'a>(
+    layers: &'a [LayerPlan],
+    fixed: &'a [bool],
+) -> impl Iterator<Item = (usize, &'a MemPlan)> + 'a {
+    layers
+        .iter()
+        .enumerate()
+        .filter(move |(i, l)| !fixed[*i] && l.cores == 1 && l.memories[0].kind == MemKind::Bram)
+        .map(|(i, l)| (i, &l.memories[0]))
+}
+
 /// While block RAM overflows, moves the largest unpinned single-core weight memory that
 /// would fill at least `min_fill` of its SPRAM blocks to SPRAM.
 fn weights_to_spram(dev: &Device, layers: &mut [LayerPlan], pinned: &[bool], min_fill: f64) {
     while bram_used(layers) > u64::from(dev.bram_blocks) {
-        let candidate = layers
-            .iter()
-            .enumerate()
-            .filter(|(i, l)| !pinned[*i] && l.cores == 1)
-            .filter(|(_, l)| l.memories[0].kind == MemKind::Bram)
-            .filter(|(_, l)| {
-                let m = &l.memories[0];
+        let candidate = movable_bram_weights(layers, pinned)
+            .filter(|(_, m)| {
                 let sp = mem(dev, "weights", MemKind::Spram, m.width, m.depth);
                 m.bits as f64 >= min_fill * (sp.blocks * u64::from(dev.spram_bits)) as f64
             })
-            .max_by_key(|(_, l)| l.memories[0].bits)
+            .max_by_key(|(_, m)| m.bits)
             .map(|(i, _)| i);
         let Some(i) = candidate else { break };
         let m = &layers[i].memories[0];
