@@ -200,7 +200,9 @@ module [[ module ]] (
     // write a read can miss is the one made in its own clock, and that one is forwarded.
     reg                   w_active_q;
     reg  [CG_AW-1:0]      wcg_q;
+{%- if !conv %}
     reg  [IN_AW-1:0]      src_q;
+{%- endif %}
 {%- if has_in_payload %}
     reg  signed [PIN_W-1:0] pay_q;
 {%- endif %}
@@ -235,17 +237,26 @@ module [[ module ]] (
     localparam [WA-1:0] ONE_L = [[ one_lit ]];
     reg  [WA-1:0]         ky_q, kx_q;
     wire [WA-1:0]         wcg_w = {{(WA-CG_AW){1'b0}}, wcg_q};
-    // The source decoded in its own width (constant divides cost logic by the bit).
+    // The source decoded in its own width before the walk's first beat (plan.rs
+    // conv_decode_cycles): restoring division by the constants, one quotient bit a
+    // clock, with only as many bits as the quotient can have (channel ci < C_in, then
+    // row y < H; the column is the remainder), so the decode is one compare-subtract
+    // deep and the walk's address arithmetic starts from registers.
     localparam integer DEC_W = IN_AW + 1;
     localparam [DEC_W-1:0] INHW_D = [[ inhw_dec ]], INW_D = [[ inw_dec ]];
-    wire [DEC_W-1:0]      src_d = {1'b0, src_q};
-    wire [DEC_W-1:0]      rem_d = src_d % INHW_D;
-    wire [DEC_W-1:0]      ci_d = src_d / INHW_D;
-    wire [DEC_W-1:0]      yi_d = rem_d / INW_D;
-    wire [DEC_W-1:0]      xi_d = rem_d % INW_D;
-    wire [WA-1:0]         ci = {{(WA-DEC_W){1'b0}}, ci_d};
-    wire [WA-1:0]         yi = {{(WA-DEC_W){1'b0}}, yi_d};
-    wire [WA-1:0]         xi = {{(WA-DEC_W){1'b0}}, xi_d};
+    localparam integer CI_QB = [[ dec.ci_qbits ]], YI_QB = [[ dec.yi_qbits ]];
+    localparam integer DEC_CLK = CI_QB + YI_QB;      // decode clocks an event
+    localparam integer DK_W = [[ dec.cnt_bits ]];
+    localparam [DK_W-1:0] DK_ALL = [[ dec.all ]], DK_YI = [[ dec.yi ]], DK_ONE = [[ dec.one ]];
+    localparam [DEC_W-1:0] DD_C = INHW_D << ((CI_QB > 0) ? CI_QB - 1 : 0);
+    localparam [DEC_W-1:0] DD_Y = INW_D << ((YI_QB > 0) ? YI_QB - 1 : 0);
+    reg  [DK_W-1:0]       dk_q;                   // decode clocks left
+    reg  [DEC_W-1:0]      dr_q, dd_q, dq_q;       // remainder, divisor << bit, quotient
+    reg  [DEC_W-1:0]      ci_q;
+    wire                  dec_q = (dk_q != {DK_W{1'b0}});
+    wire [WA-1:0]         ci = {{(WA-DEC_W){1'b0}}, ci_q};
+    wire [WA-1:0]         yi = {{(WA-DEC_W){1'b0}}, dq_q};   // the row: the quotient
+    wire [WA-1:0]         xi = {{(WA-DEC_W){1'b0}}, dr_q};   // the column: the remainder
     wire                  walk_last = (ky_q == K_L - ONE_L) && (kx_q == K_L - ONE_L) && (wcg_q == CG_LAST);
     // Tap (ky, kx) reaches conv output (oy, ox) with oy * STRIDE = y + PAD - ky.
     wire [WA-1:0]         oyn = yi + PAD_L - ky_q;
@@ -271,7 +282,13 @@ module [[ module ]] (
 {%- endif %}
     wire unused_walk = ^{walk_a_addr[WA-1:D_AW], walk_w_addr[WA-1:W_AW]};
     assign w_raddr = walk_w_addr[W_AW-1:0];
+{%- if conv %}
+    wire walk_busy = w_active_q || dec_q;
+    wire walk_free = !walk_busy || (w_active_q && walk_last);   // back-to-back events
+{%- else %}
+    wire walk_busy = w_active_q;
     wire walk_free = !w_active_q || walk_last;      // back-to-back events
+{%- endif %}
 {%- if first_events %}
     assign in_ready_o = syn && !eos_q && walk_free && !h_pend_q;
     wire take = in_valid_i && in_ready_o && !in_eos_i;
@@ -287,6 +304,49 @@ module [[ module ]] (
     wire take = in_valid_i && in_ready_o;
     wire start_walk = take;
 {%- endif %}
+{%- if first_events %}
+    wire [IN_AW-1:0]      src_in = h_addr_q;      // the event's source address
+{%- else %}
+    wire [IN_AW-1:0]      src_in = in_addr_i;     // the event's source address
+{%- endif %}
+{%- if conv %}
+    wire                  dge = (dr_q >= dd_q);
+    always @(posedge clk_i) begin
+        if (rst_i || !syn) begin
+            dk_q <= {DK_W{1'b0}};
+        end else if (start_walk) begin
+            dk_q <= DK_ALL;
+        end else if (dec_q) begin
+            dk_q <= dk_q - 1'b1;
+        end
+        if (start_walk) begin
+            dr_q <= {1'b0, src_in};
+            dd_q <= (CI_QB > 0) ? DD_C : DD_Y;
+            dq_q <= {DEC_W{1'b0}};
+            ci_q <= {DEC_W{1'b0}};
+        end else if (dec_q) begin
+            if (dge) dr_q <= dr_q - dd_q;
+            if (CI_QB > 0 && dk_q == DK_YI) begin
+                ci_q <= {dq_q[DEC_W-2:0], dge};     // the channel's last bit
+                dq_q <= {DEC_W{1'b0}};
+                dd_q <= DD_Y;
+            end else begin
+                dq_q <= {dq_q[DEC_W-2:0], dge};
+                dd_q <= dd_q >> 1;
+            end
+        end
+    end
+    wire                  dec_last = (dk_q == DK_ONE) || (DEC_CLK == 0 && start_walk);
+    always @(posedge clk_i) begin
+        if (rst_i || !syn) begin
+            w_active_q <= 1'b0;
+        end else if (dec_last) begin
+            w_active_q <= 1'b1;
+        end else if (walk_last) begin
+            w_active_q <= 1'b0;
+        end
+    end
+{%- else %}
     always @(posedge clk_i) begin
         if (rst_i || !syn) begin
             w_active_q <= 1'b0;
@@ -296,13 +356,15 @@ module [[ module ]] (
             w_active_q <= 1'b0;
         end
     end
+{%- endif %}
     always @(posedge clk_i) begin
         if (start_walk) begin
+{%- if !conv %}
+            src_q <= src_in;
+{%- endif %}
 {%- if first_events %}
-            src_q <= h_addr_q;
             pay_q <= delta;
 {%- else %}
-            src_q <= in_addr_i;
 {%- if first %}
             pay_q <= $signed({1'b0, in_payload_i});
 {%- else if has_in_payload %}
@@ -421,13 +483,13 @@ module [[ module ]] (
     end
 
 {%- if conv %}
-    localparam integer TAG_W = D_AW + CG_AW + SP_W;
-    wire [TAG_W-1:0] tag_k = {k_q, scg_q, sp_q};
+    localparam integer TAG_W = D_AW + CG_AW + SP_W;   // {k, channel group, position}
 {%- else %}
-    localparam integer TAG_W = D_AW + CG_AW;
-    wire [TAG_W-1:0] tag_k = {k_q, scg_q};
+    localparam integer TAG_W = D_AW + CG_AW;          // {k, channel group}
 {%- endif %}
 {%- if sw.gated %}
+    localparam integer RT_W = D_AW + CG_AW;           // what the read side delays
+    wire [RT_W-1:0] tag_k = {k_q, scg_q};
     reg  [[ sw.gap_decl ]] gap_q;                    // clocks until the next read may issue
     always @(posedge clk_i) begin
         if (rst_i || !sweep) gap_q <= [[ sw.gap_zero ]];
@@ -445,46 +507,78 @@ module [[ module ]] (
     // [[ sw.delay ]] clock(s) later, so that all three meet at the neuron.
     localparam integer S_DLY = [[ sw.delay ]];
     reg  [S_DLY-1:0]       dv_q;
-    reg  [S_DLY*TAG_W-1:0] dt_q;
+    reg  [S_DLY*RT_W-1:0]  dt_q;
     always @(posedge clk_i) begin
         if (rst_i || !sweep) dv_q <= {S_DLY{1'b0}};
 {%- if sw.delay > 1 %}
         else dv_q <= {dv_q[S_DLY-2:0], iss};
-        dt_q <= {dt_q[(S_DLY-1)*TAG_W-1:0], tag_k};
+        dt_q <= {dt_q[(S_DLY-1)*RT_W-1:0], tag_k};
 {%- else %}
         else dv_q <= iss;
         dt_q <= tag_k;
 {%- endif %}
     end
     wire             iss_b = dv_q[S_DLY-1];       // the block-RAM side of the read
-    wire [TAG_W-1:0] tag_b = dt_q[S_DLY*TAG_W-1 -: TAG_W];
+    wire [RT_W-1:0]  tag_b = dt_q[S_DLY*RT_W-1 -: RT_W];
     wire             reads_pending = (dv_q != {S_DLY{1'b0}});
 {%- else %}
     wire             iss_b = iss;
-    wire [TAG_W-1:0] tag_b = tag_k;
+    wire [RT_W-1:0]  tag_b = tag_k;
     wire             reads_pending = 1'b0;
 {%- endif %}
-    wire [D_AW-1:0]  k_b = tag_b[TAG_W-1 -: D_AW];
-    wire [CG_AW-1:0] scg_b = tag_b[TAG_W-D_AW-1 -: CG_AW];
+    wire [D_AW-1:0]  k_b = tag_b[RT_W-1 -: D_AW];
+    wire [CG_AW-1:0] scg_b = tag_b[CG_AW-1:0];
     reg              n_v_q;                       // memory words of k_b arrive now
-    reg [TAG_W-1:0]  n_tag_q;
     always @(posedge clk_i) begin
         n_v_q <= sweep && iss_b && !rst_i;
-        n_tag_q <= tag_b;
     end
 {%- else %}
     reg              n_v_q;                       // memory words of k_q arrive now
-    reg [TAG_W-1:0]  n_tag_q;
     always @(posedge clk_i) begin
         n_v_q <= sweep && k_run_q && !rst_i;
-        n_tag_q <= tag_k;
     end
 {%- endif %}
     wire [LANES-1:0]       o_valid;
-    wire [LANES*TAG_W-1:0] o_tag;
     wire [LANES*ST_W-1:0]  o_state;
     wire                   o_v = o_valid[0];
-    wire [D_AW-1:0]        o_k = o_tag[TAG_W-1 -: D_AW];
+    // The write-back side replays the sweep's counters: the neuron pipeline neither
+    // stalls nor reorders, so its n-th output of the sweep is the n-th word read, and
+    // counting outputs gives the same {k, channel group{% if conv %}, position{% endif %}} that the read
+    // side had, without carrying them down the neuron's stages.
+    reg  [D_AW-1:0]        ok_q;
+    reg  [CG_AW-1:0]       ocg_q;
+{%- if conv %}
+    reg  [SP_W-1:0]        osp_q;
+{%- endif %}
+    always @(posedge clk_i) begin
+        if (rst_i || !sweep) begin
+            ok_q <= {D_AW{1'b0}};
+            ocg_q <= CG_ZERO;
+{%- if conv %}
+            osp_q <= {SP_W{1'b0}};
+{%- endif %}
+        end else if (o_v) begin
+            ok_q <= ok_q + 1'b1;
+{%- if conv %}
+            if (osp_q == SP_LAST) begin
+                osp_q <= {SP_W{1'b0}};
+                ocg_q <= ocg_q + 1'b1;
+            end else begin
+                osp_q <= osp_q + 1'b1;
+            end
+{%- else %}
+            ocg_q <= ocg_q + 1'b1;
+{%- endif %}
+        end
+    end
+{%- if conv %}
+    wire [LANES*TAG_W-1:0] o_tag = {LANES{ok_q, ocg_q, osp_q}};
+{%- else %}
+    wire [LANES*TAG_W-1:0] o_tag = {LANES{ok_q, ocg_q}};
+{%- endif %}
+    wire [LANES-1:0]       n_tag_unused;          // the neuron carries no tag here
+    wire unused_n_tag = ^n_tag_unused;
+    wire [D_AW-1:0]        o_k = ok_q;
 {%- if readout_like %}
     wire [LANES*B-1:0]     o_s;
 {%- else %}
@@ -498,13 +592,13 @@ module [[ module ]] (
             asnn_readout_neuron #(
                 .B(B), .A_W(A_W), .R([[ shift ]]), .FIRST([[ first_int ]]),
                 .D_BETA([[ d_beta ]]), .C_PHI([[ c_phi ]]), .D_PHI([[ d_phi ]]), .SHIFT([[ logic_mul ]]),
-                .TAG_W(TAG_W)
+                .TAG_W(1)
             ) u_neuron (
-                .clk_i(clk_i), .valid_i(n_v_q), .tag_i(n_tag_q),
+                .clk_i(clk_i), .valid_i(n_v_q), .tag_i(1'b0),
                 .a_i(a_rdata[gl*A_W +: A_W]),
                 .i_i(st[B-1:0]), .sd_i(st[2*B-1:B]),
                 .bias_i({%- if maxpool %}{B{1'b0}}{%- else %}b_rdata[gl*B +: B]{%- endif %}),
-                .valid_o(o_valid[gl]), .tag_o(o_tag[gl*TAG_W +: TAG_W]),
+                .valid_o(o_valid[gl]), .tag_o(n_tag_unused[gl]),
                 .i_o(o_state[gl*ST_W +: B]), .sd_o(o_state[gl*ST_W+B +: B]),
                 .s_o(o_s[gl*B +: B])
             );
@@ -513,13 +607,13 @@ module [[ module ]] (
                 .B(B), .A_W(A_W), .R([[ shift ]]), .FIRST([[ first_int ]]),
                 .D_BETA([[ d_beta ]]), .C_PHI([[ c_phi ]]), .D_PHI([[ d_phi ]]),
                 .D_ETA([[ d_eta ]]), .D_GAMMA([[ d_gamma ]]), .M([[ m ]]),
-                .THETA0([[ theta0 ]]), .SHIFT([[ logic_mul ]]), .TAG_W(TAG_W)
+                .THETA0([[ theta0 ]]), .SHIFT([[ logic_mul ]]), .TAG_W(1)
             ) u_neuron (
-                .clk_i(clk_i), .valid_i(n_v_q), .tag_i(n_tag_q),
+                .clk_i(clk_i), .valid_i(n_v_q), .tag_i(1'b0),
                 .a_i(a_rdata[gl*A_W +: A_W]),
                 .i_i(st[B-1:0]), .sd_i(st[2*B-1:B]), .sh_i(st[3*B-1:2*B]), .td_i(st[4*B-1:3*B]),
                 .bias_i(b_rdata[gl*B +: B]),
-                .valid_o(o_valid[gl]), .tag_o(o_tag[gl*TAG_W +: TAG_W]),
+                .valid_o(o_valid[gl]), .tag_o(n_tag_unused[gl]),
                 .i_o(o_state[gl*ST_W +: B]), .sd_o(o_state[gl*ST_W+B +: B]),
                 .sh_o(o_state[gl*ST_W+2*B +: B]), .td_o(o_state[gl*ST_W+3*B +: B]),
                 .spike_o(o_spike[gl]), .payload_o(o_payload[gl*B +: B])
@@ -747,21 +841,21 @@ module [[ module ]] (
         end
     end
 {%- if first_events %}
-    wire syn_done = syn && !w_active_q && !acc_busy && !h_pend_q && eos_q;
+    wire syn_done = syn && !walk_busy && !acc_busy && !h_pend_q && eos_q;
     assign phase_done = (clear_done && !clr_h_run_q) || syn_done || sweep_done;
 {%- else if os %}
     wire syn_done = syn && eos_q && !os_busy;
     assign phase_done = clear_done || syn_done || sweep_done;
 {%- else if first %}
-    wire syn_done = syn && !w_active_q && !acc_busy && eos_q;
+    wire syn_done = syn && !walk_busy && !acc_busy && eos_q;
     assign phase_done = clear_done || syn_done || sweep_done;
 {%- else if syn_overlap %}
     // The synaptic phase runs with the previous layer's sweep: it ends once that layer
     // can send no more (up_busy_i) and every spike it sent is walked.
-    wire syn_done = syn && !w_active_q && !acc_busy && !in_valid_i && !up_busy_i;
+    wire syn_done = syn && !walk_busy && !acc_busy && !in_valid_i && !up_busy_i;
     assign phase_done = clear_done || syn_done || sweep_done;
 {%- else %}
-    wire syn_done = syn && !w_active_q && !acc_busy && !in_valid_i;
+    wire syn_done = syn && !walk_busy && !acc_busy && !in_valid_i;
     assign phase_done = clear_done || syn_done || sweep_done;
 {%- endif %}
 {%- if readout %}

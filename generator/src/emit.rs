@@ -174,6 +174,7 @@ struct LayerBody {
     cin_lit: String,
     inhw_dec: String,
     inw_dec: String,
+    dec: DecodeCtx,
     one_lit: String,
     cg_lit: String,
     sp_bits: u32,
@@ -890,6 +891,7 @@ fn layer_body(unit: &CoreUnit, widths: &UnitWidths, payload: &InPayload) -> Laye
         cin_lit: lit(wa, c.in_c as u64),
         inhw_dec: lit(widths.in_aw + 1, (c.in_h * c.in_w) as u64),
         inw_dec: lit(widths.in_aw + 1, c.in_w as u64),
+        dec: DecodeCtx::of(c),
         one_lit: lit(wa, 1),
         cg_lit: lit(wa, groups as u64),
         sp_bits,
@@ -943,6 +945,36 @@ fn layer_body(unit: &CoreUnit, widths: &UnitWidths, payload: &InPayload) -> Laye
         os_dsp_lanes: lp.synapse_lanes - lp.lut_products,
         os_buf_logic: logic(lp, "event_buffer"),
         sw: SweepCtx::of(lp),
+    }
+}
+
+/// The conv walk's source decode (layer.v): an event's address split into channel, row
+/// and column by a restoring divider, one quotient bit a clock (plan::conv_decode_cycles).
+#[derive(Clone)]
+struct DecodeCtx {
+    /// Quotient bits: channel (ci < C_in) and row (y < H).
+    ci_qbits: u32,
+    yi_qbits: u32,
+    /// The clock counter's width and its start values: all clocks, the row phase, one.
+    cnt_bits: u32,
+    all: String,
+    yi: String,
+    one: String,
+}
+
+impl DecodeCtx {
+    fn of(c: &ConvPlan) -> Self {
+        let all = crate::plan::conv_decode_cycles(c);
+        let yi = u64::from(crate::plan::quotient_bits(c.in_h)) + 1;
+        let cnt_bits = addr_bits(all.max(yi) as usize + 1);
+        DecodeCtx {
+            ci_qbits: crate::plan::quotient_bits(c.in_c),
+            yi_qbits: crate::plan::quotient_bits(c.in_h),
+            cnt_bits,
+            all: lit(cnt_bits, all),
+            yi: lit(cnt_bits, yi),
+            one: lit(cnt_bits, 1),
+        }
     }
 }
 

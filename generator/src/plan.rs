@@ -34,6 +34,18 @@ pub const SKIP_OVERHEAD: u64 = 1;
 /// Synaptic phase cycles besides the walk: the first accept, the last write-back and
 /// the clock that sees the phase empty (`layer.v`, synapse unit).
 pub const SYN_OVERHEAD: u64 = 3;
+/// Bits of a quotient below `n` (0 when it is always 0).
+pub fn quotient_bits(n: usize) -> u32 {
+    usize::BITS - n.saturating_sub(1).leading_zeros()
+}
+
+/// Clocks a convolution's walk spends on each event before its first beat: the source
+/// address is decoded into (channel, row, column) registers by restoring division, one
+/// quotient bit a clock (`layer.v`, `dk_q`): channel bits (ci < C_in), then row bits
+/// (y < H); the column is the remainder.
+pub fn conv_decode_cycles(c: &ConvPlan) -> u64 {
+    u64::from(quotient_bits(c.in_c) + quotient_bits(c.in_h))
+}
 /// Clocks from a sweep's command (the clock `go_i` is high) to the push of the spike
 /// of memory word k into the AER FIFO, minus k: the clock the layer takes the command,
 /// the read, the neuron pipeline (`layer.v`, neuron sweep).
@@ -818,7 +830,7 @@ fn layer_plan(
         // replayed once per further group.
         None if output_stationary => synapse_groups as u64,
         None => groups as u64,
-        Some(c) => (c.kernel * c.kernel * groups) as u64,
+        Some(c) => (c.kernel * c.kernel * groups) as u64 + conv_decode_cycles(c),
     };
     let lane_neurons = (groups * shape.positions) as u64;
     // The first layer of an event-input design holds every input's last value.
