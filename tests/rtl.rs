@@ -523,6 +523,8 @@ fn bench(name: &str, lib: &[&str], params: &[&str]) {
     let dir = tmp(&format!("{name}{}", params.join("")));
     let mut args = vec!["-s".to_string(), name.into()];
     args.extend(params.iter().map(|p| format!("-P{name}.{p}")));
+    // The library's shared include (asnn_fixed.vh) is found beside the modules.
+    args.push(format!("-I{ROOT}/rtl-templates/lib"));
     args.push(format!("{ROOT}/rtl-templates/bench/{name}.sv"));
     for l in lib {
         args.push(format!("{ROOT}/rtl-templates/lib/{l}.v"));
@@ -719,6 +721,7 @@ fn neuron_pipeline_matches_the_golden_single_neuron_step() {
                 p("M", q.m.to_string()),
                 p("THETA0", q.theta0.to_string()),
                 p("SHIFT", u32::from(logic).to_string()),
+                format!("-I{ROOT}/rtl-templates/lib"),
                 format!("{ROOT}/rtl-templates/bench/tb_asnn_neuron.sv"),
                 format!("{ROOT}/rtl-templates/lib/asnn_neuron.v"),
                 format!("{ROOT}/rtl-templates/lib/asnn_rescale.v"),
@@ -987,14 +990,15 @@ fn cosim_catches_one_character_rtl_mutants_at_their_layer() {
             "asnn_neuron.v:(diff > half_th):(diff >= half_th)",
             "(layer 0 'fc0', neuron",
         ),
-        // Off-by-one in the decay shift (the rounding shift every decay goes through).
+        // Off-by-one in the decay shift (the rounding shift every decay goes through, in
+        // the include both neuron pipelines share): the first layer diverges first.
         (
-            "asnn_neuron.v:rnd16 = (p + HALF) >>> 16;:rnd16 = (p + HALF) >>> 17;",
+            "asnn_fixed.vh:rnd16 = (p + HALF) >>> 16;:rnd16 = (p + HALF) >>> 17;",
             "(layer 0 'fc0', neuron",
         ),
-        // The readout's filter shift: only the readout may diverge.
+        // The readout's filter (I * 2^16 in its Sd step): only the readout may diverge.
         (
-            "asnn_readout_neuron.v:rnd16 = (p + HALF) >>> 16;:rnd16 = (p + HALF) >>> 17;",
+            "asnn_readout_neuron.v:(ext(ic_q) <<< 16):(ext(ic_q) <<< 17)",
             "(layer 1 'readout', neuron",
         ),
         // Forwarding of the synapse unit's read-modify-write inverted.

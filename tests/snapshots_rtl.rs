@@ -106,6 +106,7 @@ fn snap(net: &QNetwork, lanes: u32, frame: bool, tag: &str) {
             && !f.name.starts_with("asnn_rr")
             && !f.name.starts_with("asnn_neuron")
             && !f.name.starts_with("asnn_readout")
+            && !f.name.starts_with("asnn_fixed")
             && !f.name.starts_with("asnn_accum")
     }) {
         insta::assert_snapshot!(format!("{tag}__{}", f.name), f.contents);

@@ -9,7 +9,11 @@ use asnn_numerics::fixed::bits_for;
 use asnn_numerics::{Coding, Conn, QLayer, QNetwork};
 
 /// The hand-written core library, shipped inside the binary.
-pub const LIBRARY: [(&str, &str); 12] = [
+pub const LIBRARY: [(&str, &str); 13] = [
+    (
+        "asnn_fixed.vh",
+        include_str!("../../rtl-templates/lib/asnn_fixed.vh"),
+    ),
     (
         "asnn_ram.v",
         include_str!("../../rtl-templates/lib/asnn_ram.v"),

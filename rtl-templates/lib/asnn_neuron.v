@@ -39,17 +39,14 @@ module asnn_neuron #(
     output reg                   spike_o,
     output reg  signed [B-1:0]   payload_o // theta before adaptation (graded payload)
 );
-    // Products: a B-bit state times a constant below 2^19, plus sign and rounding room;
-    // at least 33 bits so that the 32-bit integer parameters extend without truncation.
-    localparam integer P_W = (B + 21 > 33) ? B + 21 : 33;
-    localparam signed [P_W-1:0] HALF     = {{(P_W-17){1'b0}}, 17'h08000};
-    localparam signed [P_W-1:0] SMAX     = {{(P_W-B+1){1'b0}}, {(B-1){1'b1}}};
-    localparam signed [P_W-1:0] SMIN     = ~SMAX;
+    // P_W (products: a B-bit state times a constant below 2^19, plus sign and rounding
+    // room; at least 33 bits so that the 32-bit integer parameters extend without
+    // truncation), HALF, SMAX, SMIN, OFF and ext, sat, sat_add, rnd16.
+`include "asnn_fixed.vh"
     localparam signed [P_W-1:0] THETA0_W = {{(P_W-32){1'b0}}, THETA0};
     // Constant multiplies are written x * (D - 2^15) + x * 2^15: for the decays and m_f
     // (D < 2^16) the multiplier constant is then a 16-bit signed value and a 16-bit state
-    // maps to one SB_MAC16 / MULT18X18D. Exact for any D.
-    localparam signed [P_W-1:0] OFF      = {{(P_W-16){1'b0}}, 16'h8000};
+    // maps to one SB_MAC16 / MULT18X18D. Exact for any D (OFF = 2^15).
     localparam signed [P_W-1:0] D_BETA_W = {{(P_W-32){1'b0}}, D_BETA} - OFF;
     localparam signed [P_W-1:0] D_PHI_W  = {{(P_W-32){1'b0}}, D_PHI} - OFF;
     localparam signed [P_W-1:0] D_ETA_W  = {{(P_W-32){1'b0}}, D_ETA} - OFF;
@@ -65,24 +62,6 @@ module asnn_neuron #(
     // any constant; the shift arithmetic's make it two adders each and use no DSP.
     wire signed [P_W-1:0] pb_s, pe_s, pm_s, pphi_s, pg_s;
 
-    // Sign-extend a B-bit value to P_W bits.
-    function automatic signed [P_W-1:0] ext(input signed [B-1:0] x);
-        begin
-            ext = {{(P_W-B){x[B-1]}}, x};
-        end
-    endfunction
-
-
-
-    // sat_B of a wide value.
-    function automatic signed [B-1:0] sat(input signed [P_W-1:0] x);
-        begin
-            if (x > SMAX)      sat = SMAX[B-1:0];
-            else if (x < SMIN) sat = SMIN[B-1:0];
-            else               sat = x[B-1:0];
-        end
-    endfunction
-
     // cur = sat_B(rescale(A, R)) (numerics.md section 4; asnn_rescale.v).
     wire signed [B-1:0] cur;
     asnn_rescale #(.A_W(A_W), .B(B), .R(R)) u_rescale (.a_i(a_i), .cur_o(cur));
@@ -90,22 +69,6 @@ module asnn_neuron #(
     // Products x * (D - 2^15) are registered straight after the multiply so that yosys
     // packs the register into the DSP (SB_MAC16 output register): a multiply never
     // shares a clock with the adders around it. Eight stages, one neuron per clock.
-    // sat_B(a + b) of two B-bit values: overflow shows in the two top bits of the sum,
-    // so no wide comparison is needed.
-    function automatic signed [B-1:0] sat_add(input signed [B-1:0] a, input signed [B-1:0] b);
-        reg signed [B:0] t;
-        begin
-            t = {a[B-1], a} + {b[B-1], b};
-            if (t[B] != t[B-1]) sat_add = t[B] ? {1'b1, {(B-1){1'b0}}} : {1'b0, {(B-1){1'b1}}};
-            else                sat_add = t[B-1:0];
-        end
-    endfunction
-
-    function automatic signed [P_W-1:0] rnd16(input signed [P_W-1:0] p);
-        begin
-            rnd16 = (p + HALF) >>> 16;
-        end
-    endfunction
 
     // The x * 2^15 share added back to a DSP product x * (D - 2^15); none in logic.
     function automatic signed [P_W-1:0] back15(input signed [B-1:0] x);

@@ -28,53 +28,18 @@ module asnn_readout_neuron #(
     output reg  signed [B-1:0]   sd_o,
     output reg  signed [B-1:0]   s_o
 );
-    localparam integer P_W = (B + 21 > 33) ? B + 21 : 33;
-    localparam signed [P_W-1:0] HALF     = {{(P_W-17){1'b0}}, 17'h08000};
-    localparam signed [P_W-1:0] SMAX     = {{(P_W-B+1){1'b0}}, {(B-1){1'b1}}};
-    localparam signed [P_W-1:0] SMIN     = ~SMAX;
+    // P_W, HALF, SMAX, SMIN, OFF and ext, sat, sat_add, rnd16, as in asnn_neuron.
+`include "asnn_fixed.vh"
     // Constant multiplies as in asnn_neuron: x * (D - 2^15) + x * 2^15, and
     // I * C_PHI + Sd * D_PHI = I * 2^16 + (Sd - I) * D_PHI.
-    localparam signed [P_W-1:0] OFF      = {{(P_W-16){1'b0}}, 16'h8000};
     localparam signed [P_W-1:0] D_BETA_W = {{(P_W-32){1'b0}}, D_BETA} - OFF;
     localparam signed [P_W-1:0] D_PHI_W  = {{(P_W-32){1'b0}}, D_PHI} - OFF;
     wire unused_c_phi = ^C_PHI;
     // SHIFT = 1: whole products x * D from asnn_const_mul (instanced at the end).
     wire signed [P_W-1:0] pb_s, pphi_s;
 
-
-    function automatic signed [P_W-1:0] ext(input signed [B-1:0] x);
-        begin
-            ext = {{(P_W-B){x[B-1]}}, x};
-        end
-    endfunction
-
-    function automatic signed [B-1:0] sat(input signed [P_W-1:0] x);
-        begin
-            if (x > SMAX)      sat = SMAX[B-1:0];
-            else if (x < SMIN) sat = SMIN[B-1:0];
-            else               sat = x[B-1:0];
-        end
-    endfunction
-
     wire signed [B-1:0] cur;
     asnn_rescale #(.A_W(A_W), .B(B), .R(R)) u_rescale (.a_i(a_i), .cur_o(cur));
-
-    // sat_B(a + b) of two B-bit values: overflow shows in the two top bits of the sum,
-    // so no wide comparison is needed.
-    function automatic signed [B-1:0] sat_add(input signed [B-1:0] a, input signed [B-1:0] b);
-        reg signed [B:0] t;
-        begin
-            t = {a[B-1], a} + {b[B-1], b};
-            if (t[B] != t[B-1]) sat_add = t[B] ? {1'b1, {(B-1){1'b0}}} : {1'b0, {(B-1){1'b1}}};
-            else                sat_add = t[B-1:0];
-        end
-    endfunction
-
-    function automatic signed [P_W-1:0] rnd16(input signed [P_W-1:0] p);
-        begin
-            rnd16 = (p + HALF) >>> 16;
-        end
-    endfunction
 
     // Stage A: cur, the I decay product (registered into the DSP).
     reg                 va_q;
