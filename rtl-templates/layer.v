@@ -49,6 +49,10 @@ module [[ module ]] (
     localparam integer LANES   = [[ lanes ]];
     localparam integer B       = [[ state_bits ]];  // state width
     localparam integer A_W     = [[ acc_bits ]];  // accumulator: weight + payload + log2(fan-in) + 1 bits
+    // A's value when cleared and when consumed: 2^(R-1) where the neuron's rescale takes
+    // the rounding from it (A_PRE, asnn_rescale.v), else 0.
+    localparam integer A_PRE   = [[ acc.pre ]];
+    localparam [A_W-1:0] A_INIT = [[ acc.init ]];
     localparam integer W_W     = [[ weight_bits ]];  // weight width
     localparam integer DEPTH   = [[ depth ]];  // target groups per lane: channel groups x positions
     localparam integer D_AW    = [[ depth_aw ]];
@@ -187,7 +191,7 @@ module [[ module ]] (
         .a_we_o(os_a_we), .a_waddr_o(os_a_waddr), .a_wdata_o(os_a_wdata)
     );
     // A: the exact sums, written by the unit, cleared with the state.
-    wire [LANES*A_W-1:0]  a_wdata = clearing ? {(LANES*A_W){1'b0}} : os_a_wdata;
+    wire [LANES*A_W-1:0]  a_wdata = clearing ? {LANES{A_INIT}} : os_a_wdata;   // A_INIT = 0 here
     asnn_ram #(.WIDTH(LANES*A_W), .DEPTH(DEPTH), .ADDR_W(D_AW), .LOGIC([[ a_logic ]]), .INIT_FILE("")) u_a (
         .clk_i(clk_i), .we_i(a_wr), .waddr_i(a_waddr), .wdata_i(a_wdata),
         .raddr_i(a_raddr), .rdata_o(a_rdata)
@@ -281,7 +285,35 @@ module [[ module ]] (
     wire                  walk_ok = 1'b1;
 {%- endif %}
     wire unused_walk = ^{walk_a_addr[WA-1:D_AW], walk_w_addr[WA-1:W_AW]};
+{%- if conv %}
+    // The beat's addresses, tap test and payload are registered (one stage) before the
+    // weight RAM and the accumulator: the tap counters' arithmetic (pooled position,
+    // cg * HW + py * PW + px) and the accumulator's hazard compare were one clock's
+    // path. Takes are unchanged; a synaptic phase ends one clock later (plan.rs
+    // CONV_WALK_STAGE).
+    reg                   wst_v_q, wst_ok_q;
+    reg  [D_AW-1:0]       wst_a_q;
+    reg  [W_AW-1:0]       wst_w_q;
+{%- if has_in_payload %}
+    reg  signed [PIN_W-1:0] wst_pay_q;
+{%- endif %}
+    always @(posedge clk_i) begin
+        wst_v_q  <= syn && w_active_q && !rst_i;
+        wst_ok_q <= walk_ok;
+        wst_a_q  <= walk_a_addr[D_AW-1:0];
+        wst_w_q  <= walk_w_addr[W_AW-1:0];
+{%- if has_in_payload %}
+        wst_pay_q <= pay_q;
+{%- endif %}
+    end
+    assign w_raddr = wst_w_q;
+    wire [D_AW-1:0]       walk_a = wst_a_q;
+    wire                  walk_acc = wst_v_q, walk_acc_ok = wst_ok_q;
+{%- else %}
     assign w_raddr = walk_w_addr[W_AW-1:0];
+    wire [D_AW-1:0]       walk_a = walk_a_addr[D_AW-1:0];
+    wire                  walk_acc = syn && w_active_q, walk_acc_ok = walk_ok;
+{%- endif %}
 {%- if conv %}
     wire walk_busy = w_active_q || dec_q;
     wire walk_free = !walk_busy || (w_active_q && walk_last);   // back-to-back events
@@ -431,12 +463,17 @@ module [[ module ]] (
     end
 {%- endif %}
     // The accumulator bank: beats read at clock c, add and write back at c+1.
-    wire acc_busy;
-    asnn_accum #(.LANES(LANES), .A_W(A_W), .W_W(W_W), .PIN_W([[ acc_pin ]]), .GRADED([[ acc_graded ]]),
-        .DEPTH(DEPTH), .ADDR_W(D_AW), .LOGIC([[ a_logic ]])) u_acc (
+    wire acc_busy_a;
+{%- if conv %}
+    wire acc_busy = acc_busy_a || wst_v_q;     // a beat in the walk stage or the bank
+{%- else %}
+    wire acc_busy = acc_busy_a;
+{%- endif %}
+    asnn_accum #(.LANES(LANES), .A_W(A_W), .W_W(W_W), .PIN_W([[ acc.pin ]]), .GRADED([[ acc.graded ]]),
+        .DEPTH(DEPTH), .ADDR_W(D_AW), .LOGIC([[ a_logic ]]), .RD_REG([[ acc.rd_reg ]])) u_acc (
         .clk_i(clk_i), .rst_i(rst_i), .raddr_i(a_raddr), .rdata_o(a_rdata),
-        .acc_i(syn && w_active_q), .acc_ok_i(walk_ok), .pay_i([[ acc_pay ]]), .w_i(w_rdata),
-        .wr_i(a_wr), .wr_addr_i(a_waddr), .wr_data_i({(LANES*A_W){1'b0}}), .busy_o(acc_busy)
+        .acc_i(walk_acc), .acc_ok_i(walk_acc_ok), .pay_i([[ acc.pay ]]), .w_i(w_rdata),
+        .wr_i(a_wr), .wr_addr_i(a_waddr), .wr_data_i({LANES{A_INIT}}), .busy_o(acc_busy_a)
     );
 {%- endif %}
 
@@ -592,7 +629,7 @@ module [[ module ]] (
             asnn_readout_neuron #(
                 .B(B), .A_W(A_W), .R([[ shift ]]), .FIRST([[ first_int ]]),
                 .D_BETA([[ d_beta ]]), .C_PHI([[ c_phi ]]), .D_PHI([[ d_phi ]]), .SHIFT([[ logic_mul ]]),
-                .TAG_W(1)
+                .PRE(A_PRE), .TAG_W(1)
             ) u_neuron (
                 .clk_i(clk_i), .valid_i(n_v_q), .tag_i(1'b0),
                 .a_i(a_rdata[gl*A_W +: A_W]),
@@ -607,7 +644,7 @@ module [[ module ]] (
                 .B(B), .A_W(A_W), .R([[ shift ]]), .FIRST([[ first_int ]]),
                 .D_BETA([[ d_beta ]]), .C_PHI([[ c_phi ]]), .D_PHI([[ d_phi ]]),
                 .D_ETA([[ d_eta ]]), .D_GAMMA([[ d_gamma ]]), .M([[ m ]]),
-                .THETA0([[ theta0 ]]), .SHIFT([[ logic_mul ]]), .TAG_W(1)
+                .THETA0([[ theta0 ]]), .SHIFT([[ logic_mul ]]), .PRE(A_PRE), .TAG_W(1)
             ) u_neuron (
                 .clk_i(clk_i), .valid_i(n_v_q), .tag_i(1'b0),
                 .a_i(a_rdata[gl*A_W +: A_W]),
@@ -802,9 +839,9 @@ module [[ module ]] (
 {%- else if os %}
         a_raddr = k_q;
 {%- else if sw.gated %}
-        a_raddr = sweep ? k_b : walk_a_addr[D_AW-1:0];
+        a_raddr = sweep ? k_b : walk_a;
 {%- else %}
-        a_raddr = sweep ? k_q : walk_a_addr[D_AW-1:0];
+        a_raddr = sweep ? k_q : walk_a;
 {%- endif %}
 {%- if maxpool %}
         s_raddr = p2_run_q ? win_addr[D_AW-1:0] : a_raddr;

@@ -593,6 +593,16 @@ fn output_stationary_synapse_bench_writes_exact_sums_in_the_planned_time() {
 fn synapse_accumulator_bench_handles_back_to_back_hazards() {
     bench("tb_asnn_accum", &["asnn_accum", "asnn_ram"], &["GRADED=1"]);
     bench("tb_asnn_accum", &["asnn_accum", "asnn_ram"], &["GRADED=0"]);
+    bench(
+        "tb_asnn_accum",
+        &["asnn_accum", "asnn_ram"],
+        &["GRADED=1", "RD_REG=1"],
+    );
+    bench(
+        "tb_asnn_accum",
+        &["asnn_accum", "asnn_ram"],
+        &["GRADED=0", "RD_REG=1"],
+    );
 }
 
 fn hex(v: i64) -> String {
@@ -613,7 +623,8 @@ fn neuron_pipeline_matches_the_golden_single_neuron_step() {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
     // Cases 5-7 build the multiplies in logic (SHIFT = 1, numerics.md section 11): 5 and
     // 6 with the shift arithmetic's constants, 7 with arbitrary ones (asnn_const_mul is
-    // exact for any constant, only larger).
+    // exact for any constant, only larger). Cases 3 and 5 feed A + 2^(R-1) (PRE = 1,
+    // asnn_rescale.v: the layer holds A biased so the rescale is a shift).
     for (case, (b, shift, first, logic)) in [
         (24u32, 0i32, false, false),
         (16, 5, true, false),
@@ -628,6 +639,7 @@ fn neuron_pipeline_matches_the_golden_single_neuron_step() {
     .enumerate()
     {
         let a_w = 44u32;
+        let pre = shift > 0 && (case == 3 || case == 5);
         let d = |rng: &mut rand_chacha::ChaCha8Rng, lo: u32, tau: std::ops::Range<f64>| {
             if logic && case != 7 {
                 asnn_ir::shift_decay(rng.random_range(tau))
@@ -689,9 +701,10 @@ fn neuron_pipeline_matches_the_golden_single_neuron_step() {
                 rng.random_range(-(1i64 << (b + 2))..(1i64 << (b + 2)))
             };
             let bias = st(&mut rng) / 8;
+            let a_in = if pre { a + (1i64 << (shift - 1)) } else { a };
             vec.push_str(&format!(
                 "{} {} {} {} {} {}\n",
-                hex(a),
+                hex(a_in),
                 hex(s.i),
                 hex(s.sd),
                 hex(s.sh),
@@ -721,6 +734,7 @@ fn neuron_pipeline_matches_the_golden_single_neuron_step() {
                 p("M", q.m.to_string()),
                 p("THETA0", q.theta0.to_string()),
                 p("SHIFT", u32::from(logic).to_string()),
+                p("PRE", u32::from(pre).to_string()),
                 format!("-I{ROOT}/rtl-templates/lib"),
                 format!("{ROOT}/rtl-templates/bench/tb_asnn_neuron.sv"),
                 format!("{ROOT}/rtl-templates/lib/asnn_neuron.v"),
@@ -1003,7 +1017,7 @@ fn cosim_catches_one_character_rtl_mutants_at_their_layer() {
         ),
         // Forwarding of the synapse unit's read-modify-write inverted.
         (
-            "asnn_accum.v:fwd_addr_q == acc_addr_q:fwd_addr_q != acc_addr_q",
+            "asnn_accum.v:base_w = (fwd_v_q && fwd_addr_q == acc_addr_q):base_w = (fwd_v_q && fwd_addr_q != acc_addr_q)",
             "(layer 0 'fc0', neuron",
         ),
     ];
@@ -1061,7 +1075,7 @@ fn junit_report_has_one_case_per_sample() {
         "--junit",
         xml.to_str().unwrap(),
         "--mutate",
-        "asnn_accum.v:fwd_addr_q == acc_addr_q:fwd_addr_q != acc_addr_q",
+        "asnn_accum.v:base_w = (fwd_v_q && fwd_addr_q == acc_addr_q):base_w = (fwd_v_q && fwd_addr_q != acc_addr_q)",
     ]);
     assert!(!o.status.success());
     let x = std::fs::read_to_string(&xml).unwrap();

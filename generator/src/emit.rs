@@ -200,9 +200,7 @@ struct LayerBody {
     channels_lit: String,
     sel_decl: String,
     sel_bits: u32,
-    acc_pin: u32,
-    acc_graded: u32,
-    acc_pay: &'static str,
+    acc: AccCtx,
     w_logic: u32,
     b_logic: u32,
     f_bram: u32,
@@ -919,9 +917,7 @@ fn layer_body(unit: &CoreUnit, widths: &UnitWidths, payload: &InPayload) -> Laye
         channels_lit: lit(wa, lp.channels as u64),
         sel_decl: decl(u64::from(addr_bits(lanes as usize))),
         sel_bits: addr_bits(lanes as usize),
-        acc_pin: if payload.present { payload.bits } else { 1 },
-        acc_graded: u32::from(payload.present),
-        acc_pay: if payload.present { "pay_q" } else { "1'b0" },
+        acc: AccCtx::of(lp, q.shift, payload),
         dn,
         dn_aw,
         psp_bits,
@@ -949,6 +945,42 @@ fn layer_body(unit: &CoreUnit, widths: &UnitWidths, payload: &InPayload) -> Laye
         os_dsp_lanes: lp.synapse_lanes - lp.lut_products,
         os_buf_logic: logic(lp, "event_buffer"),
         sw: SweepCtx::of(lp),
+    }
+}
+
+/// A layer's accumulator bank A (layer.v, asnn_accum.v).
+#[derive(Clone)]
+struct AccCtx {
+    /// Payload width and coding (1: graded) of the walk's products, and the payload
+    /// register the bank reads.
+    pin: u32,
+    graded: u32,
+    pay: &'static str,
+    /// 1: A holds A + 2^(R-1), so the neuron's rescale is a shift (asnn_rescale.v PRE);
+    /// `init` is A's cleared value.
+    pre: u32,
+    init: String,
+    /// 1: the bank registers its read and products (plan.rs CONV_ACC_RD_REG).
+    rd_reg: u32,
+}
+
+impl AccCtx {
+    fn of(lp: &LayerPlan, shift: i32, payload: &InPayload) -> Self {
+        // Not where the output-stationary unit writes the sums.
+        let pre = !lp.output_stationary && shift > 0 && (shift as u32) < lp.acc_bits;
+        let conv = lp.conv.is_some();
+        AccCtx {
+            pin: if payload.present { payload.bits } else { 1 },
+            graded: u32::from(payload.present),
+            pay: match (payload.present, conv) {
+                (false, _) => "1'b0",
+                (true, false) => "pay_q",
+                (true, true) => "wst_pay_q", // the conv walk's registered stage
+            },
+            pre: u32::from(pre),
+            init: lit(lp.acc_bits, if pre { 1u64 << (shift - 1) } else { 0 }),
+            rd_reg: u32::from(conv),
+        }
     }
 }
 

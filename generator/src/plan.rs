@@ -34,6 +34,23 @@ pub const SKIP_OVERHEAD: u64 = 1;
 /// Synaptic phase cycles besides the walk: the first accept, the last write-back and
 /// the clock that sees the phase empty (`layer.v`, synapse unit).
 pub const SYN_OVERHEAD: u64 = 3;
+/// The conv walk's registered stage between its tap counters and the weight RAM and
+/// accumulator (`layer.v`, `wst_*`): a conv layer's synaptic phase ends this much later.
+pub const CONV_WALK_STAGE: u64 = 1;
+/// A conv layer's accumulator registers its read and products (`asnn_accum.v`,
+/// `RD_REG = 1`): the last sum is written this much later.
+pub const CONV_ACC_RD_REG: u64 = 1;
+
+/// [`SYN_OVERHEAD`] of layer `l`: with [`CONV_WALK_STAGE`] and [`CONV_ACC_RD_REG`] for a
+/// convolution.
+pub fn syn_overhead(l: &LayerPlan) -> u64 {
+    SYN_OVERHEAD
+        + if l.conv.is_some() {
+            CONV_WALK_STAGE + CONV_ACC_RD_REG
+        } else {
+            0
+        }
+}
 /// Bits of a quotient below `n` (0 when it is always 0).
 pub fn quotient_bits(n: usize) -> u32 {
     usize::BITS - n.saturating_sub(1).leading_zeros()
@@ -353,7 +370,7 @@ impl Plan {
         let mut walk = |push: u64| {
             let take = (push + l.fifo_latency).max(free);
             free = take + next.walk_cycles;
-            last_done = free + SYN_OVERHEAD - 1;
+            last_done = free + syn_overhead(next) - 1;
             take
         };
         let mut stall = 0u64;
@@ -418,19 +435,23 @@ impl Plan {
                 if e == 0 {
                     2
                 } else {
-                    e * l.walk_cycles + SYN_OVERHEAD
+                    e * l.walk_cycles + syn_overhead(l)
                 }
             } else {
                 // Each event waits one clock for its held value; an unchanged one walks
                 // nothing (2 clocks). The end-of-step beat overlaps the last walk beat
                 // only if the last event changed.
-                let tail = if input.last_changed { SYN_OVERHEAD } else { 2 };
+                let tail = if input.last_changed {
+                    syn_overhead(l)
+                } else {
+                    2
+                };
                 e * (l.walk_cycles + 1) + input.unchanged * 2 + tail
             }
         } else if e == 0 {
             1
         } else {
-            e * l.walk_cycles + SYN_OVERHEAD
+            e * l.walk_cycles + syn_overhead(l)
         }
     }
 }
@@ -1411,7 +1432,7 @@ fn cycle_model(layers: &[LayerPlan], margin_exit: bool) -> CycleModel {
     };
     CycleModel {
         formula: format!(
-            "sample = clear + 2 + sum over steps [ sum over layers ( 3 + syn(E) if the layer has a synaptic phase, else 1; 3 + sweep ) + 2 + classes + 1 ] + 1 (2 x classes + 2 with the margin exit); syn(E) = E x walk + 3 (E > 0), 1 (E = 0; first layer, frame input: 2), output-stationary first layer E + (G - 1) x (E + max(0, M - E)) + M + 8 - min(E, clear) (G synapse groups, M = synapse lanes / lanes; events taken during the clear); a layer with syn_overlap runs its synaptic phase during the previous layer's sweep, the two costing 3 + max(sweep + 1 + tail, the last walk's end + 2), the spike of memory word k reaching the walk at 10 + k + fifo latency (overlap_cycles); sweep = depth + latency + 1, latency {NEURON_LATENCY} (spiking) or {READOUT_LATENCY} (readout) (max pool: depth + {} + pooled x K² + {}; state in SPRAM: P (depth - 1) + 2 words + latency + 2, P = 2 words, plus the credit gate's stalls)",
+            "sample = clear + 2 + sum over steps [ sum over layers ( 3 + syn(E) if the layer has a synaptic phase, else 1; 3 + sweep ) + 2 + classes + 1 ] + 1 (2 x classes + 2 with the margin exit); syn(E) = E x walk + 3 (E > 0; conv + 2: the walk's registered stage and the accumulator's registered read), 1 (E = 0; first layer, frame input: 2), output-stationary first layer E + (G - 1) x (E + max(0, M - E)) + M + 8 - min(E, clear) (G synapse groups, M = synapse lanes / lanes; events taken during the clear); a layer with syn_overlap runs its synaptic phase during the previous layer's sweep, the two costing 3 + max(sweep + 1 + tail, the last walk's end + 2), the spike of memory word k reaching the walk at 10 + k + fifo latency (overlap_cycles); sweep = depth + latency + 1, latency {NEURON_LATENCY} (spiking) or {READOUT_LATENCY} (readout) (max pool: depth + {} + pooled x K² + {}; state in SPRAM: P (depth - 1) + 2 words + latency + 2, P = 2 words, plus the credit gate's stalls)",
             READOUT_LATENCY + 1,
             NEURON_LATENCY + 2
         ),

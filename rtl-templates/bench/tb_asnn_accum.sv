@@ -2,11 +2,13 @@
 // accumulate beats at random, often repeated, addresses (the read-modify-write hazard),
 // with random weights and payloads and masked beats, then a read-back of every address
 // against a behavioural model; direct zero writes in between. Graded (w * payload) with
-// GRADED = 1, binary (w) with GRADED = 0. Prints PASS or FAIL.
+// GRADED = 1, binary (w) with GRADED = 0; RD_REG = 1 the registered read. Prints PASS or
+// FAIL.
 `timescale 1ns/1ps
 `default_nettype none
 module tb_asnn_accum;
     parameter integer GRADED = 1;
+    parameter integer RD_REG = 0;      // 1: the sum a clock later (two writes in flight)
     localparam integer LANES = 3, A_W = 30, W_W = 6, PIN_W = 9, DEPTH = 8, AW = 3;
     reg clk = 1'b0;
     always #5 clk = ~clk;
@@ -20,7 +22,7 @@ module tb_asnn_accum;
     reg [AW-1:0] wr_addr = '0;
     wire busy;
     asnn_accum #(.LANES(LANES), .A_W(A_W), .W_W(W_W), .PIN_W(PIN_W), .GRADED(GRADED), .DEPTH(DEPTH),
-        .ADDR_W(AW), .LOGIC(0)) dut (
+        .ADDR_W(AW), .LOGIC(0), .RD_REG(RD_REG)) dut (
         .clk_i(clk), .rst_i(rst), .raddr_i(raddr), .rdata_o(rdata), .acc_i(acc), .acc_ok_i(ok),
         .pay_i(pay), .w_i(w), .wr_i(wr), .wr_addr_i(wr_addr), .wr_data_i({(LANES*A_W){1'b0}}), .busy_o(busy));
     reg signed [A_W-1:0] model [0:DEPTH-1][0:LANES-1];

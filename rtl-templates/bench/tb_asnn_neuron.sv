@@ -6,7 +6,7 @@
 `timescale 1ns/1ps
 `default_nettype none
 module tb_asnn_neuron;
-    parameter integer B = 24, A_W = 40, R = 0, FIRST = 0, SHIFT = 0;
+    parameter integer B = 24, A_W = 40, R = 0, FIRST = 0, SHIFT = 0, PRE = 0;   // PRE: a is A + 2^(R-1)
     parameter [31:0] D_BETA = 32'd64000, C_PHI = 32'd21000, D_PHI = 32'd44536;
     parameter [31:0] D_ETA = 32'd64000, D_GAMMA = 32'd61000, M = 32'd6554, THETA0 = 32'd1000;
     reg clk = 1'b0;
@@ -18,7 +18,7 @@ module tb_asnn_neuron;
     wire [0:0] tag_o;
     wire signed [B-1:0] i_o, sd_o, sh_o, td_o, payload;
     asnn_neuron #(.B(B), .A_W(A_W), .R(R), .FIRST(FIRST), .D_BETA(D_BETA), .C_PHI(C_PHI),
-        .D_PHI(D_PHI), .D_ETA(D_ETA), .D_GAMMA(D_GAMMA), .M(M), .THETA0(THETA0), .SHIFT(SHIFT), .TAG_W(1)) dut (
+        .D_PHI(D_PHI), .D_ETA(D_ETA), .D_GAMMA(D_GAMMA), .M(M), .THETA0(THETA0), .SHIFT(SHIFT), .PRE(PRE), .TAG_W(1)) dut (
         .clk_i(clk), .valid_i(valid), .tag_i(1'b0), .a_i(a), .i_i(i), .sd_i(sd), .sh_i(sh), .td_i(td),
         .bias_i(bias), .valid_o(v_o), .tag_o(tag_o), .i_o(i_o), .sd_o(sd_o), .sh_o(sh_o), .td_o(td_o),
         .spike_o(spike), .payload_o(payload));

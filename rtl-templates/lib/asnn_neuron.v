@@ -19,6 +19,7 @@ module asnn_neuron #(
     parameter [31:0] THETA0  = 32'd1,       // round(theta0 * 2^F)
     parameter integer POOLED  = 0,       // 1: sd_i is the max-pooled Sd (step 3); skip steps 1-2
     parameter integer SHIFT   = 0,       // 1: constant multiplies in logic (asnn_const_mul; section 11)
+    parameter integer PRE     = 0,       // 1: a_i holds A + 2^(R-1) (asnn_rescale.v)
     parameter integer TAG_W   = 1        // side data carried alongside (address, lane valid)
 ) (
     input  wire                  clk_i,
@@ -64,7 +65,7 @@ module asnn_neuron #(
 
     // cur = sat_B(rescale(A, R)) (numerics.md section 4; asnn_rescale.v).
     wire signed [B-1:0] cur;
-    asnn_rescale #(.A_W(A_W), .B(B), .R(R)) u_rescale (.a_i(a_i), .cur_o(cur));
+    asnn_rescale #(.A_W(A_W), .B(B), .R(R), .PRE(PRE)) u_rescale (.a_i(a_i), .cur_o(cur));
 
     // Products x * (D - 2^15) are registered straight after the multiply so that yosys
     // packs the register into the DSP (SB_MAC16 output register): a multiply never

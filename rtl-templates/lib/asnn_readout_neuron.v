@@ -13,6 +13,7 @@ module asnn_readout_neuron #(
     parameter [31:0]  C_PHI  = 32'd0,
     parameter [31:0]  D_PHI  = 32'd0,
     parameter integer SHIFT  = 0,      // 1: constant multiplies in logic, as in asnn_neuron
+    parameter integer PRE    = 0,      // 1: a_i holds A + 2^(R-1) (asnn_rescale.v)
     parameter integer TAG_W  = 1
 ) (
     input  wire                  clk_i,
@@ -39,7 +40,7 @@ module asnn_readout_neuron #(
     wire signed [P_W-1:0] pb_s, pphi_s;
 
     wire signed [B-1:0] cur;
-    asnn_rescale #(.A_W(A_W), .B(B), .R(R)) u_rescale (.a_i(a_i), .cur_o(cur));
+    asnn_rescale #(.A_W(A_W), .B(B), .R(R), .PRE(PRE)) u_rescale (.a_i(a_i), .cur_o(cur));
 
     // Stage A: cur, the I decay product (registered into the DSP).
     reg                 va_q;

@@ -4,12 +4,17 @@
 // rshr(a, R) = (floor(a / 2^(R-1)) + 1) >> 1, an adder only as wide as the shifted
 // value, and the clamp decided from the top bits (a value fits B bits when its bits
 // from B-1 up are all equal) instead of two wide compares. Combinational; exact.
+// PRE = 1 (R > 0): the accumulator already holds A + 2^(R-1) (the layer clears and zeroes
+// A to that value, asnn_rescale_init), so rshr(A, R) = (A + 2^(R-1)) >>> R is a shift and
+// the adder leaves the path from the accumulator RAM into the neuron. The sum still fits
+// A_W bits: |A| < 2^(A_W-2) by the width rule of numerics.md section 4, and R < A_W.
 `default_nettype none
 
 module asnn_rescale #(
     parameter integer A_W = 40,      // accumulator width
     parameter integer B   = 24,      // state width
-    parameter integer R   = 0        // rescale shift (negative: a left shift)
+    parameter integer R   = 0,       // rescale shift (negative: a left shift)
+    parameter integer PRE = 0        // 1: a_i is A + 2^(R-1) (R > 0 only)
 ) (
     input  wire signed [A_W-1:0] a_i,
     output wire signed [B-1:0]   cur_o
@@ -22,7 +27,11 @@ module asnn_rescale #(
     wire signed [X_W-1:0] a_ext = {{(X_W-A_W){a_i[A_W-1]}}, a_i};
     wire signed [X_W-1:0] a_scaled;
     generate
-        if (R > 0 && R < A_W) begin : g_rshr
+        if (R > 0 && R < A_W && PRE != 0) begin : g_pre
+            // a_i = A + 2^(R-1): the rounding is already in it.
+            assign a_scaled = a_ext >>> R;
+            wire unused_a = ^a_ext[R-1:0];
+        end else if (R > 0 && R < A_W) begin : g_rshr
             // q = floor(a / 2^(R-1)) needs X_W - R + 1 bits; q + 1 cannot overflow them
             // (a_ext has a spare top bit).
             localparam integer QW = X_W - R + 1;
