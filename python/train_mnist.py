@@ -13,6 +13,8 @@ Architectures (asn-model.md, Diehl et al. 2015):
            (docs/network-format.md), so the conversion is exact.
   cnn-small 8c5-2s-16c5-2s-10, the same shape with 8 and 16 channels (5,994 parameters):
            the CNN for the iCE40 UP5K.
+  cnn1-8   8c5-2s-10, one convolution (8 channels) and the readout: the CNN whose logic
+  cnn1-16  16c5-2s-10 (16 channels)  fits the iCE40 UP5K (two convolution layers do not).
 Codings:
   graded   ReLU; the ASNN's theta0 is "auto" (calibrated per layer).
   binary   the ASN transfer function (asn-model.md) instead of ReLU, with m_f and
@@ -77,6 +79,11 @@ def build(arch, act):
             nn.Conv2d(1, 8, 5), nn.AvgPool2d(2), act(),
             nn.Conv2d(8, 16, 5), nn.AvgPool2d(2), act(),
             nn.Flatten(), nn.Linear(16 * 4 * 4, 10)), [1, 28, 28]
+    if arch in ("cnn1-8", "cnn1-16"):
+        ch = int(arch.split("-")[1])
+        return nn.Sequential(
+            nn.Conv2d(1, ch, 5), nn.AvgPool2d(2), act(),
+            nn.Flatten(), nn.Linear(ch * 12 * 12, 10)), [1, 28, 28]
     raise SystemExit(f"unknown --arch {arch}")
 
 
@@ -142,7 +149,7 @@ def main():
     ap.add_argument("--data", required=True, help="IDX directory")
     ap.add_argument("--train-prefix", default="train")
     ap.add_argument("--test-prefix", default="t10k")
-    ap.add_argument("--arch", choices=["mlp256", "mlp128", "mlp1200", "cnn", "cnn-small"], required=True)
+    ap.add_argument("--arch", choices=["mlp256", "mlp128", "mlp1200", "cnn", "cnn-small", "cnn1-8", "cnn1-16"], required=True)
     ap.add_argument("--coding", choices=["graded", "binary"], default="graded")
     ap.add_argument("--m-f", type=float, default=None,
                     help="the ASN's m_f (binary coding: also theta0, fixed by training; default 0.5). "

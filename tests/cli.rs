@@ -406,45 +406,62 @@ fn the_resolution_note_follows_the_chosen_candidates_standard_error() {
     }
 }
 
-/// The small CNN on the UP5K: the block-RAM shortage puts no memory over the iCE40
-/// logic bar (256 bits) into logic once room can be made — the readout's state and
-/// accumulator (900 bits, ~1,500 logic cells in flip-flops) go to block RAM and the
-/// readout weights to the fourth SPRAM (plan.rs `fallbacks_to_bram`).
+/// The CNNs on the UP5K: the block-RAM shortage puts no memory over the iCE40 logic bar
+/// (256 bits) into logic once room can be made — the small CNN's readout state and
+/// accumulator (900 bits, ~1,500 logic cells in flip-flops) go to block RAM and its
+/// readout weights to the fourth SPRAM (plan.rs `fallbacks_to_bram`) — and the
+/// one-convolution CNN's plan, the one built for the iCEBreaker, keeps its memories in
+/// the device (conv0's state on the two SPRAMs its hw-up5k.toml asks for).
 #[test]
-fn the_up5k_cnn_plan_keeps_no_large_memory_in_logic() {
-    let dir = std::env::temp_dir().join(format!("asnn-cli-up5k-cnn-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let d = "examples/mnist-cnn-small-graded";
-    ok(&[
-        "generate",
-        &format!("{d}/calibrated-shift.toml"),
-        "--hw",
-        &format!("{d}/hw-up5k.toml"),
-        "-o",
-        dir.to_str().unwrap(),
-    ]);
-    let plan = json(&dir.join("plan.json"));
-    let (mut bram, mut spram) = (0, 0);
-    for l in plan["layers"].as_array().unwrap() {
-        for m in l["memories"].as_array().unwrap() {
-            let (kind, bits) = (m["kind"].as_str().unwrap(), m["bits"].as_u64().unwrap());
-            let blocks = m["blocks"].as_u64().unwrap();
-            assert!(
-                kind != "regs" || bits <= 256 || m["name"] == "bias",
-                "{} {} ({bits} bits) in logic",
-                l["name"],
-                m["name"]
-            );
-            match kind {
-                "bram" => bram += blocks,
-                "spram" => spram += blocks,
-                _ => {}
+fn the_up5k_cnn_plans_keep_no_large_memory_in_logic() {
+    for (d, want_spram) in [
+        ("examples/mnist-cnn-small-graded", None),
+        ("examples/mnist-cnn1-up5k", Some(3)),
+    ] {
+        let dir = std::env::temp_dir().join(format!(
+            "asnn-cli-up5k-cnn-{}-{}",
+            std::process::id(),
+            d.len()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        ok(&[
+            "generate",
+            &format!("{d}/calibrated-shift.toml"),
+            "--hw",
+            &format!("{d}/hw-up5k.toml"),
+            "-o",
+            dir.to_str().unwrap(),
+        ]);
+        let plan = json(&dir.join("plan.json"));
+        let (mut bram, mut spram) = (0, 0);
+        for l in plan["layers"].as_array().unwrap() {
+            for m in l["memories"].as_array().unwrap() {
+                let (kind, bits) = (m["kind"].as_str().unwrap(), m["bits"].as_u64().unwrap());
+                let blocks = m["blocks"].as_u64().unwrap();
+                assert!(
+                    kind != "regs" || bits <= 256 || m["name"] == "bias",
+                    "{d}: {} {} ({bits} bits) in logic",
+                    l["name"],
+                    m["name"]
+                );
+                match kind {
+                    "bram" => bram += blocks,
+                    "spram" => spram += blocks,
+                    _ => {}
+                }
             }
         }
+        assert!(
+            bram <= 30 && spram <= 4,
+            "{d}: {bram} block RAMs, {spram} SPRAMs"
+        );
+        if let Some(want) = want_spram {
+            assert_eq!(spram, want, "{d}: SPRAMs");
+            assert_eq!(
+                plan["layers"][0]["state_sprams"], 2,
+                "{d}: conv0 state SPRAMs"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
-    assert!(
-        bram <= 30 && spram <= 4,
-        "{bram} block RAMs, {spram} SPRAMs"
-    );
-    let _ = std::fs::remove_dir_all(&dir);
 }
