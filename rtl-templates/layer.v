@@ -184,14 +184,15 @@ module [[ module ]] (
     end
     asnn_os_synapse #(.S(SL), .LANES(LANES), .A_W(A_W), .W_W(W_W), .X_W([[ raw_bits ]]),
         .N_IN([[ in_units ]]), .IN_AW(IN_AW), .NB([[ os_nb ]]), .G([[ syn_groups ]]), .G_AW([[ syn_groups_aw ]]),
-        .DEPTH(DEPTH), .D_AW(D_AW), .W_AW(W_AW), .DSP_LANES([[ os_dsp_lanes ]]), .BUF_LOGIC([[ os_buf_logic ]])) u_syn (
+        .DEPTH(DEPTH), .D_AW(D_AW), .W_AW(W_AW), .DSP_LANES([[ os_dsp_lanes ]]), .BUF_LOGIC([[ os_buf_logic ]]),
+        .SUM_INIT({{(64-A_W){1'b0}}, A_INIT})) u_syn (
         .clk_i(clk_i), .rst_i(rst_i), .clr_i(os_clr), .ev_i(take), .ev_addr_i(in_addr_i),
         .ev_val_i(in_payload_i), .run_i(os_run), .busy_o(os_busy),
         .w_raddr_o(w_raddr), .w_rdata_i(w_rdata),
         .a_we_o(os_a_we), .a_waddr_o(os_a_waddr), .a_wdata_o(os_a_wdata)
     );
     // A: the exact sums, written by the unit, cleared with the state.
-    wire [LANES*A_W-1:0]  a_wdata = clearing ? {LANES{A_INIT}} : os_a_wdata;   // A_INIT = 0 here
+    wire [LANES*A_W-1:0]  a_wdata = clearing ? {LANES{A_INIT}} : os_a_wdata;
     asnn_ram #(.WIDTH(LANES*A_W), .DEPTH(DEPTH), .ADDR_W(D_AW), .LOGIC([[ a_logic ]]), .INIT_FILE("")) u_a (
         .clk_i(clk_i), .we_i(a_wr), .waddr_i(a_waddr), .wdata_i(a_wdata),
         .raddr_i(a_raddr), .rdata_o(a_rdata)

@@ -587,6 +587,12 @@ fn output_stationary_synapse_bench_writes_exact_sums_in_the_planned_time() {
         &["asnn_os_synapse", "asnn_shift_add_mul", "asnn_ram"],
         &[],
     );
+    // Sums started at 2^(R-1) (R = 5), as where the neuron's rescale is a shift.
+    bench(
+        "tb_asnn_os_synapse",
+        &["asnn_os_synapse", "asnn_shift_add_mul", "asnn_ram"],
+        &["SUM_INIT=16"],
+    );
 }
 
 #[test]

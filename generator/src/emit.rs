@@ -966,8 +966,8 @@ struct AccCtx {
 
 impl AccCtx {
     fn of(lp: &LayerPlan, shift: i32, payload: &InPayload) -> Self {
-        // Not where the output-stationary unit writes the sums.
-        let pre = !lp.output_stationary && shift > 0 && (shift as u32) < lp.acc_bits;
+        // The output-stationary unit starts its sums there (asnn_os_synapse SUM_INIT).
+        let pre = shift > 0 && (shift as u32) < lp.acc_bits;
         let conv = lp.conv.is_some();
         AccCtx {
             pin: if payload.present { payload.bits } else { 1 },

@@ -11,6 +11,7 @@
 `timescale 1ns/1ps
 `default_nettype none
 module tb_asnn_os_synapse;
+    parameter integer SUM_INIT = 0;    // each sum's start (the layer's A + 2^(R-1))
     localparam integer S = 6, LANES = 2, M = 3, A_W = 20, W_W = 5, X_W = 4;
     localparam integer N_IN = 11, IN_AW = 4, NB = 4, G = 4, G_AW = 2;
     localparam integer TARGETS = 21, DEPTH = 11, D_AW = 4, W_DEPTH = N_IN * G, W_AW = 6;
@@ -28,7 +29,7 @@ module tb_asnn_os_synapse;
     always @(posedge clk) w_rdata <= wmem[w_raddr];
     asnn_os_synapse #(.S(S), .LANES(LANES), .A_W(A_W), .W_W(W_W), .X_W(X_W), .N_IN(N_IN),
         .IN_AW(IN_AW), .NB(NB), .G(G), .G_AW(G_AW), .DEPTH(DEPTH), .D_AW(D_AW), .W_AW(W_AW),
-        .DSP_LANES(3), .BUF_LOGIC(0)) dut (
+        .DSP_LANES(3), .BUF_LOGIC(0), .SUM_INIT(SUM_INIT)) dut (
         .clk_i(clk), .rst_i(rst), .clr_i(clr), .ev_i(ev), .ev_addr_i(ev_addr), .ev_val_i(ev_val),
         .run_i(run), .busy_o(busy), .w_raddr_o(w_raddr), .w_rdata_i(w_rdata),
         .a_we_o(a_we), .a_waddr_o(a_waddr), .a_wdata_o(a_wdata));
@@ -82,7 +83,7 @@ module tb_asnn_os_synapse;
             if (round % 4 == 2) repeat (1 + $urandom % 4) @(negedge clk);
             if (held == N_IN) full_rounds = full_rounds + 1;
             for (j = 0; j < TARGETS; j = j + 1) begin
-                want[j] = 0;
+                want[j] = SUM_INIT;
                 for (e = 0; e < held; e = e + 1)
                     want[j] = want[j] + $signed(wmem[held_src[e] * G + j / S][(j % S)*W_W +: W_W]) * held_val[e];
             end

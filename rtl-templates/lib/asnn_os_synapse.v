@@ -7,7 +7,7 @@
 // final and written into A from it as M = S / LANES lane-packed words while the next
 // group runs. A_j is the exact sum of docs/numerics.md section 4 whatever the order, so
 // A ends as the event walk leaves it (A starts the pass at zero: the first layer runs a
-// synaptic phase at step 0 only). Products of lanes below DSP_LANES are written as `*`
+// synaptic phase at step 0 only; SUM_INIT where the layer holds A + 2^(R-1)). Products of lanes below DSP_LANES are written as `*`
 // (DSPs where the device has them); the others as a balanced shift-add tree that stays
 // in logic.
 //
@@ -36,7 +36,8 @@ module asnn_os_synapse #(
     parameter integer D_AW = 7,
     parameter integer W_AW = 14,      // weight words: N_IN * G, word src * G + group
     parameter integer DSP_LANES = 8,  // lanes whose product is written as `*`
-    parameter integer BUF_LOGIC = 0   // 1: the event buffer in logic, not block RAM
+    parameter integer BUF_LOGIC = 0,  // 1: the event buffer in logic, not block RAM
+    parameter [63:0]  SUM_INIT = 64'd0 // each sum's start: 2^(R-1) where the neuron's rescale is a shift (asnn_rescale PRE)
 ) (
     input  wire                  clk_i,
     input  wire                  rst_i,
@@ -204,8 +205,9 @@ module asnn_os_synapse #(
     wire unused_wa = wa[WA-1];
 
     // Products (W_W + X_W + 1 bits, exact), then sums: the first event of a group starts
-    // its sums afresh.
+    // its sums afresh, from SUM_INIT.
     localparam integer P_W = W_W + X_W + 1;
+    localparam [A_W-1:0] S_INIT = SUM_INIT[A_W-1:0];
     reg  [S*P_W-1:0] prod_q;
     reg  [S*A_W-1:0] acc_q;
     wire signed [X_W:0] x_s = {1'b0, x3_q};
@@ -232,7 +234,7 @@ module asnn_os_synapse #(
             always @(posedge clk_i) begin
                 prod_q[gk*P_W +: P_W] <= p;
                 if (v4_q) begin
-                    acc_q[gk*A_W +: A_W] <= (f4_q ? {A_W{1'b0}} : acc_q[gk*A_W +: A_W]) + pq_ext;
+                    acc_q[gk*A_W +: A_W] <= (f4_q ? S_INIT : acc_q[gk*A_W +: A_W]) + pq_ext;
                 end
             end
         end
