@@ -286,7 +286,7 @@ module [[ module ]] (
     wire                  walk_ok = 1'b1;
 {%- endif %}
     wire unused_walk = ^{walk_a_addr[WA-1:D_AW], walk_w_addr[WA-1:W_AW]};
-{%- if conv %}
+{%- if acc.walk_pipe %}
     // The beat's addresses, tap test and payload are registered (one stage) before the
     // weight RAM and the accumulator: the tap counters' arithmetic (pooled position,
     // cg * HW + py * PW + px) and the accumulator's hazard compare were one clock's
@@ -465,7 +465,7 @@ module [[ module ]] (
 {%- endif %}
     // The accumulator bank: beats read at clock c, add and write back at c+1.
     wire acc_busy_a;
-{%- if conv %}
+{%- if acc.walk_pipe %}
     wire acc_busy = acc_busy_a || wst_v_q;     // a beat in the walk stage or the bank
 {%- else %}
     wire acc_busy = acc_busy_a;

@@ -759,7 +759,7 @@ fn layer_ctx(
         dbg_valid_sel: dbg.valid,
         dbg_addr_sel: dbg.addr,
         dbg_pay_sel: dbg.pay,
-        body: layer_body(unit, &widths, &payload),
+        body: layer_body(unit, &widths, &payload, plan.frame_input),
     }
 }
 
@@ -832,7 +832,12 @@ impl Walk {
 }
 
 /// The inside of `unit` (see [`LayerBody`]).
-fn layer_body(unit: &CoreUnit, widths: &UnitWidths, payload: &InPayload) -> LayerBody {
+fn layer_body(
+    unit: &CoreUnit,
+    widths: &UnitWidths,
+    payload: &InPayload,
+    frame_input: bool,
+) -> LayerBody {
     let lp = &unit.plan;
     let q = &unit.layer.q;
     let (lanes, groups, state_bits, wa) = (lp.lanes, lp.channel_groups, lp.state_bits, widths.wa);
@@ -917,7 +922,7 @@ fn layer_body(unit: &CoreUnit, widths: &UnitWidths, payload: &InPayload) -> Laye
         channels_lit: lit(wa, lp.channels as u64),
         sel_decl: decl(u64::from(addr_bits(lanes as usize))),
         sel_bits: addr_bits(lanes as usize),
-        acc: AccCtx::of(lp, q.shift, payload),
+        acc: AccCtx::of(lp, q.shift, payload, frame_input),
         dn,
         dn_aw,
         psp_bits,
@@ -962,24 +967,27 @@ struct AccCtx {
     init: String,
     /// 1: the bank registers its read and products (plan.rs CONV_ACC_RD_REG).
     rd_reg: u32,
+    /// The walk's beat is registered (plan.rs walk_pipelined, CONV_WALK_STAGE).
+    walk_pipe: bool,
 }
 
 impl AccCtx {
-    fn of(lp: &LayerPlan, shift: i32, payload: &InPayload) -> Self {
+    fn of(lp: &LayerPlan, shift: i32, payload: &InPayload, frame_input: bool) -> Self {
         // The output-stationary unit starts its sums there (asnn_os_synapse SUM_INIT).
         let pre = shift > 0 && (shift as u32) < lp.acc_bits;
-        let conv = lp.conv.is_some();
+        let pipe = crate::plan::walk_pipelined(lp, frame_input);
         AccCtx {
             pin: if payload.present { payload.bits } else { 1 },
             graded: u32::from(payload.present),
-            pay: match (payload.present, conv) {
+            pay: match (payload.present, pipe) {
                 (false, _) => "1'b0",
                 (true, false) => "pay_q",
                 (true, true) => "wst_pay_q", // the conv walk's registered stage
             },
             pre: u32::from(pre),
             init: lit(lp.acc_bits, if pre { 1u64 << (shift - 1) } else { 0 }),
-            rd_reg: u32::from(conv),
+            rd_reg: u32::from(pipe),
+            walk_pipe: pipe,
         }
     }
 }

@@ -41,11 +41,18 @@ pub const CONV_WALK_STAGE: u64 = 1;
 /// `RD_REG = 1`): the last sum is written this much later.
 pub const CONV_ACC_RD_REG: u64 = 1;
 
-/// [`SYN_OVERHEAD`] of layer `l`: with [`CONV_WALK_STAGE`] and [`CONV_ACC_RD_REG`] for a
-/// convolution.
-pub fn syn_overhead(l: &LayerPlan) -> u64 {
+/// Whether layer `l`'s walk is pipelined ([`CONV_WALK_STAGE`], [`CONV_ACC_RD_REG`]): a
+/// convolution, except an event-input first layer (its phase interleaves held-value
+/// reads with the walks, and the plain walk keeps its model exact).
+pub fn walk_pipelined(l: &LayerPlan, frame_input: bool) -> bool {
+    l.conv.is_some() && (l.index > 0 || frame_input)
+}
+
+/// [`SYN_OVERHEAD`] of layer `l`: with [`CONV_WALK_STAGE`] and [`CONV_ACC_RD_REG`] where
+/// its walk is pipelined.
+pub fn syn_overhead(l: &LayerPlan, frame_input: bool) -> u64 {
     SYN_OVERHEAD
-        + if l.conv.is_some() {
+        + if walk_pipelined(l, frame_input) {
             CONV_WALK_STAGE + CONV_ACC_RD_REG
         } else {
             0
@@ -370,7 +377,7 @@ impl Plan {
         let mut walk = |push: u64| {
             let take = (push + l.fifo_latency).max(free);
             free = take + next.walk_cycles;
-            last_done = free + syn_overhead(next) - 1;
+            last_done = free + syn_overhead(next, self.frame_input) - 1;
             take
         };
         let mut stall = 0u64;
@@ -435,14 +442,14 @@ impl Plan {
                 if e == 0 {
                     2
                 } else {
-                    e * l.walk_cycles + syn_overhead(l)
+                    e * l.walk_cycles + syn_overhead(l, self.frame_input)
                 }
             } else {
                 // Each event waits one clock for its held value; an unchanged one walks
                 // nothing (2 clocks). The end-of-step beat overlaps the last walk beat
                 // only if the last event changed.
                 let tail = if input.last_changed {
-                    syn_overhead(l)
+                    syn_overhead(l, self.frame_input)
                 } else {
                     2
                 };
@@ -451,7 +458,7 @@ impl Plan {
         } else if e == 0 {
             1
         } else {
-            e * l.walk_cycles + syn_overhead(l)
+            e * l.walk_cycles + syn_overhead(l, self.frame_input)
         }
     }
 }
