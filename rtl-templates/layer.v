@@ -369,27 +369,20 @@ module [[ module ]] (
             end
         end
     end
-    wire                  dec_last = (dk_q == DK_ONE) || (DEC_CLK == 0 && start_walk);
-    always @(posedge clk_i) begin
-        if (rst_i || !syn) begin
-            w_active_q <= 1'b0;
-        end else if (dec_last) begin
-            w_active_q <= 1'b1;
-        end else if (walk_last) begin
-            w_active_q <= 1'b0;
-        end
-    end
+    // The first beat follows the decode's last clock.
+    wire                  walk_go = (dk_q == DK_ONE) || (DEC_CLK == 0 && start_walk);
 {%- else %}
+    wire                  walk_go = start_walk;
+{%- endif %}
     always @(posedge clk_i) begin
         if (rst_i || !syn) begin
             w_active_q <= 1'b0;
-        end else if (start_walk) begin
+        end else if (walk_go) begin
             w_active_q <= 1'b1;
         end else if (walk_last) begin
             w_active_q <= 1'b0;
         end
     end
-{%- endif %}
     always @(posedge clk_i) begin
         if (start_walk) begin
 {%- if !conv %}
@@ -471,7 +464,7 @@ module [[ module ]] (
     wire acc_busy = acc_busy_a;
 {%- endif %}
     asnn_accum #(.LANES(LANES), .A_W(A_W), .W_W(W_W), .PIN_W([[ acc.pin ]]), .GRADED([[ acc.graded ]]),
-        .DEPTH(DEPTH), .ADDR_W(D_AW), .LOGIC([[ a_logic ]]), .RD_REG([[ acc.rd_reg ]])) u_acc (
+        .DEPTH(DEPTH), .ADDR_W(D_AW), .LOGIC([[ a_logic ]]), .RD_REG([[ acc.rd_reg() ]])) u_acc (
         .clk_i(clk_i), .rst_i(rst_i), .raddr_i(a_raddr), .rdata_o(a_rdata),
         .acc_i(walk_acc), .acc_ok_i(walk_acc_ok), .pay_i([[ acc.pay ]]), .w_i(w_rdata),
         .wr_i(a_wr), .wr_addr_i(a_waddr), .wr_data_i({LANES{A_INIT}}), .busy_o(acc_busy_a)

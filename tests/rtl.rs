@@ -959,25 +959,23 @@ fn spram_state_and_credit_gated_sweeps_cosim_bit_exact_and_the_credits_stall() {
     assert!(stalled > 0, "no sample stalled on its credits");
 }
 
+/// `asnn cosim-random` with `args` in a fresh folder `name`; its JSON summary.
+fn cosim_random(name: &str, args: &[&str]) -> serde_json::Value {
+    let dir = tmp(name);
+    let json = dir.join("r.json");
+    let (w, j) = (dir.join("w"), json.to_str().unwrap().to_string());
+    let mut all = vec!["cosim-random", "--dir", w.to_str().unwrap(), "--json", &j];
+    all.extend_from_slice(args);
+    common::ok(&all);
+    common::read_json(&json)
+}
+
 #[test]
 fn random_networks_cosim_bit_exact() {
     if !have("iverilog") {
         return;
     }
-    let dir = tmp("cosim-random");
-    let json = dir.join("r.json");
-    common::ok(&[
-        "cosim-random",
-        "--count",
-        "20",
-        "--sim",
-        "iverilog",
-        "--dir",
-        dir.join("w").to_str().unwrap(),
-        "--json",
-        json.to_str().unwrap(),
-    ]);
-    let r = common::read_json(&json);
+    let r = cosim_random("cosim-random", &["--count", "20", "--sim", "iverilog"]);
     assert_eq!(r["mismatching_seeds"].as_array().unwrap().len(), 0, "{r}");
     assert!(r["networks"].as_u64().unwrap() >= 18, "{r}");
     assert!(r["saturating"].as_u64().unwrap() >= 1, "{r}");
@@ -1007,20 +1005,7 @@ fn event_input_conv_first_layer_keeps_the_cycle_model_exact() {
     if !have("verilator") {
         return;
     }
-    let dir = tmp("cosim-random-122");
-    let json = dir.join("r.json");
-    common::ok(&[
-        "cosim-random",
-        "--first",
-        "122",
-        "--count",
-        "1",
-        "--dir",
-        dir.join("w").to_str().unwrap(),
-        "--json",
-        json.to_str().unwrap(),
-    ]);
-    let r = common::read_json(&json);
+    let r = cosim_random("cosim-random-122", &["--first", "122", "--count", "1"]);
     assert_eq!(r["mismatching_seeds"].as_array().unwrap().len(), 0, "{r}");
     assert_eq!(r["networks"], 1, "{r}");
     assert!(

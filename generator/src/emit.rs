@@ -965,9 +965,8 @@ struct AccCtx {
     /// `init` is A's cleared value.
     pre: u32,
     init: String,
-    /// 1: the bank registers its read and products (plan.rs CONV_ACC_RD_REG).
-    rd_reg: u32,
-    /// The walk's beat is registered (plan.rs walk_pipelined, CONV_WALK_STAGE).
+    /// The walk's beat is registered and the bank registers its read and products
+    /// (plan.rs walk_pipelined: CONV_WALK_STAGE, CONV_ACC_RD_REG).
     walk_pipe: bool,
 }
 
@@ -986,9 +985,13 @@ impl AccCtx {
             },
             pre: u32::from(pre),
             init: lit(lp.acc_bits, if pre { 1u64 << (shift - 1) } else { 0 }),
-            rd_reg: u32::from(pipe),
             walk_pipe: pipe,
         }
+    }
+
+    /// asnn_accum's RD_REG.
+    fn rd_reg(&self) -> u32 {
+        u32::from(self.walk_pipe)
     }
 }
 
@@ -1008,12 +1011,16 @@ struct DecodeCtx {
 
 impl DecodeCtx {
     fn of(c: &ConvPlan) -> Self {
+        let (ci_qbits, yi_qbits) = (
+            crate::plan::quotient_bits(c.in_c),
+            crate::plan::quotient_bits(c.in_h),
+        );
         let all = crate::plan::conv_decode_cycles(c);
-        let yi = u64::from(crate::plan::quotient_bits(c.in_h)) + 1;
+        let yi = u64::from(yi_qbits) + 1;
         let cnt_bits = addr_bits(all.max(yi) as usize + 1);
         DecodeCtx {
-            ci_qbits: crate::plan::quotient_bits(c.in_c),
-            yi_qbits: crate::plan::quotient_bits(c.in_h),
+            ci_qbits,
+            yi_qbits,
             cnt_bits,
             all: lit(cnt_bits, all),
             yi: lit(cnt_bits, yi),
